@@ -1,0 +1,32 @@
+"""Settings from the environment and an optional .env file (documented in .env.example)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///data/danvan.db"
+    data_dir: Path = Path("data")
+    evidence_dir: Path = Path("data/evidence")
+    output_dir: Path = Path("out")
+    rubric_dir: Path | None = None  # extra rubric files beside the shipped ones
+    max_upload_mb: int = 20
+
+    telegram_bot_token: str | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    zalo_bot_token: str | None = None
+    zalo_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
+    public_base_url: str | None = None
+    webhook_secret: str | None = None
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

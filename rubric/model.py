@@ -1,0 +1,131 @@
+"""Typed model of a scoring rubric (one YAML file per rubric version).
+
+Vocabulary follows XLSForm where it fits: ``type`` (``decimal`` for a score,
+``select_one`` for "chấm 1 trong 3"), ``label``, ``hint``, ``required``,
+``constraint_message`` and ``choices``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ItemType(StrEnum):
+    DECIMAL = "decimal"  # scored from 0 to max_points on the rubric's step
+    SELECT_ONE = "select_one"  # tiered: pick exactly one choice, get its points
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Choice(_Strict):
+    """One tier of a ``select_one`` item (e.g. IV.1.2)."""
+
+    id: str  # full id, e.g. "IV.1.2"
+    number: str  # as printed in the STT column, e.g. "1.2"
+    label: str
+    points: Decimal
+
+
+class Item(_Strict):
+    id: str  # e.g. "IV.1"
+    number: str  # as printed in the STT column, e.g. "1"
+    type: ItemType
+    label: str
+    max_points: Decimal
+    hint: str | None = None
+    required: bool = True
+    constraint_message: str | None = None
+    choices: tuple[Choice, ...] = ()
+    # Who scores the item: "unit" (self-assessment) or "authority" only.
+    scored_by: str = "unit"
+
+    @property
+    def is_tiered(self) -> bool:
+        return self.type is ItemType.SELECT_ONE
+
+    def choice(self, choice_id: str) -> Choice | None:
+        return next((c for c in self.choices if c.id == choice_id), None)
+
+
+class Narrative(_Strict):
+    """A free-text field of a criterion (strengths, shortcomings)."""
+
+    name: str  # "strengths" | "shortcomings"
+    label: str
+    hint: str | None = None
+    required: bool = False
+
+
+class Criterion(_Strict):
+    id: str  # Roman numeral, e.g. "IV"
+    number: int  # 1..8 ("Tiêu chí số 4")
+    label: str  # title as in the Bảng chấm điểm
+    outline_heading: str  # section heading of the Đề cương, as printed
+    max_points: Decimal
+    guidance: tuple[str, ...] = ()  # the Đề cương bullets
+    items: tuple[Item, ...]
+
+
+class RatingBand(_Strict):
+    code: str  # e.g. "tot"
+    label: str  # e.g. "Tốt"
+    min_points: Decimal  # inclusive lower bound
+
+
+class Ratings(_Strict):
+    confirmed: bool  # True when taken from the deciding document itself
+    source: str  # which document sets (or should set) the bands
+    note: str | None = None
+    bands: tuple[RatingBand, ...]  # ordered from best to worst
+
+
+class Document(_Strict):
+    """Fixed texts of the reports that differ between rubric versions."""
+
+    authority: str  # "UBND huyện Văn Giang"
+    place: str  # "Văn Giang" (địa danh)
+    legal_basis: str  # the "Căn cứ ..." paragraph, with {unit} placeholder
+    tier_instruction: str = "Chấm 1 trong 3 tiêu chí sau"
+
+
+class Rubric(_Strict):
+    id: str  # e.g. "hung-yen-2022"
+    year: int
+    title: str
+    province: str
+    total_points: Decimal
+    score_step: Decimal = Field(default=Decimal("0.5"))
+    document: Document
+    ratings: Ratings
+    narratives: tuple[Narrative, ...]  # asked at the end of every criterion
+    criteria: tuple[Criterion, ...]
+
+    # -- lookups -------------------------------------------------------------
+    def criterion(self, criterion_id: str) -> Criterion | None:
+        return next((c for c in self.criteria if c.id == criterion_id), None)
+
+    def item(self, item_id: str) -> Item | None:
+        return next((i for c in self.criteria for i in c.items if i.id == item_id), None)
+
+    def items(self) -> list[Item]:
+        return [i for c in self.criteria for i in c.items]
+
+    def criterion_of(self, item_id: str) -> Criterion:
+        for c in self.criteria:
+            if any(i.id == item_id for i in c.items):
+                return c
+        raise KeyError(item_id)
+
+    def band_for(self, total: Decimal) -> RatingBand:
+        for band in self.ratings.bands:
+            if total >= band.min_points:
+                return band
+        return self.ratings.bands[-1]
+
+    def band(self, code: str) -> RatingBand | None:
+        return next((b for b in self.ratings.bands if b.code == code), None)

@@ -1,0 +1,63 @@
+"""Score arithmetic shared by the conversation, the reports and the appraisal."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
+from rubric.model import Criterion, Item, Rubric
+
+_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:đ|điểm|d)?\s*$", re.IGNORECASE)
+
+
+def parse_score(text: str) -> Decimal | None:
+    """Parse "4", "4,5", "4.5" or "4,5 điểm"; None when it is not a plain number."""
+    m = _NUMBER.match(text)
+    if not m:
+        return None
+    try:
+        return Decimal(m.group(1).replace(",", "."))
+    except InvalidOperation:  # pragma: no cover - the regex admits only digits
+        return None
+
+
+def on_step(value: Decimal, step: Decimal) -> bool:
+    return (value / step) == (value / step).to_integral_value()
+
+
+def allowed_scores(item: Item, step: Decimal) -> list[Decimal]:
+    """Every score the item admits: its tiers' points, or 0..max on the step."""
+    if item.is_tiered:
+        return [c.points for c in item.choices]
+    n = int(item.max_points / step)
+    return [step * k for k in range(n + 1)]
+
+
+def whole_scores(item: Item) -> list[Decimal]:
+    """The whole-point scores 0..max, used for buttons (halves are typed)."""
+    return [Decimal(k) for k in range(int(item.max_points) + 1)]
+
+
+def subtotal(criterion: Criterion, scores: Mapping[str, Decimal | None]) -> Decimal:
+    return sum(
+        (scores[i.id] for i in criterion.items if scores.get(i.id) is not None),
+        Decimal(0),
+    )
+
+
+def total(rubric: Rubric, scores: Mapping[str, Decimal | None]) -> Decimal:
+    return sum((subtotal(c, scores) for c in rubric.criteria), Decimal(0))
+
+
+def unanswered(rubric: Rubric, scores: Mapping[str, Decimal | None]) -> list[Item]:
+    return [i for i in rubric.items() if i.required and scores.get(i.id) is None]
+
+
+def fmt(value: Decimal | None) -> str:
+    """Vietnamese number format: 4,5 and 12 (no trailing zeros); empty for None."""
+    if value is None:
+        return ""
+    normalized = value.quantize(Decimal("0.1")).normalize()
+    text = f"{normalized:f}"
+    return text.replace(".", ",")

@@ -1,0 +1,60 @@
+"""Application wiring: database, file store, rubric, engine and reports from the settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.settings import Settings
+from conversations.engine import Engine
+from reports.service import ReportService
+from rubric.loader import load_rubric
+from rubric.model import Rubric
+from storage.db import make_engine, make_sessionmaker
+from storage.filestore import FileStore
+from storage.migrate import upgrade
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    files: FileStore
+    reports: ReportService
+    engine: Engine
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.settings.max_upload_mb * 1024 * 1024
+
+
+def rubric_loader(settings: Settings) -> Callable[[str], Rubric]:
+    extra = (settings.rubric_dir,) if settings.rubric_dir else ()
+
+    def rubric_for(rubric_id: str) -> Rubric:
+        return load_rubric(rubric_id, extra_dirs=extra)
+
+    return rubric_for
+
+
+@asynccontextmanager
+async def open_app(settings: Settings, migrate: bool = True) -> AsyncIterator[App]:
+    """Everything the channels need; the database is migrated to the newest schema first."""
+    if migrate:
+        await upgrade(settings.database_url)
+    db = make_engine(settings.database_url)
+    sessions = make_sessionmaker(db)
+    rubric_for = rubric_loader(settings)
+    reports = ReportService(
+        sessions, rubric_for, Path(settings.evidence_dir), Path(settings.output_dir)
+    )
+    engine = Engine(sessions, rubric_for, reports.unit_report)
+    try:
+        yield App(settings, db, sessions, FileStore(settings.evidence_dir), reports, engine)
+    finally:
+        await db.dispose()

@@ -1,0 +1,66 @@
+"""Which evidence files are accepted, checked the same way on every channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from conversations.events import FileUpload
+from reports.messages import msg
+from storage.filestore import FileStore, FileTooLarge, guess_mime
+
+# MIME types an officer may send as evidence (PDF, Word, Excel, JPG, PNG).
+ALLOWED = {
+    "application/pdf": "document",
+    "application/msword": "document",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "document",
+    "application/vnd.ms-excel": "document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "document",
+    "image/jpeg": "photo",
+    "image/png": "photo",
+}
+
+
+@dataclass(frozen=True)
+class Rejected:
+    message: str  # Vietnamese, ready to show
+
+
+def check_type(name: str, head: bytes) -> str | Rejected:
+    mime = guess_mime(name, head)
+    if mime not in ALLOWED:
+        return Rejected(msg("file_bad_type", name=name))
+    return mime
+
+
+async def accept_local_file(
+    path: Path, store: FileStore, max_bytes: int, caption: str | None = None
+) -> FileUpload | Rejected:
+    """A file on this machine (console demo): checked, then copied into the store."""
+    if not path.exists():
+        return Rejected(msg("file_missing", path=str(path)))
+    if path.is_dir():
+        return Rejected(msg("file_is_dir", path=str(path)))
+    size = path.stat().st_size
+    if size > max_bytes:
+        return Rejected(msg("file_too_big", name=path.name, size=size, limit=max_bytes))
+    if size == 0:
+        return Rejected(msg("file_empty", name=path.name))
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    mime = check_type(path.name, head)
+    if isinstance(mime, Rejected):
+        return mime
+    try:
+        stored = await store.put_path(path, max_size=max_bytes)
+    except FileTooLarge:
+        return Rejected(msg("file_too_big", name=path.name, size=size, limit=max_bytes))
+    return FileUpload(
+        storage_key=stored.key,
+        sha256=stored.sha256,
+        size=stored.size,
+        original_name=path.name,
+        mime_type=mime,
+        kind=ALLOWED[mime],
+        caption=caption,
+    )

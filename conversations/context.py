@@ -1,0 +1,96 @@
+"""Everything one event's handling needs, loaded once per event."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversations.events import Button, Reply
+from conversations.states import State
+from reports.messages import msg
+from rubric.model import Item, Rubric
+from rubric.scoring import total, unanswered
+from storage import assessments as repo
+from storage.models import Answer, Assessment, CriterionNote, Period, Person, Unit
+
+
+@dataclass
+class Ctx:
+    s: AsyncSession
+    rubric: Rubric
+    person: Person
+    unit: Unit
+    period: Period
+    assessment: Assessment
+    answers: dict[str, Answer]
+    notes: dict[str, CriterionNote]
+    evidence: Counter[str]
+    replies: list[Reply] = field(default_factory=list)
+    ask_next: bool = True  # append the prompt of the resulting state
+    want_report: bool = False  # generate and send the report after commit
+
+    # -- state ---------------------------------------------------------------
+    @property
+    def state(self) -> State:
+        return State.parse(self.assessment.cursor)
+
+    def goto(self, state: State) -> None:
+        self.assessment.cursor = str(state)
+
+    # -- answers -------------------------------------------------------------
+    def scores(self) -> dict[str, Decimal | None]:
+        return {item_id: a.score for item_id, a in self.answers.items()}
+
+    def total(self) -> Decimal:
+        return total(self.rubric, self.scores())
+
+    def unanswered(self) -> list[Item]:
+        return unanswered(self.rubric, self.scores())
+
+    def answer(self, item_id: str) -> Answer:
+        found = self.answers.get(item_id)
+        if found is None:
+            found = Answer(assessment_id=self.assessment.id, item_id=item_id)
+            self.s.add(found)
+            self.answers[item_id] = found
+        return found
+
+    def note(self, criterion_id: str) -> CriterionNote:
+        found = self.notes.get(criterion_id)
+        if found is None:
+            found = CriterionNote(assessment_id=self.assessment.id, criterion_id=criterion_id)
+            self.s.add(found)
+            self.notes[criterion_id] = found
+        return found
+
+    def audit(self, action: str, target: str | None, old: Any, new: Any) -> None:
+        repo.audit(self.s, self.assessment, self.person.id, action, target, old, new)
+
+    # -- replies -------------------------------------------------------------
+    def say(self, text: str, **kwargs: Any) -> Reply:
+        reply = Reply(text=text, assessment_id=self.assessment.id, **kwargs)
+        self.replies.append(reply)
+        return reply
+
+    def say_msg(self, name: str, **context: Any) -> Reply:
+        return self.say(msg(name, **context))
+
+    def progress(self) -> dict[str, Any]:
+        items = self.rubric.items()
+        answered = sum(1 for i in items if self.scores().get(i.id) is not None)
+        return {
+            "answered": answered,
+            "n_items": len(items),
+            "fraction": answered / len(items) if items else 0.0,
+            "files": sum(self.evidence.values()),
+            "total": self.total(),
+            "max": self.rubric.total_points,
+        }
+
+
+def button_rows(buttons: list[Button], per_row: int) -> list[list[Button]]:
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]

@@ -1,0 +1,223 @@
+"""The officer's conversation as a state machine: event in, replies out.
+
+The state lives in the database (``Assessment.cursor``); every event is
+handled in one transaction, so an answer is stored the moment it arrives and a
+restart continues at the same question. No channel or HTTP library is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from conversations import questions, screens
+from conversations.context import Ctx
+from conversations.events import Choice, Command, Event, Reply, Sender, Start
+from conversations.input import key_of
+from conversations.navigation import enter, resume_point
+from conversations.states import (
+    CONFIRM,
+    EDIT,
+    EDIT_CRITERION,
+    EVIDENCE,
+    MENU,
+    NAV_KEYS,
+    RATING,
+    RESULTS,
+    REVIEW,
+    SCORE,
+    SHORTCOMINGS,
+    STRENGTHS,
+    State,
+)
+from reports.messages import msg
+from rubric.model import Rubric
+from rubric.scoring import parse_score
+from storage import assessments as repo
+from storage import people
+from storage.models import Role, Status
+
+Handler = Callable[[Ctx, Event], Awaitable[None]]
+Prompt = Callable[[Ctx], Reply]
+ReportMaker = Callable[[int, bool], Awaitable[Path]]  # (assessment id, draft) -> .docx
+
+# state kind -> (prompt, input handler)
+STATES: dict[str, tuple[Prompt, Handler]] = {
+    MENU: (screens.ask_menu, screens.on_menu),
+    SCORE: (questions.ask_score, questions.on_score),
+    RESULTS: (questions.ask_results, questions.on_results),
+    EVIDENCE: (questions.ask_evidence, questions.on_evidence),
+    STRENGTHS: (questions.ask_note, questions.on_note),
+    SHORTCOMINGS: (questions.ask_note, questions.on_note),
+    REVIEW: (screens.ask_review, screens.on_review),
+    EDIT: (screens.ask_edit, screens.on_edit),
+    EDIT_CRITERION: (screens.ask_edit_criterion, screens.on_edit_criterion),
+    RATING: (screens.ask_rating, screens.on_rating),
+    CONFIRM: (screens.ask_confirm, screens.on_confirm),
+}
+
+# Commands that work whatever the state (the Telegram menu registers these).
+COMMANDS = ("start", "tieptuc", "xemlai", "tiendo", "baocao", "huongdan", "huy")
+
+
+class Engine:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        rubric_for: Callable[[str], Rubric],
+        make_report: ReportMaker,
+    ) -> None:
+        self.sessions = sessions
+        self.rubric_for = rubric_for
+        self.make_report = make_report
+
+    async def handle(self, sender: Sender, event: Event) -> list[Reply]:
+        """Handle one event; retried once when another process changed the same assessment."""
+        for attempt in range(3):
+            try:
+                return await self._handle_once(sender, event)
+            except StaleDataError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _handle_once(self, sender: Sender, event: Event) -> list[Reply]:
+        async with self.sessions() as s, s.begin():
+            prefix: list[Reply] = []
+            if isinstance(event, Start) and event.token:
+                prefix, stop = await self._redeem(s, sender, event.token)
+                if stop:
+                    return prefix
+            ctx_or_reply = await self._context(s, sender)
+            if isinstance(ctx_or_reply, Reply):
+                return [*prefix, ctx_or_reply]
+            ctx = ctx_or_reply
+            ctx.replies.extend(prefix)
+            await self._dispatch(ctx, event)
+            ctx.assessment.updated_at = datetime.now(UTC)  # also bumps the version
+            if ctx.ask_next:
+                ctx.replies.append(self.prompt(ctx))
+            replies = ctx.replies
+            want_report, assessment_id = ctx.want_report, ctx.assessment.id
+            draft = ctx.assessment.status == Status.DRAFT
+        if want_report:
+            path = await self.make_report(assessment_id, draft)
+            caption = msg("report_caption", draft=draft)
+            replies.append(Reply(caption, document=path, assessment_id=assessment_id))
+        return replies
+
+    @staticmethod
+    def prompt(ctx: Ctx) -> Reply:
+        if ctx.assessment.status != Status.DRAFT:
+            return screens.ask_submitted(ctx)
+        ask, _ = STATES.get(ctx.state.kind, STATES[MENU])
+        reply = ask(ctx)
+        reply.assessment_id = ctx.assessment.id
+        return reply
+
+    async def _dispatch(self, ctx: Ctx, event: Event) -> None:
+        if isinstance(event, Start | Command):
+            await self._command(ctx, "start" if isinstance(event, Start) else event.name)
+            return
+        if ctx.assessment.status != Status.DRAFT:
+            ctx.say_msg("locked_input", assessment=ctx.assessment)
+            ctx.ask_next = False
+            return
+        state = ctx.state
+        if isinstance(event, Choice) and event.target and event.target != str(state):
+            await self._old_button(ctx, event)
+            return
+        if state.kind not in STATES:  # an unknown cursor (e.g. rubric changed): start over
+            ctx.goto(State(MENU))
+        _, handler = STATES[ctx.state.kind]
+        await handler(ctx, event)
+
+    async def _command(self, ctx: Ctx, name: str) -> None:
+        locked = ctx.assessment.status != Status.DRAFT
+        if name == "baocao":
+            ctx.want_report = True
+            ctx.ask_next = False
+        elif name == "tiendo":
+            screens.show_progress(ctx)
+        elif name == "huongdan":
+            ctx.say_msg("help")
+            ctx.ask_next = False
+        elif locked:
+            return  # the prompt is the "already submitted" screen
+        elif name == "tieptuc":
+            enter(ctx, resume_point(ctx))
+        elif name == "xemlai":
+            ctx.goto(State(REVIEW))
+        elif name == "huy":
+            ctx.say_msg("cancelled")
+            ctx.goto(State(MENU))
+        else:  # start
+            ctx.goto(State(MENU))
+
+    async def _old_button(self, ctx: Ctx, event: Choice) -> None:
+        """A button of an earlier message: a score still applies to its item; else nothing."""
+        target = State.parse(event.target)
+        item = ctx.rubric.item(target.ref or "") if target.kind == SCORE else None
+        current = ctx.state
+        key = None
+        if item is not None:
+            ctx.goto(target)
+            key = key_of(event, questions.ask_score(ctx))
+            ctx.goto(current)
+        if item is None or key is None or key in NAV_KEYS:
+            ctx.replies.append(Reply(msg("stale_button"), alert=True))
+            ctx.ask_next = False
+            return
+        choice = item.choices[int(key) - 1] if item.is_tiered else None
+        value = choice.points if choice else parse_score(key)
+        assert value is not None
+        questions.set_score(ctx, item, value, choice.id if choice else None)
+
+    async def _context(self, s: AsyncSession, sender: Sender) -> Ctx | Reply:
+        person = await people.person_for(s, sender.channel, sender.user_id)
+        if person is None:
+            return Reply(msg("unknown_user"))
+        officer = await people.memberships(s, person.id, Role.OFFICER)
+        if not officer:
+            return Reply(msg("not_an_officer"))
+        unit = await people.unit(s, officer[0].unit_id)
+        period = await repo.latest_period(s, unit)
+        if period is None:
+            return Reply(msg("no_period", unit=unit))
+        assessment = await repo.get_or_create(s, unit.id, period.id)
+        return Ctx(
+            s=s,
+            rubric=self.rubric_for(period.rubric_id),
+            person=person,
+            unit=unit,
+            period=period,
+            assessment=assessment,
+            answers=await repo.answers(s, assessment.id),
+            notes=await repo.notes(s, assessment.id),
+            evidence=await repo.evidence_counts(s, assessment.id),
+        )
+
+    async def _redeem(
+        self, s: AsyncSession, sender: Sender, token: str
+    ) -> tuple[list[Reply], bool]:
+        """Link the sender to the invite's unit: (replies, whether to stop there)."""
+        person = await people.person_for(s, sender.channel, sender.user_id)
+        invite = await people.usable_invite(s, token)
+        if invite is None:
+            return ([], False) if person else ([Reply(msg("bad_invite"))], True)
+        if person is None:
+            name = sender.display_name or f"{sender.channel}:{sender.user_id}"
+            person = await people.add_person(
+                s, name, sender.channel, sender.user_id, sender.chat_id
+            )
+        await people.grant(s, person.id, invite.role, invite.unit_id)
+        invite.redeemed_at = people.now()
+        invite.redeemed_by_id = person.id
+        await s.flush()
+        unit = await people.unit(s, invite.unit_id)
+        welcome = Reply(msg("welcome", unit=unit, role=invite.role.value, person=person))
+        return [welcome], invite.role != Role.OFFICER

@@ -1,0 +1,81 @@
+"""What a channel hands the engine (events) and what it gets back (replies).
+
+Nothing here knows about Telegram, Zalo or the console: a channel turns its
+update into one of the events below and renders each ``Reply`` as it can.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Sender:
+    channel: str  # "telegram" | "zalo" | "console"
+    user_id: str
+    chat_id: str | None = None
+    display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Start:
+    """``/start`` with an optional invite token (deep link payload)."""
+
+    token: str | None = None
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command without arguments, e.g. ``tieptuc``, ``xemlai``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button press. ``target`` names the question the button belonged to."""
+
+    key: str
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class FileUpload:
+    """A file already saved in the evidence store by the channel."""
+
+    storage_key: str
+    sha256: str
+    size: int
+    original_name: str
+    mime_type: str
+    kind: str  # "photo" | "document"
+    caption: str | None = None
+
+
+Event = Start | Command | Choice | Text | FileUpload
+
+
+@dataclass(frozen=True)
+class Button:
+    key: str  # what the person may also type, e.g. "2", "b", "IV.1"
+    label: str
+
+
+@dataclass
+class Reply:
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    target: str | None = None  # the question these buttons answer (for stale-button checks)
+    assessment_id: int | None = None
+    document: Path | None = None  # a file to send (the report)
+    expects: str | None = None  # "choice" | "score" | "text" | "file": how to read free input
+    alert: bool = False  # a short notice (Telegram: answerCallbackQuery alert)
+
+    def button_keys(self) -> set[str]:
+        return {b.key for row in self.buttons for b in row}

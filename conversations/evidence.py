@@ -1,0 +1,34 @@
+"""Attaching an evidence file (already in the file store) to the item it proves."""
+
+from __future__ import annotations
+
+from conversations.context import Ctx
+from conversations.events import FileUpload
+from rubric.model import Item
+from storage import assessments as repo
+from storage.models import Evidence
+
+
+async def attach(ctx: Ctx, item: Item, upload: FileUpload) -> None:
+    """Record the file for the item; the same content twice on one item is kept once."""
+    existing = await repo.evidence_for(ctx.s, ctx.assessment.id, item.id, upload.sha256)
+    if existing is not None:
+        ctx.say_msg("file_duplicate", name=existing.original_name, item=item)
+        return
+    ctx.s.add(
+        Evidence(
+            assessment_id=ctx.assessment.id,
+            item_id=item.id,
+            kind=upload.kind,
+            original_name=upload.original_name,
+            mime_type=upload.mime_type,
+            size=upload.size,
+            sha256=upload.sha256,
+            storage_key=upload.storage_key,
+            caption=upload.caption,
+            uploaded_by_id=ctx.person.id,
+        )
+    )
+    ctx.evidence[item.id] += 1
+    ctx.audit("evidence.add", item.id, None, upload.original_name)
+    ctx.say_msg("file_saved", name=upload.original_name, item=item, count=ctx.evidence[item.id])

@@ -1,0 +1,89 @@
+"""Moving through the questionnaire: forward, back, and back to the review after an edit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from conversations.context import Ctx
+from conversations.events import Button
+from conversations.states import (
+    BACK,
+    MENU,
+    MENU_KEY,
+    REVIEW,
+    SHORTCOMINGS,
+    State,
+    criterion_of,
+    group_of,
+    questionnaire,
+)
+from rubric.scoring import subtotal
+
+TEXT_LIMIT = 3500  # characters of one free-text answer (fits a Telegram message when echoed)
+
+
+def nav_row(ctx: Ctx, middle: Button | None) -> list[Button]:
+    """◀ Quay lại · <middle> · ☰ Menu (what every question offers)."""
+    row = [Button(BACK, "◀ Quay lại")]
+    if middle is not None:
+        row.append(middle)
+    row.append(Button(MENU_KEY, "☰ Menu"))
+    return row
+
+
+def enter(ctx: Ctx, target: State) -> None:
+    """Go to ``target``; announce a criterion when the questionnaire enters a new one."""
+    before = criterion_of(ctx.state, ctx.rubric) if ctx.state.in_questionnaire else None
+    ctx.goto(target)
+    after = criterion_of(target, ctx.rubric)
+    if after and after != before and target.in_questionnaire:
+        criterion = ctx.rubric.criterion(after)
+        assert criterion is not None
+        ctx.say_msg("criterion_intro", c=criterion, count=len(ctx.rubric.criteria))
+
+
+def advance(ctx: Ctx) -> None:
+    """Next question; after an edit from the review, back to the review."""
+    q = questionnaire(ctx.rubric)
+    current = ctx.state
+    following = q.next(current)
+    if current.kind == SHORTCOMINGS:
+        criterion = ctx.rubric.criterion(current.ref or "")
+        assert criterion is not None
+        ctx.say_msg("criterion_done", c=criterion, points=_subtotal(ctx, current.ref or ""))
+    editing = ctx.assessment.return_to
+    if editing and (
+        following is None or group_of(following, ctx.rubric) != group_of(current, ctx.rubric)
+    ):
+        ctx.assessment.return_to = None
+        ctx.goto(State.parse(editing))
+        return
+    if following is None:
+        ctx.say_msg("questionnaire_done")
+        ctx.goto(State(REVIEW))
+        return
+    enter(ctx, following)
+
+
+def go_back(ctx: Ctx) -> None:
+    previous = questionnaire(ctx.rubric).previous(ctx.state)
+    if previous is None:
+        ctx.goto(State(MENU))
+        return
+    ctx.goto(previous)
+
+
+def resume_point(ctx: Ctx) -> State:
+    """Where "Tiếp tục" leads: the stored question, else the first unanswered item."""
+    if ctx.state.in_questionnaire:
+        return ctx.state
+    missing = ctx.unanswered()
+    if missing:
+        return State("score", missing[0].id)
+    return State(REVIEW)
+
+
+def _subtotal(ctx: Ctx, criterion_id: str) -> Decimal:
+    criterion = ctx.rubric.criterion(criterion_id)
+    assert criterion is not None
+    return subtotal(criterion, ctx.scores())

@@ -1,0 +1,218 @@
+"""Screens outside the questionnaire: menu, review, edit, rating, confirmation, submitted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from conversations.context import Ctx, button_rows
+from conversations.events import Button, Event, Reply
+from conversations.input import key_of, text_of
+from conversations.navigation import enter, resume_point
+from conversations.states import (
+    BACK,
+    CONFIRM,
+    EDIT,
+    EDIT_CRITERION,
+    MENU,
+    MENU_KEY,
+    RATING,
+    REVIEW,
+    SCORE,
+    STRENGTHS,
+    SUBMITTED,
+    State,
+)
+from reports.messages import msg
+from rubric.scoring import subtotal
+from storage.models import Status
+
+CONTINUE, REVIEW_KEY, SUBMIT_KEY, HELP_KEY = "1", "2", "3", "4"
+EDIT_KEY, NOTES_KEY, YES = "e", "n", "y"
+
+
+def _summary(ctx: Ctx) -> dict[str, object]:
+    scores = ctx.scores()
+    return {
+        "unit": ctx.unit,
+        "period": ctx.period,
+        "assessment": ctx.assessment,
+        "progress": ctx.progress(),
+        "rows": [(c, subtotal(c, scores)) for c in ctx.rubric.criteria],
+        "missing": ctx.unanswered(),
+        "band": ctx.rubric.band_for(ctx.total()),
+        "rubric": ctx.rubric,
+        "evidence": ctx.evidence,
+        "notes": ctx.notes,
+    }
+
+
+# -- menu --------------------------------------------------------------------
+def ask_menu(ctx: Ctx) -> Reply:
+    buttons = [
+        Button(CONTINUE, "▶ Tiếp tục"),
+        Button(REVIEW_KEY, "📋 Xem lại"),
+        Button(SUBMIT_KEY, "📤 Nộp báo cáo"),
+        Button(HELP_KEY, "❓ Hướng dẫn"),
+    ]
+    text = msg("menu", **_summary(ctx))
+    return Reply(text, button_rows(buttons, 2), target=MENU, expects="choice")
+
+
+async def on_menu(ctx: Ctx, event: Event) -> None:
+    key = key_of(event, ask_menu(ctx))
+    if key == CONTINUE:
+        enter(ctx, resume_point(ctx))
+    elif key == REVIEW_KEY:
+        ctx.goto(State(REVIEW))
+    elif key == SUBMIT_KEY:
+        start_submission(ctx)
+    elif key == HELP_KEY:
+        ctx.say_msg("help")
+    else:
+        ctx.say_msg("pick_a_button")
+
+
+# -- review and edit -----------------------------------------------------------
+def ask_review(ctx: Ctx) -> Reply:
+    buttons = [Button(EDIT_KEY, "✏️ Sửa một mục"), Button("n", "📤 Nộp báo cáo")]
+    rows = [buttons, [Button(CONTINUE, "▶ Tiếp tục trả lời"), Button(MENU_KEY, "☰ Menu")]]
+    return Reply(msg("review", **_summary(ctx)), rows, target=REVIEW, expects="choice")
+
+
+async def on_review(ctx: Ctx, event: Event) -> None:
+    key = key_of(event, ask_review(ctx))
+    typed = (text_of(event) or "").strip().upper()
+    if key is None and ctx.rubric.item(typed):
+        start_edit(ctx, State(SCORE, typed))
+    elif key == EDIT_KEY:
+        ctx.goto(State(EDIT))
+    elif key == "n":
+        start_submission(ctx)
+    elif key == CONTINUE:
+        enter(ctx, resume_point(ctx))
+    elif key == MENU_KEY:
+        ctx.goto(State(MENU))
+    else:
+        ctx.say_msg("pick_a_button")
+
+
+def start_edit(ctx: Ctx, target: State) -> None:
+    ctx.assessment.return_to = REVIEW
+    enter(ctx, target)
+
+
+def ask_edit(ctx: Ctx) -> Reply:
+    buttons = [Button(str(c.number), f"Tiêu chí {c.number}") for c in ctx.rubric.criteria]
+    rows = button_rows(buttons, 4)
+    rows.append([Button(BACK, "◀ Quay lại")])
+    return Reply(msg("edit_pick_criterion", **_summary(ctx)), rows, target=EDIT, expects="choice")
+
+
+async def on_edit(ctx: Ctx, event: Event) -> None:
+    key = key_of(event, ask_edit(ctx))
+    criterion = next((c for c in ctx.rubric.criteria if str(c.number) == key), None)
+    if key == BACK:
+        ctx.goto(State(REVIEW))
+    elif criterion is not None:
+        ctx.goto(State(EDIT_CRITERION, criterion.id))
+    else:
+        ctx.say_msg("pick_a_button")
+
+
+def ask_edit_criterion(ctx: Ctx) -> Reply:
+    criterion = ctx.rubric.criterion(ctx.state.ref or "")
+    assert criterion is not None
+    buttons = [Button(i.number, i.id) for i in criterion.items]
+    rows = button_rows(buttons, 4)
+    rows.append([Button(NOTES_KEY, "📝 Đánh giá chung")])
+    rows.append([Button(BACK, "◀ Quay lại")])
+    text = msg("edit_pick_item", c=criterion, answers=ctx.answers, evidence=ctx.evidence)
+    return Reply(text, rows, target=str(ctx.state), expects="choice")
+
+
+async def on_edit_criterion(ctx: Ctx, event: Event) -> None:
+    criterion = ctx.rubric.criterion(ctx.state.ref or "")
+    assert criterion is not None
+    key = key_of(event, ask_edit_criterion(ctx))
+    item = next((i for i in criterion.items if i.number == key), None)
+    if key == BACK:
+        ctx.goto(State(EDIT))
+    elif key == NOTES_KEY:
+        start_edit(ctx, State(STRENGTHS, criterion.id))
+    elif item is not None:
+        start_edit(ctx, State(SCORE, item.id))
+    else:
+        ctx.say_msg("pick_a_button")
+
+
+# -- rating and submission -----------------------------------------------------
+def start_submission(ctx: Ctx) -> None:
+    missing = ctx.unanswered()
+    if missing:
+        ctx.say_msg("cannot_submit_missing", missing=missing)
+        ctx.goto(State(REVIEW))
+        ctx.ask_next = False
+        return
+    ctx.goto(State(RATING))
+
+
+def ask_rating(ctx: Ctx) -> Reply:
+    suggested = ctx.rubric.band_for(ctx.total())
+    buttons = [
+        Button(str(n), f"{b.label}{' (gợi ý)' if b == suggested else ''}")
+        for n, b in enumerate(ctx.rubric.ratings.bands, 1)
+    ]
+    rows = button_rows(buttons, 2)
+    rows.append([Button(BACK, "◀ Quay lại")])
+    return Reply(msg("ask_rating", **_summary(ctx)), rows, target=RATING, expects="choice")
+
+
+async def on_rating(ctx: Ctx, event: Event) -> None:
+    key = key_of(event, ask_rating(ctx))
+    bands = ctx.rubric.ratings.bands
+    if key == BACK:
+        ctx.goto(State(REVIEW))
+    elif key and key.isdigit() and 1 <= int(key) <= len(bands):
+        band = bands[int(key) - 1]
+        ctx.audit("assessment.rating", None, ctx.assessment.proposed_rating, band.code)
+        ctx.assessment.proposed_rating = band.code
+        ctx.goto(State(CONFIRM))
+    else:
+        ctx.say_msg("pick_a_button")
+
+
+def ask_confirm(ctx: Ctx) -> Reply:
+    band = ctx.rubric.band(ctx.assessment.proposed_rating or "")
+    rows = [[Button(YES, "✅ Xác nhận nộp")], [Button(BACK, "◀ Quay lại")]]
+    text = msg("ask_confirm", proposed=band, **_summary(ctx))
+    return Reply(text, rows, target=CONFIRM, expects="choice")
+
+
+async def on_confirm(ctx: Ctx, event: Event) -> None:
+    key = key_of(event, ask_confirm(ctx))
+    if key == BACK:
+        ctx.goto(State(RATING))
+    elif key == YES:
+        if ctx.unanswered():  # answers may have changed through an old button
+            start_submission(ctx)
+            return
+        assessment = ctx.assessment
+        assessment.status = Status.SUBMITTED
+        assessment.submitted_at = datetime.now(UTC)
+        assessment.submitted_by_id = ctx.person.id
+        ctx.audit("assessment.submit", None, Status.DRAFT.value, Status.SUBMITTED.value)
+        ctx.goto(State(SUBMITTED))
+        ctx.say_msg("submitted", **_summary(ctx))
+        ctx.want_report = True
+        ctx.ask_next = False
+    else:
+        ctx.say_msg("pick_a_button")
+
+
+def ask_submitted(ctx: Ctx) -> Reply:
+    return Reply(msg("locked", **_summary(ctx)), target=SUBMITTED)
+
+
+def show_progress(ctx: Ctx) -> None:
+    ctx.say_msg("progress", **_summary(ctx))
+    ctx.ask_next = False

@@ -1,0 +1,103 @@
+"""Named states of the officer's conversation and the linear questionnaire.
+
+A state is stored as the assessment's ``cursor``: ``"<kind>"`` or
+``"<kind>:<id>"``, e.g. ``"score:IV.1"`` or ``"strengths:IV"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from rubric.model import Rubric
+
+# Questionnaire steps (in this order for every item / criterion).
+SCORE = "score"  # the item's score or tier
+RESULTS = "results"  # "Kết quả đạt được" text
+EVIDENCE = "evidence"  # photos and files proving the item
+STRENGTHS = "strengths"  # "Những nội dung đã thực hiện tốt"
+SHORTCOMINGS = "shortcomings"  # "Những mặt còn hạn chế"
+
+# Screens outside the questionnaire.
+MENU = "menu"
+REVIEW = "review"
+EDIT = "edit"  # pick a criterion to edit
+EDIT_CRITERION = "edit_criterion"  # pick an item of one criterion
+RATING = "rating"  # confirm or pick the proposed rating
+CONFIRM = "confirm"  # confirm submission
+SUBMITTED = "submitted"
+
+ITEM_STEPS = (SCORE, RESULTS, EVIDENCE)
+NOTE_STEPS = (STRENGTHS, SHORTCOMINGS)
+
+# Keys of the navigation buttons (also what a text-only chat types).
+BACK, SKIP, DONE, MENU_KEY = "b", "s", "x", "m"
+NAV_KEYS = frozenset({BACK, SKIP, DONE, MENU_KEY})
+
+
+@dataclass(frozen=True)
+class State:
+    kind: str
+    ref: str | None = None  # item id or criterion id
+
+    @classmethod
+    def parse(cls, cursor: str | None) -> State:
+        if not cursor:
+            return cls(MENU)
+        kind, _, ref = cursor.partition(":")
+        return cls(kind, ref or None)
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.ref}" if self.ref else self.kind
+
+    @property
+    def in_questionnaire(self) -> bool:
+        return self.kind in ITEM_STEPS or self.kind in NOTE_STEPS
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """The rubric flattened into the ordered list of questions."""
+
+    steps: tuple[State, ...]
+
+    def index(self, state: State) -> int:
+        return self.steps.index(state)
+
+    def next(self, state: State) -> State | None:
+        i = self.index(state) + 1
+        return self.steps[i] if i < len(self.steps) else None
+
+    def previous(self, state: State) -> State | None:
+        i = self.index(state) - 1
+        return self.steps[i] if i >= 0 else None
+
+    def first_of_criterion(self, criterion_id: str, rubric: Rubric) -> State:
+        criterion = rubric.criterion(criterion_id)
+        assert criterion is not None
+        return State(SCORE, criterion.items[0].id)
+
+
+@cache
+def questionnaire(rubric: Rubric) -> Questionnaire:
+    steps: list[State] = []
+    for criterion in rubric.criteria:
+        for item in criterion.items:
+            steps.extend(State(kind, item.id) for kind in ITEM_STEPS)
+        steps.extend(State(kind, criterion.id) for kind in NOTE_STEPS)
+    return Questionnaire(tuple(steps))
+
+
+def group_of(state: State, rubric: Rubric) -> str:
+    """Item id for item steps, "notes:<criterion>" for narrative steps."""
+    if state.kind in NOTE_STEPS:
+        return f"notes:{state.ref}"
+    return state.ref or state.kind
+
+
+def criterion_of(state: State, rubric: Rubric) -> str | None:
+    if state.kind in NOTE_STEPS:
+        return state.ref
+    if state.kind in ITEM_STEPS and state.ref:
+        return rubric.criterion_of(state.ref).id
+    return None

@@ -1,0 +1,73 @@
+"""Gather a stored assessment into the plain ``ReportData`` the documents are made from."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reports.data import EvidenceRow, ReportData
+from rubric.model import Rubric
+from storage import assessments as repo
+from storage.models import Appraisal, Assessment, Period, Status, Unit
+from storage.people import _aware
+
+
+async def gather(
+    s: AsyncSession, assessment: Assessment, rubric: Rubric, evidence_root: Path
+) -> ReportData:
+    unit = await s.get(Unit, assessment.unit_id)
+    period = await s.get(Period, assessment.period_id)
+    assert unit is not None and period is not None
+    parent = await s.get(Unit, unit.parent_id) if unit.parent_id else None
+    answers = await repo.answers(s, assessment.id)
+    notes = await repo.notes(s, assessment.id)
+    appraisals = list(
+        await s.scalars(select(Appraisal).where(Appraisal.assessment_id == assessment.id))
+    )
+    appraised = assessment.status in (Status.APPRAISED, Status.FINALIZED)
+    evidence: dict[str, list[EvidenceRow]] = {}
+    for e in await repo.evidence(s, assessment.id):
+        evidence.setdefault(e.item_id, []).append(
+            EvidenceRow(
+                item_id=e.item_id,
+                original_name=e.original_name,
+                kind=e.kind,
+                mime_type=e.mime_type,
+                size=e.size,
+                sha256=e.sha256,
+                uploaded_at=_aware(e.uploaded_at).astimezone(UTC),
+                caption=e.caption,
+                path=evidence_root / e.storage_key,
+            )
+        )
+    band = rubric.band(assessment.proposed_rating or "")
+    final = rubric.band(assessment.final_rating or "")
+    submitted = assessment.submitted_at
+    return ReportData(
+        unit_name=unit.name,
+        unit_short=unit.short_name,
+        year=period.year,
+        authority=parent.name if parent else rubric.document.authority,
+        place=unit.place or rubric.document.place,
+        status=assessment.status.value,
+        report_number=assessment.report_number,
+        report_date=_aware(submitted).date() if submitted else None,
+        signer_name=assessment.signer_name or unit.head_name,
+        self_scores={k: a.score for k, a in answers.items() if a.score is not None},
+        self_choices={k: a.choice_id for k, a in answers.items() if a.choice_id},
+        results={k: a.results_text for k, a in answers.items() if a.results_text},
+        strengths={k: n.strengths for k, n in notes.items() if n.strengths},
+        shortcomings={k: n.shortcomings for k, n in notes.items() if n.shortcomings},
+        authority_scores=(
+            {a.item_id: a.score for a in appraisals if a.score is not None} if appraised else {}
+        ),
+        authority_choices=(
+            {a.item_id: a.choice_id for a in appraisals if a.choice_id} if appraised else {}
+        ),
+        proposed_rating=band.label if band else None,
+        final_rating=final.label if final else None,
+        evidence=evidence,
+    )

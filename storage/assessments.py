@@ -1,0 +1,121 @@
+"""Queries about one unit's assessment: answers, narratives, evidence, status."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Answer,
+    Assessment,
+    AuditEvent,
+    CriterionNote,
+    Evidence,
+    Period,
+    Unit,
+)
+
+
+async def latest_period(s: AsyncSession, unit: Unit) -> Period | None:
+    """The newest period the unit takes part in (its appraising unit's, or a global one)."""
+    query = select(Period).order_by(Period.year.desc(), Period.id.desc()).limit(1)
+    if unit.parent_id is not None:
+        query = query.where((Period.authority_id == unit.parent_id) | Period.authority_id.is_(None))
+    return await s.scalar(query)
+
+
+async def get_or_create(s: AsyncSession, unit_id: int, period_id: int) -> Assessment:
+    found = await s.scalar(
+        select(Assessment).where(Assessment.unit_id == unit_id, Assessment.period_id == period_id)
+    )
+    if found:
+        return found
+    assessment = Assessment(unit_id=unit_id, period_id=period_id)
+    s.add(assessment)
+    await s.flush()
+    return assessment
+
+
+async def find(s: AsyncSession, unit_code: str, year: int) -> Assessment | None:
+    return await s.scalar(
+        select(Assessment)
+        .join(Unit, Unit.id == Assessment.unit_id)
+        .join(Period, Period.id == Assessment.period_id)
+        .where(Unit.code == unit_code, Period.year == year)
+    )
+
+
+async def answers(s: AsyncSession, assessment_id: int) -> dict[str, Answer]:
+    rows = await s.scalars(select(Answer).where(Answer.assessment_id == assessment_id))
+    return {a.item_id: a for a in rows}
+
+
+async def notes(s: AsyncSession, assessment_id: int) -> dict[str, CriterionNote]:
+    rows = await s.scalars(
+        select(CriterionNote).where(CriterionNote.assessment_id == assessment_id)
+    )
+    return {n.criterion_id: n for n in rows}
+
+
+async def evidence(s: AsyncSession, assessment_id: int) -> list[Evidence]:
+    rows = await s.scalars(
+        select(Evidence)
+        .where(Evidence.assessment_id == assessment_id)
+        .order_by(Evidence.item_id, Evidence.id)
+    )
+    return list(rows)
+
+
+async def evidence_counts(s: AsyncSession, assessment_id: int) -> Counter[str]:
+    rows = await s.execute(
+        select(Evidence.item_id, func.count())
+        .where(Evidence.assessment_id == assessment_id)
+        .group_by(Evidence.item_id)
+    )
+    return Counter({item_id: count for item_id, count in rows.all()})
+
+
+async def evidence_for(
+    s: AsyncSession, assessment_id: int, item_id: str, sha256: str
+) -> Evidence | None:
+    return await s.scalar(
+        select(Evidence).where(
+            Evidence.assessment_id == assessment_id,
+            Evidence.item_id == item_id,
+            Evidence.sha256 == sha256,
+        )
+    )
+
+
+def audit(
+    s: AsyncSession,
+    assessment: Assessment,
+    person_id: int | None,
+    action: str,
+    target: str | None = None,
+    old: object = None,
+    new: object = None,
+) -> None:
+    s.add(
+        AuditEvent(
+            assessment_id=assessment.id,
+            person_id=person_id,
+            action=action,
+            target=target,
+            old=None if old is None else str(old),
+            new=None if new is None else str(new),
+            at=datetime.now(UTC),
+        )
+    )
+
+
+async def audit_trail(s: AsyncSession, assessment_id: int) -> list[AuditEvent]:
+    rows = await s.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.assessment_id == assessment_id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    return list(rows)

@@ -1,0 +1,116 @@
+"""Queries about people: channel identities, memberships, invites."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Identity, Invite, Membership, Person, Role, Unit
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite returns naive datetimes: every timestamp we store is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def find_identity(s: AsyncSession, channel: str, external_id: str) -> Identity | None:
+    return await s.scalar(
+        select(Identity).where(Identity.channel == channel, Identity.external_id == external_id)
+    )
+
+
+async def person_for(s: AsyncSession, channel: str, external_id: str) -> Person | None:
+    return await s.scalar(
+        select(Person)
+        .join(Identity, Identity.person_id == Person.id)
+        .where(
+            Identity.channel == channel,
+            Identity.external_id == external_id,
+            Person.removed_at.is_(None),
+        )
+    )
+
+
+async def memberships(
+    s: AsyncSession, person_id: int, role: Role | None = None
+) -> list[Membership]:
+    query = select(Membership).where(Membership.person_id == person_id)
+    if role is not None:
+        query = query.where(Membership.role == role)
+    return list((await s.scalars(query.order_by(Membership.id))).all())
+
+
+async def add_person(
+    s: AsyncSession,
+    full_name: str,
+    channel: str,
+    external_id: str,
+    chat_id: str | None = None,
+) -> Person:
+    person = Person(full_name=full_name)
+    s.add(person)
+    await s.flush()
+    s.add(
+        Identity(
+            person_id=person.id,
+            channel=channel,
+            external_id=external_id,
+            chat_id=chat_id,
+            display_name=full_name,
+        )
+    )
+    await s.flush()
+    return person
+
+
+async def grant(s: AsyncSession, person_id: int, role: Role, unit_id: int) -> Membership:
+    existing = await s.scalar(
+        select(Membership).where(
+            Membership.person_id == person_id,
+            Membership.role == role,
+            Membership.unit_id == unit_id,
+        )
+    )
+    if existing:
+        return existing
+    membership = Membership(person_id=person_id, role=role, unit_id=unit_id)
+    s.add(membership)
+    await s.flush()
+    return membership
+
+
+async def create_invite(
+    s: AsyncSession, role: Role, unit_id: int, valid_for: timedelta = timedelta(days=30)
+) -> Invite:
+    invite = Invite(
+        token=secrets.token_urlsafe(16),  # 22 URL-safe chars: fits a Telegram deep link
+        role=role,
+        unit_id=unit_id,
+        expires_at=now() + valid_for,
+    )
+    s.add(invite)
+    await s.flush()
+    return invite
+
+
+async def usable_invite(s: AsyncSession, token: str) -> Invite | None:
+    """The invite if it exists, is not used, revoked or expired (row locked for redeeming)."""
+    invite = await s.scalar(select(Invite).where(Invite.token == token).with_for_update())
+    if invite is None or invite.redeemed_at or invite.revoked_at:
+        return None
+    if _aware(invite.expires_at) <= now():
+        return None
+    return invite
+
+
+async def unit(s: AsyncSession, unit_id: int) -> Unit:
+    found = await s.get(Unit, unit_id)
+    assert found is not None
+    return found

@@ -100,7 +100,8 @@ def _schema_problems(raw: Mapping[str, Any]) -> list[Problem]:
         for err in exc.errors():
             where, field = _locate(raw, err["loc"])
             text = _SCHEMA_MESSAGES.get(err["type"], err["msg"])
-            out.append(Problem(where, f"Trường '{field}': {text}." if field else f"{text}."))
+            message = f"Trường '{field}': {text}." if field else f"{text[:1].upper()}{text[1:]}."
+            out.append(Problem(where, message))
         return out
     return []
 

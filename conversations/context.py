@@ -76,8 +76,8 @@ class Ctx:
         self.replies.append(reply)
         return reply
 
-    def say_msg(self, name: str, **context: Any) -> Reply:
-        return self.say(msg(name, **context))
+    def say_msg(self, template: str, /, **context: Any) -> Reply:
+        return self.say(msg(template, **context))
 
     def progress(self) -> dict[str, Any]:
         items = self.rubric.items()

@@ -26,7 +26,7 @@ def key_of(event: Event, prompt: Reply) -> str | None:
                 if typed.casefold() == button.key.casefold():
                     return button.key
         folded = _fold(typed)
-        if not folded:
+        if not any(ch.isalpha() for ch in folded):  # "-1" must not match the label "1"
             return None
         for row in prompt.buttons:
             for button in row:

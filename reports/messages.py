@@ -31,7 +31,7 @@ def _module() -> Any:
     return env.get_template("chat.j2").module
 
 
-def msg(name: str, **context: Any) -> str:
+def msg(name: str, /, **context: Any) -> str:
     """Render the macro ``name`` of chat.j2 with ``context``; surrounding blanks trimmed."""
     macro = getattr(_module(), name)
     return str(macro(**context)).strip()

@@ -1,0 +1,416 @@
+"""The unit's self-assessment report (DOCX): read it back cell by cell."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+import yaml
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
+
+from reports.data import EvidenceRow, ReportData
+from reports.docx_base import ngay_thang_nam
+from reports.unit_report import (
+    CHECK,
+    EVIDENCE_HEADERS,
+    SCORE_HEADERS,
+    max_text,
+    render_unit_report,
+    write_unit_report,
+)
+from rubric.model import Rubric
+from rubric.scoring import fmt
+
+D = Decimal
+SHIPPED = Path(__file__).resolve().parents[1] / "rubric" / "data" / "hung-yen-2022.yaml"
+SHA = "ab12cd34ef56" + "0" * 52
+
+
+# -- fixtures -----------------------------------------------------------------
+
+
+def mini_rubric() -> Rubric:
+    """Two criteria, one tiered item, as in the seed's criterion IV."""
+    tiers = [
+        {"id": "II.1.1", "number": "1.1", "label": "Tổ chức tốt", "points": 7},
+        {"id": "II.1.2", "number": "1.2", "label": "Tổ chức chưa tốt", "points": 3},
+        {"id": "II.1.3", "number": "1.3", "label": "Không tổ chức", "points": 0},
+    ]
+    return Rubric.model_validate(
+        {
+            "id": "mini",
+            "year": 2022,
+            "title": "Thử",
+            "province": "Hưng Yên",
+            "total_points": 21,
+            "document": {
+                "authority": "UBND huyện Văn Giang",
+                "place": "Văn Giang",
+                "legal_basis": "Căn cứ Quyết định số 02/2020/QĐ-UBND, {unit} báo cáo như sau:",
+            },
+            "ratings": {
+                "confirmed": False,
+                "source": "QĐ 02/2020",
+                "note": "Mức xếp loại chưa được đối chiếu (ghi chú nội bộ).",
+                "bands": [
+                    {"code": "tot", "label": "Tốt", "min_points": 18},
+                    {"code": "yeu", "label": "Yếu", "min_points": 0},
+                ],
+            },
+            "narratives": [
+                {"name": "strengths", "label": "Những nội dung đã thực hiện tốt"},
+                {"name": "shortcomings", "label": "Những mặt còn hạn chế"},
+            ],
+            "criteria": [
+                {
+                    "id": "I",
+                    "number": 1,
+                    "label": "Tổ chức triển khai thực hiện",
+                    "outline_heading": "TỔ CHỨC TRIỂN KHAI",
+                    "max_points": 4,
+                    "items": [
+                        {
+                            "id": "I.1",
+                            "number": "1",
+                            "type": "decimal",
+                            "label": "Quán triệt",
+                            "max_points": 2,
+                        },
+                        {
+                            "id": "I.2",
+                            "number": "2",
+                            "type": "decimal",
+                            "label": "Cụ thể hóa",
+                            "max_points": 2,
+                        },
+                    ],
+                },
+                {
+                    "id": "II",
+                    "number": 2,
+                    "label": "Tiếp xúc, đối thoại với Nhân dân",
+                    "outline_heading": "TIẾP XÚC, ĐỐI THOẠI",
+                    "max_points": 17,
+                    "items": [
+                        {
+                            "id": "II.1",
+                            "number": "1",
+                            "type": "select_one",
+                            "label": "Tiếp xúc, đối thoại trực tiếp",
+                            "max_points": 7,
+                            "choices": tiers,
+                        },
+                        {
+                            "id": "II.2",
+                            "number": "2",
+                            "type": "decimal",
+                            "label": "Tiếp dân",
+                            "max_points": 10,
+                        },
+                    ],
+                },
+            ],
+        }
+    )
+
+
+def shipped_rubric() -> Rubric:
+    try:
+        from rubric.loader import load_rubric
+    except ImportError:
+        if not SHIPPED.exists():
+            pytest.skip("rubric/data/hung-yen-2022.yaml not shipped yet")
+        return Rubric.model_validate(yaml.safe_load(SHIPPED.read_text(encoding="utf-8")))
+    return load_rubric("hung-yen-2022")
+
+
+def png_bytes(w: int = 4, h: int = 3) -> bytes:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    raw = b"".join(b"\x00" + b"\xff\x00\x00" * w for _ in range(h))
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def evidence(tmp_path: Path) -> dict[str, list[EvidenceRow]]:
+    photo = tmp_path / "anh-hoi-nghi.png"
+    photo.write_bytes(png_bytes())
+    broken = tmp_path / "hong.jpg"
+    broken.write_bytes(b"\xff\xd8 not really a jpeg")
+    at = datetime(2022, 11, 10, 2, 5, tzinfo=UTC)  # 09:05 in Việt Nam
+    return {
+        "I.1": [
+            EvidenceRow(
+                "I.1", "ke-hoach-so-12.pdf", "document", "application/pdf", 1_572_864, SHA, at
+            ),
+            EvidenceRow(
+                "I.1",
+                "anh-hoi-nghi.png",
+                "photo",
+                "image/png",
+                2_560,
+                "f" * 64,
+                at,
+                caption="Hội nghị quán triệt",
+                path=photo,
+            ),
+        ],
+        "II.1": [
+            EvidenceRow("II.1", "hong.jpg", "photo", "image/jpeg", 20, "9" * 64, at, path=broken),
+        ],
+    }
+
+
+def filled(rubric: Rubric, tmp_path: Path | None = None, **extra) -> ReportData:
+    scores, choices = {}, {}
+    for item in rubric.items():
+        if item.is_tiered:
+            tier = item.choices[1]
+            choices[item.id], scores[item.id] = tier.id, tier.points
+        else:
+            scores[item.id] = item.max_points - D("0.5")
+    narratives = {c.id: f"Đã làm tốt tiêu chí {c.id}." for c in rubric.criteria}
+    defaults = {
+        "unit_name": "UBND xã Cửu Cao",
+        "year": 2022,
+        "authority": "UBND huyện Văn Giang",
+        "place": "Cửu Cao",
+        "status": "submitted",
+        "unit_short": "UBND",
+        "report_number": "45",
+        "report_date": date(2022, 11, 5),
+        "signer_title": "Chủ tịch",
+        "signer_name": "Nguyễn Văn An",
+        "self_scores": scores,
+        "self_choices": choices,
+        "results": {"I.1": "Ban hành Kế hoạch số 12/KH-UBND."},
+        "strengths": narratives,
+        "shortcomings": {rubric.criteria[0].id: "Còn chậm gửi báo cáo.\nChưa kiểm tra định kỳ."},
+        "proposed_rating": "Tốt",
+        "evidence": evidence(tmp_path) if tmp_path else {},
+    }
+    return ReportData(**{**defaults, **extra})
+
+
+def reopen(blob: bytes):
+    return Document(BytesIO(blob))
+
+
+def table_with(doc, headers) -> list[list[str]]:
+    for t in doc.tables:
+        rows = [[c.text for c in r.cells] for r in t.rows]
+        if tuple(rows[0]) == tuple(headers):
+            return rows
+    raise AssertionError(f"no table headed {headers[:2]}")
+
+
+def mm(*lengths) -> tuple[float, ...]:
+    return tuple(round(x.mm, 1) for x in lengths)
+
+
+def body_text(doc) -> str:
+    return "\n".join(p.text for p in doc.paragraphs)
+
+
+# -- tests --------------------------------------------------------------------
+
+
+def test_page_setup_is_a4_with_decree_margins():
+    doc = reopen(render_unit_report(mini_rubric(), filled(mini_rubric())))
+    first, annex = doc.sections[0], doc.sections[-1]
+    assert mm(first.page_width, first.page_height) == (210, 297)
+    assert first.orientation == WD_ORIENT.PORTRAIT
+    for s in (first, annex):
+        assert mm(s.top_margin, s.bottom_margin, s.left_margin, s.right_margin) == (20, 20, 30, 15)
+    assert mm(annex.page_width, annex.page_height) == (297, 210)
+    assert annex.orientation == WD_ORIENT.LANDSCAPE
+    normal = doc.styles["Normal"]
+    assert normal.font.name == "Times New Roman"
+    fonts = normal.element.rPr.find(qn("w:rFonts"))
+    assert fonts.get(qn("w:eastAsia")) == fonts.get(qn("w:cs")) == "Times New Roman"
+
+
+def test_header_block_and_body(tmp_path):
+    rubric = mini_rubric()
+    doc = reopen(
+        render_unit_report(rubric, filled(rubric, tmp_path, parent_name="Huyện Văn Giang"))
+    )
+    head = doc.tables[0]
+    left, right = (c.text for c in head.rows[0].cells)
+    assert left.splitlines()[:2] == ["HUYỆN VĂN GIANG", "UBND XÃ CỬU CAO"]
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in right and "Độc lập - Tự do - Hạnh phúc" in right
+    assert [c.text for c in head.rows[1].cells] == [
+        "Số: 45/BC-UBND",
+        "Cửu Cao, ngày 05 tháng 11 năm 2022",
+    ]
+    text = body_text(doc)
+    assert "Kính gửi: UBND huyện Văn Giang." in text
+    assert "Tự đánh giá, xếp loại công tác dân vận chính quyền năm 2022" in text
+    assert "Căn cứ Quyết định số 02/2020/QĐ-UBND, UBND xã Cửu Cao báo cáo như sau:" in text
+    assert "Tổng số điểm thực hiện công tác dân vận chính quyền: 15,5 điểm, trong đó:" in text
+    assert "Tiêu chí số 1: Tổ chức triển khai thực hiện: (3 điểm)" in text
+    assert "Tiêu chí số 2: Tiếp xúc, đối thoại với Nhân dân: (12,5 điểm)" in text
+    assert "- Những nội dung đã thực hiện tốt: Đã làm tốt tiêu chí II." in text
+    assert "- Những mặt còn hạn chế:\n+ Còn chậm gửi báo cáo.\n+ Chưa kiểm tra định kỳ." in text
+    assert "- Những mặt còn hạn chế: ....." in text  # criterion II left empty
+    assert "Đề nghị mức xếp loại: Tốt." in text
+    assert "của UBND xã Cửu Cao năm 2022./." in text
+    assert rubric.ratings.note not in text and "chưa được đối chiếu" not in text
+    sign = doc.tables[1].rows[0].cells
+    assert "Nơi nhận:" in sign[0].text and "- Lưu: VT." in sign[0].text
+    assert sign[1].text.splitlines()[:2] == ["CHỦ TỊCH", "(Ký, đóng dấu)"]
+    assert "Nguyễn Văn An" in sign[1].text
+
+
+def test_scoring_table_mini(tmp_path):
+    rubric = mini_rubric()
+    doc = reopen(render_unit_report(rubric, filled(rubric, tmp_path)))
+    rows = table_with(doc, SCORE_HEADERS)
+    assert [r[:5] for r in rows[1:]] == [
+        ["I", "Tiêu chí số 1: Tổ chức triển khai thực hiện", "04", "3", ""],
+        ["1", "Quán triệt", "02", "1,5", ""],
+        ["2", "Cụ thể hóa", "02", "1,5", ""],
+        ["II", "Tiêu chí số 2: Tiếp xúc, đối thoại với Nhân dân", "17", "12,5", ""],
+        ["1", "Tiếp xúc, đối thoại trực tiếp (Chấm 1 trong 3 tiêu chí sau)", "07", "3", ""],
+        ["1.1", "Tổ chức tốt", "07", "", ""],
+        ["1.2", "Tổ chức chưa tốt", "03", CHECK, ""],
+        ["1.3", "Không tổ chức", "0", "", ""],
+        ["2", "Tiếp dân", "10", "9,5", ""],
+        ["", "Tổng điểm", "21", "15,5", ""],
+    ]
+    assert (
+        rows[2][5] == "Ban hành Kế hoạch số 12/KH-UBND.\nTệp: ke-hoach-so-12.pdf; anh-hoi-nghi.png"
+    )
+    assert rows[5][5] == "Tệp: hong.jpg"
+
+
+def test_authority_column_filled_when_appraised():
+    rubric = mini_rubric()
+    data = filled(
+        rubric,
+        authority_scores={"I.1": D(2), "I.2": D(1), "II.2": D(8)},
+        authority_choices={"II.1": "II.1.1"},
+    )
+    rows = table_with(reopen(render_unit_report(rubric, data)), SCORE_HEADERS)
+    assert [r[4] for r in rows[1:]] == ["3", "2", "1", "15", "7", CHECK, "", "", "8", "18"]
+    assert [r[3] for r in rows[6:9]] == ["", CHECK, ""]
+
+
+def test_shipped_rubric_scoring_table():
+    rubric = shipped_rubric()
+    data = filled(rubric)
+    rows = table_with(reopen(render_unit_report(rubric, data)), SCORE_HEADERS)
+    crit = [r for r in rows if r[1].startswith("Tiêu chí số ")]
+    assert [r[0] for r in crit] == ["I", "II", "III", "IV", "V", "VI", "VII", "VIII"]
+    assert [r[2] for r in crit] == ["14", "10", "15", "23", "08", "10", "10", "10"]
+    expected = {c.id: sum((data.self_scores[i.id] for i in c.items), D(0)) for c in rubric.criteria}
+    assert [r[3] for r in crit] == [fmt(expected[c.id]) for c in rubric.criteria]
+    assert rows[-1][1:4] == ["Tổng điểm", "100", fmt(sum(expected.values(), D(0)))]
+    marks = [r for r in rows if r[3] == CHECK]
+    assert [r[0] for r in marks] == ["1.2", "4.2", "2.2", "2.2"]
+    assert all(r[4] == "" for r in rows[1:])
+    tiered = [r for r in rows if "(Chấm 1 trong 3 tiêu chí sau)" in r[1]]
+    assert len(tiered) == 4
+
+
+def test_rows_repeat_header_and_do_not_split(tmp_path):
+    rubric = mini_rubric()
+    doc = reopen(render_unit_report(rubric, filled(rubric, tmp_path)))
+    grids = [t for t in doc.tables if t.rows[0].cells[0].text == "STT"]
+    assert len(grids) == 2  # the scoring table and the evidence table
+    for t in grids:
+        trs = t._tbl.tr_lst
+        assert trs[0].trPr.find(qn("w:tblHeader")) is not None
+        assert all(tr.trPr.find(qn("w:tblHeader")) is None for tr in trs[1:])
+        assert all(tr.trPr.find(qn("w:cantSplit")) is not None for tr in trs)
+        assert t._tbl.tblPr.find(qn("w:tblBorders")).find(qn("w:insideV")).get(qn("w:val")) == (
+            "single"
+        )
+
+
+def test_evidence_appendix(tmp_path):
+    rubric = mini_rubric()
+    doc = reopen(render_unit_report(rubric, filled(rubric, tmp_path)))
+    rows = table_with(doc, EVIDENCE_HEADERS)
+    assert rows[1][0].startswith("I.1. Quán triệt")
+    assert rows[2][:6] == [
+        "1",
+        "ke-hoach-so-12.pdf",
+        "Tài liệu",
+        "1,5 MB",
+        "10/11/2022 09:05",
+        "ab12cd34ef56",
+    ]
+    assert rows[3][:6] == [
+        "2",
+        "anh-hoi-nghi.png\nHội nghị quán triệt",
+        "Ảnh",
+        "2,5 KB",
+        "10/11/2022 09:05",
+        "ffffffffffff",
+    ]
+    assert rows[4][0].startswith("II.1. Tiếp xúc")
+    assert rows[5][1] == "hong.jpg"
+    assert len(doc.inline_shapes) == 1  # the PNG; the broken JPEG falls back to text only
+    assert "DANH MỤC TÀI LIỆU KIỂM CHỨNG" in body_text(doc)
+
+
+def test_empty_report_still_renders(tmp_path):
+    rubric = mini_rubric()
+    data = ReportData("UBND xã Cửu Cao", 2022, "UBND huyện Văn Giang", "Cửu Cao", "draft")
+    path = write_unit_report(rubric, data, tmp_path / "out" / "bao-cao.docx")
+    doc = Document(str(path))
+    text = body_text(doc)
+    assert "Tổng số điểm thực hiện công tác dân vận chính quyền: ..... điểm, trong đó:" in text
+    assert "Tiêu chí số 1: Tổ chức triển khai thực hiện: (..... điểm)" in text
+    assert "Đề nghị mức xếp loại: ....." in text
+    assert "Đơn vị chưa gửi tài liệu kiểm chứng kèm theo." in text
+    assert [c.text for c in doc.tables[0].rows[1].cells] == [
+        "Số:      /BC-.....",
+        "Cửu Cao, ngày ... tháng ... năm 2022",
+    ]
+    rows = table_with(doc, SCORE_HEADERS)
+    assert all(r[3] == r[4] == "" for r in rows[1:])
+    assert "THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ" in doc.tables[1].rows[0].cells[1].text
+
+
+def test_shipped_rubric_empty_report_renders():
+    rubric = shipped_rubric()
+    data = ReportData("Phòng Nội vụ", 2022, "UBND huyện Văn Giang", "Văn Giang", "draft")
+    assert render_unit_report(rubric, data)[:2] == b"PK"
+
+
+def test_control_characters_from_chat_do_not_break_the_xml():
+    rubric = mini_rubric()
+    data = filled(rubric, strengths={"I": "Tốt\x00\x07 lắm"}, results={"I.2": "A\x1bB"})
+    doc = reopen(render_unit_report(rubric, data))
+    assert "- Những nội dung đã thực hiện tốt: Tốt lắm" in body_text(doc)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(D(2), "02"), (D(14), "14"), (D(0), "0"), (D(100), "100"), (D("1.5"), "1,5")],
+)
+def test_max_text(value, text):
+    assert max_text(value) == text
+
+
+def test_date_line_follows_decree_30():
+    assert ngay_thang_nam(date(2022, 2, 5), 2022) == "ngày 05 tháng 02 năm 2022"
+    assert ngay_thang_nam(date(2022, 3, 15), 2022) == "ngày 15 tháng 3 năm 2022"
+    assert ngay_thang_nam(None, 2022) == "ngày ... tháng ... năm 2022"

@@ -414,3 +414,24 @@ def test_date_line_follows_decree_30():
     assert ngay_thang_nam(date(2022, 2, 5), 2022) == "ngày 05 tháng 02 năm 2022"
     assert ngay_thang_nam(date(2022, 3, 15), 2022) == "ngày 15 tháng 3 năm 2022"
     assert ngay_thang_nam(None, 2022) == "ngày ... tháng ... năm 2022"
+
+
+TBL_PR_ORDER = (
+    "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc"
+)
+TBL_PR_ORDER += " tblCellSpacing tblInd tblBorders shd tblLayout tblCellMar tblLook"
+
+
+def test_properties_keep_schema_order_for_word(tmp_path):
+    """Word refuses files whose property elements are out of schema order."""
+    rubric = mini_rubric()
+    doc = reopen(render_unit_report(rubric, filled(rubric, tmp_path)))
+    order = [qn(f"w:{t}") for t in TBL_PR_ORDER.split()]
+    for t in doc.tables:
+        tags = [el.tag for el in t._tbl.tblPr]
+        assert tags == sorted(tags, key=order.index)
+    rules = [p for p in doc.element.body.iter(qn("w:pPr")) if p.find(qn("w:pBdr")) is not None]
+    assert rules
+    for ppr in rules:
+        tags = [el.tag for el in ppr]
+        assert tags.index(qn("w:pBdr")) < tags.index(qn("w:spacing")) < tags.index(qn("w:ind"))

@@ -8,6 +8,7 @@ from typing import TextIO
 
 from bot.app import App
 from bot.uploads import Rejected, accept_local_file
+from conversations.engine import COMMANDS
 from conversations.events import Command, Event, Reply, Sender, Start, Text
 from conversations.states import State
 from reports.messages import msg
@@ -46,7 +47,7 @@ class Console:
     def show(self, replies: list[Reply]) -> None:
         for reply in replies:
             print(render(reply), file=self.out, end="\n\n", flush=True)
-            if reply.buttons or reply.expects:
+            if reply.buttons or reply.expects or reply.target:
                 self.last = reply
 
     async def send(self, event: Event) -> None:
@@ -54,6 +55,8 @@ class Console:
 
     async def line(self, line: str) -> None:
         event = parse_line(line)
+        if isinstance(event, Command) and event.name not in COMMANDS:
+            event = Text(line.rstrip("\n"))  # e.g. an absolute path: "/home/..."
         if isinstance(event, Text) and self._wants_file(event.text):
             upload = await accept_local_file(
                 Path(event.text.strip()).expanduser(), self.app.files, self.app.max_upload_bytes

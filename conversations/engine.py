@@ -120,6 +120,10 @@ class Engine:
         return reply
 
     async def _dispatch(self, ctx: Ctx, event: Event) -> None:
+        if isinstance(event, Command) and event.name not in COMMANDS:
+            ctx.say_msg("unknown_command", name=event.name)
+            ctx.ask_next = False
+            return
         if isinstance(event, Start | Command):
             await self._command(ctx, "start" if isinstance(event, Start) else event.name)
             return

@@ -202,7 +202,7 @@ async def on_confirm(ctx: Ctx, event: Event) -> None:
         assessment.submitted_by_id = ctx.person.id
         ctx.audit("assessment.submit", None, Status.DRAFT.value, Status.SUBMITTED.value)
         ctx.goto(State(SUBMITTED))
-        ctx.say_msg("submitted", **_summary(ctx))
+        ctx.say(msg("submitted", **_summary(ctx)), target=SUBMITTED)
         ctx.want_report = True
         ctx.ask_next = False
     else:

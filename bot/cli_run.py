@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import click
 
 from bot.cli import main
 from bot.demo import run_demo
 from bot.settings import get_settings
+from conversations.diagram import mermaid
 
 
 @main.command()
@@ -28,3 +30,19 @@ def run() -> None:
     raise click.ClickException(
         "Kênh Telegram/Zalo chưa có trong phiên bản này; hãy dùng «danvan demo»."
     )
+
+
+@main.command()
+@click.option("--write", is_flag=True, help="Cập nhật sơ đồ trong README.md.")
+def diagram(write: bool) -> None:
+    """In sơ đồ trạng thái của cuộc hội thoại (Mermaid)."""
+    text = mermaid()
+    if not write:
+        click.echo(text, nl=False)
+        return
+    readme = Path("README.md")
+    content = readme.read_text(encoding="utf-8")
+    start = content.index("```mermaid\n") + len("```mermaid\n")
+    end = content.index("```", start)
+    readme.write_text(content[:start] + text + content[end:], encoding="utf-8")
+    click.echo("Đã cập nhật sơ đồ trong README.md")

@@ -74,6 +74,7 @@ class Engine:
         self.sessions = sessions
         self.rubric_for = rubric_for
         self.make_report = make_report
+        self.observers: list[Callable[[str, str, Event], None]] = []  # (before, after, event)
 
     async def handle(self, sender: Sender, event: Event) -> list[Reply]:
         """Handle one event; retried once when another process changed the same assessment."""
@@ -97,7 +98,10 @@ class Engine:
                 return [*prefix, ctx_or_reply]
             ctx = ctx_or_reply
             ctx.replies.extend(prefix)
+            before = ctx.state.kind
             await self._dispatch(ctx, event)
+            for observe in self.observers:
+                observe(before, ctx.state.kind, event)
             ctx.assessment.updated_at = datetime.now(UTC)  # also bumps the version
             if ctx.ask_next:
                 ctx.replies.append(self.prompt(ctx))

@@ -1,0 +1,47 @@
+"""The README's state diagram is generated from ``MOVES`` and every real move is declared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from conversations.diagram import allowed, mermaid
+from conversations.events import Command, Event, Start
+from tests.support import Chat, make_engine, setup_demo
+from tests.test_conversations_engine import answer_everything, go_to
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def test_every_observed_move_is_in_the_diagram(
+    sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    await setup_demo(sessionmaker)
+    engine = make_engine(sessionmaker, tmp_path)
+    seen: set[tuple[str, str]] = set()
+
+    def observe(before: str, after: str, event: Event) -> None:
+        if not isinstance(event, Start | Command):
+            seen.add((before, after))
+
+    engine.observers.append(observe)
+    chat = Chat(engine)
+    await chat.command("start")
+    for key in ("3", "2", "e", "b", "m", "1", "s", "b", "b", "1", "m"):
+        await chat.say(key)
+    await answer_everything(chat)
+    await go_to(chat, "II.1")
+    for key in ("b", "m", "2", "e", "2", "n", "s", "s", "n", "b", "n", "1", "b", "y"):
+        await chat.say(key)
+    await chat.command("xemlai")
+    for key in ("n", "2", "y"):
+        await chat.say(key)
+    undeclared = {move for move in seen if not allowed(*move)}
+    assert not undeclared, f"moves missing from conversations/diagram.py: {undeclared}"
+    assert ("confirm", "submitted") in seen and len(seen) >= 20
+
+
+def test_readme_shows_the_generated_diagram() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"```mermaid\n{mermaid()}```" in readme, "run: danvan diagram --write"

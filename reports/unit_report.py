@@ -45,6 +45,7 @@ EVIDENCE_HEADERS = (
 EVIDENCE_WIDTHS = tuple(Mm(w) for w in (12, 80, 20, 24, 36, 36, 44))
 VN_TIME = timezone(timedelta(hours=7))
 MAX_THUMBNAIL_SOURCE = 20 * 1024 * 1024
+JFIF_APP0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
 
 
 def render_unit_report(rubric: Rubric, data: ReportData) -> bytes:
@@ -292,10 +293,15 @@ def _thumbnail(cell: _Cell, f: EvidenceRow) -> None:
         path = Path(f.path)
         if not path.is_file() or path.stat().st_size > MAX_THUMBNAIL_SOURCE:
             return
-        image = Image.from_file(str(path))
+        blob = path.read_bytes()
+        # python-docx knows a JPEG only by a JFIF/Exif segment right after SOI; some cameras
+        # and editors write neither: prepend a minimal JFIF header (the pixels are untouched).
+        if blob[:3] == b"\xff\xd8\xff" and blob[3:4] not in (b"\xe0", b"\xe1"):
+            blob = blob[:2] + JFIF_APP0 + blob[2:]
+        image = Image.from_blob(blob)
         tall = image.px_height > image.px_width * 1.3
         size = {"height": Cm(4.5)} if tall else {"width": Cm(3.5)}
         run = b.par(cell, "", style=b.CELL_STYLE, align=b.CENTER).add_run()
-        run.add_picture(str(path), **size)
+        run.add_picture(BytesIO(blob), **size)
     except Exception:  # a broken image must never break the report
         return

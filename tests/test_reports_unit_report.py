@@ -147,9 +147,15 @@ def png_bytes(w: int = 4, h: int = 3) -> bytes:
     )
 
 
+# A JPEG with neither JFIF nor Exif segment (SOI, SOF0 for 4x3 pixels, EOI).
+BARE_JPEG = b"\xff\xd8\xff\xc0\x00\x11\x08\x00\x03\x00\x04\x03" + b"\x01\x11\x00" * 3 + b"\xff\xd9"
+
+
 def evidence(tmp_path: Path) -> dict[str, list[EvidenceRow]]:
     photo = tmp_path / "anh-hoi-nghi.png"
     photo.write_bytes(png_bytes())
+    bare = tmp_path / "may-anh.jpg"
+    bare.write_bytes(BARE_JPEG)
     broken = tmp_path / "hong.jpg"
     broken.write_bytes(b"\xff\xd8 not really a jpeg")
     at = datetime(2022, 11, 10, 2, 5, tzinfo=UTC)  # 09:05 in Việt Nam
@@ -172,6 +178,7 @@ def evidence(tmp_path: Path) -> dict[str, list[EvidenceRow]]:
         ],
         "II.1": [
             EvidenceRow("II.1", "hong.jpg", "photo", "image/jpeg", 20, "9" * 64, at, path=broken),
+            EvidenceRow("II.1", "may-anh.jpg", "photo", "image/jpeg", 30, "8" * 64, at, path=bare),
         ],
     }
 
@@ -296,7 +303,7 @@ def test_scoring_table_mini(tmp_path):
     assert (
         rows[2][5] == "Ban hành Kế hoạch số 12/KH-UBND.\nTệp: ke-hoach-so-12.pdf; anh-hoi-nghi.png"
     )
-    assert rows[5][5] == "Tệp: hong.jpg"
+    assert rows[5][5] == "Tệp: hong.jpg; may-anh.jpg"
 
 
 def test_authority_column_filled_when_appraised():
@@ -366,7 +373,11 @@ def test_evidence_appendix(tmp_path):
     ]
     assert rows[4][0].startswith("II.1. Tiếp xúc")
     assert rows[5][1] == "hong.jpg"
-    assert len(doc.inline_shapes) == 1  # the PNG; the broken JPEG falls back to text only
+    assert rows[6][1] == "may-anh.jpg"
+    # the PNG and the header-less JPEG get thumbnails; the broken JPEG is a text row only
+    assert len(doc.inline_shapes) == 2
+    drawings = [len(list(r._tr.iter(qn("w:drawing")))) for r in doc.tables[-1].rows]
+    assert drawings == [0, 0, 0, 1, 0, 0, 1]
     assert "DANH MỤC TÀI LIỆU KIỂM CHỨNG" in body_text(doc)
 
 

@@ -6,6 +6,7 @@ If this fails with a non-empty diff, a model was changed without a migration: cr
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from alembic.autogenerate import compare_metadata
@@ -130,3 +131,14 @@ def test_cli_upgrade_and_current(db_url: str) -> None:
     assert now.exit_code == 0, now.output
     assert f"{migrate.head()} (mới nhất)" in now.output
     assert "password" not in now.output.lower()
+
+
+async def test_sqlite_migrations_run_with_foreign_keys_off(tmp_path: Path) -> None:
+    """Batch migrations re-create tables; with foreign keys on, that would cascade-delete."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fk.db'}"
+
+    def pragma(conn: Connection) -> int:
+        return conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one()
+
+    assert await migrate.run_with_connection(url, pragma) == 0
+    assert await migrate.run_with_connection(url, pragma, migrating=False) == 1

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reports.data import EvidenceRow, ReportData
 from rubric.model import Rubric
 from storage import assessments as repo
-from storage.models import Appraisal, Assessment, Period, Status, Unit
-from storage.people import _aware
+from storage.models import Appraisal, Assessment, Period, Status, Unit, UnitKind
+from storage.people import as_utc
+
+GOVERNED = (UnitKind.OFFICE, UnitKind.SERVICE)
 
 
 async def gather(
@@ -38,7 +40,7 @@ async def gather(
                 mime_type=e.mime_type,
                 size=e.size,
                 sha256=e.sha256,
-                uploaded_at=_aware(e.uploaded_at).astimezone(UTC),
+                uploaded_at=as_utc(e.uploaded_at).astimezone(UTC),
                 caption=e.caption,
                 path=evidence_root / e.storage_key,
             )
@@ -49,12 +51,14 @@ async def gather(
     return ReportData(
         unit_name=unit.name,
         unit_short=unit.short_name,
+        # Offices and service units print their governing body above their own name (NĐ 30).
+        parent_name=parent.name if parent and unit.kind in GOVERNED else None,
         year=period.year,
         authority=parent.name if parent else rubric.document.authority,
         place=unit.place or rubric.document.place,
         status=assessment.status.value,
         report_number=assessment.report_number,
-        report_date=_aware(submitted).date() if submitted else None,
+        report_date=as_utc(submitted).date() if submitted else None,
         signer_name=assessment.signer_name or unit.head_name,
         self_scores={k: a.score for k, a in answers.items() if a.score is not None},
         self_choices={k: a.choice_id for k, a in answers.items() if a.choice_id},

@@ -20,11 +20,15 @@ from storage.models import (
 
 
 async def latest_period(s: AsyncSession, unit: Unit) -> Period | None:
-    """The newest period the unit takes part in (its appraising unit's, or a global one)."""
-    query = select(Period).order_by(Period.year.desc(), Period.id.desc()).limit(1)
-    if unit.parent_id is not None:
-        query = query.where((Period.authority_id == unit.parent_id) | Period.authority_id.is_(None))
-    return await s.scalar(query)
+    """The newest period of the unit's appraising unit (a unit is assessed by its parent)."""
+    if unit.parent_id is None:
+        return None
+    return await s.scalar(
+        select(Period)
+        .where(Period.authority_id == unit.parent_id)
+        .order_by(Period.year.desc(), Period.id.desc())
+        .limit(1)
+    )
 
 
 async def get_or_create(s: AsyncSession, unit_id: int, period_id: int) -> Assessment:

@@ -144,7 +144,7 @@ class Period(Base):
     year: Mapped[int] = mapped_column(Integer)
     rubric_id: Mapped[str] = mapped_column(String(64))
     rubric_sha256: Mapped[str | None] = mapped_column(String(64))
-    authority_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    authority_id: Mapped[int] = mapped_column(ForeignKey("units.id"))  # the appraising unit
     submit_by: Mapped[date] = mapped_column(Date)
     appraise_by: Mapped[date] = mapped_column(Date)
     report_by: Mapped[date] = mapped_column(Date)
@@ -213,10 +213,8 @@ class CriterionNote(Base):
 
 class Evidence(Base):
     __tablename__ = "evidence"
-    __table_args__ = (
-        UniqueConstraint("assessment_id", "item_id", "sha256"),
-        Index("ix_evidence_assessment_item", "assessment_id", "item_id"),
-    )
+    # The unique constraint's index also serves "files of this assessment / item" queries.
+    __table_args__ = (UniqueConstraint("assessment_id", "item_id", "sha256"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
@@ -281,12 +279,15 @@ class ProcessedUpdate(Base):
 
 
 class ReminderSent(Base):
+    """A reminder that went out. ``key`` names it completely (kind, deadline, offset, unit,
+    person), so that the unique constraint holds without nullable columns in it."""
+
     __tablename__ = "reminders_sent"
-    __table_args__ = (UniqueConstraint("period_id", "unit_id", "person_id", "key"),)
+    __table_args__ = (UniqueConstraint("period_id", "key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("periods.id", ondelete="CASCADE"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(60))  # e.g. "submit_by:-3"
+    key: Mapped[str] = mapped_column(String(120))  # e.g. "submit_by:-3:unit=12:person=7"
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -15,7 +15,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime) -> datetime:
+def as_utc(value: datetime) -> datetime:
     # SQLite returns naive datetimes: every timestamp we store is UTC.
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -105,7 +105,7 @@ async def usable_invite(s: AsyncSession, token: str) -> Invite | None:
     invite = await s.scalar(select(Invite).where(Invite.token == token).with_for_update())
     if invite is None or invite.redeemed_at or invite.revoked_at:
         return None
-    if _aware(invite.expires_at) <= now():
+    if as_utc(invite.expires_at) <= now():
         return None
     return invite
 

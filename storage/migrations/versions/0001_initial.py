@@ -164,7 +164,7 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("rubric_id", sa.String(length=64), nullable=False),
         sa.Column("rubric_sha256", sa.String(length=64), nullable=True),
-        sa.Column("authority_id", sa.Integer(), nullable=True),
+        sa.Column("authority_id", sa.Integer(), nullable=False),
         sa.Column("submit_by", sa.Date(), nullable=False),
         sa.Column("appraise_by", sa.Date(), nullable=False),
         sa.Column("report_by", sa.Date(), nullable=False),
@@ -239,7 +239,7 @@ def upgrade() -> None:
         sa.Column("period_id", sa.Integer(), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=True),
         sa.Column("person_id", sa.Integer(), nullable=True),
-        sa.Column("key", sa.String(length=60), nullable=False),
+        sa.Column("key", sa.String(length=120), nullable=False),
         sa.Column(
             "sent_at",
             sa.DateTime(timezone=True),
@@ -265,13 +265,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reminders_sent")),
-        sa.UniqueConstraint(
-            "period_id",
-            "unit_id",
-            "person_id",
-            "key",
-            name=op.f("uq_reminders_sent_period_id_unit_id_person_id_key"),
-        ),
+        sa.UniqueConstraint("period_id", "key", name=op.f("uq_reminders_sent_period_id_key")),
     )
     op.create_table(
         "answers",
@@ -421,11 +415,9 @@ def upgrade() -> None:
             name=op.f("uq_evidence_assessment_id_item_id_sha256"),
         ),
     )
-    op.create_index("ix_evidence_assessment_item", "evidence", ["assessment_id", "item_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_evidence_assessment_item", table_name="evidence")
 
     op.drop_table("evidence")
     op.drop_table("criterion_notes")

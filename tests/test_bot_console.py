@@ -136,3 +136,29 @@ def test_reset_starts_over(tmp_path: Path) -> None:
     demo(tmp_path, ["1", "2"])
     again = demo(tmp_path, [], "--reset")
     assert "Đã chấm 0/28" in again.stdout
+
+
+def test_report_command_writes_any_stored_assessment(tmp_path: Path) -> None:
+    demo(tmp_path, ["1", "2", "Đã ban hành kế hoạch"])
+    target = tmp_path / "bc.docx"
+    run = subprocess.run(
+        [*DANVAN, "report", "--unit", "VG-CUUCAO", "--year", "2022", "-o", str(target)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    rows = [[c.text for c in r.cells] for r in scoring_table(Document(str(target))).rows]
+    assert rows[2][3] == "2" and "Đã ban hành kế hoạch" in rows[2][5]
+    missing = subprocess.run(
+        [*DANVAN, "report", "--unit", "KHONG-CO", "--year", "2022"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        timeout=60,
+    )
+    assert missing.returncode == 1
+    assert "Không có bài tự đánh giá của đơn vị KHONG-CO năm 2022" in missing.stderr

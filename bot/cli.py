@@ -12,11 +12,12 @@ def main() -> None:
 
 def _register() -> None:
     # Each sub-command module adds itself to the group; import order is the help order.
-    from bot import (
-        cli_db,  # noqa: F401
-        cli_report,  # noqa: F401
-        cli_rubric,  # noqa: F401
-        cli_run,  # noqa: F401
+    from bot import (  # noqa: F401
+        cli_db,
+        cli_invite,
+        cli_report,
+        cli_rubric,
+        cli_run,
     )
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import click
 
+from bot.app import open_app
 from bot.cli import main
 from bot.demo import run_demo
-from bot.settings import get_settings
+from bot.settings import Settings, get_settings
 from conversations.diagram import mermaid
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 @main.command()
@@ -27,9 +31,19 @@ def run() -> None:
     if not settings.telegram_bot_token and not settings.zalo_bot_token:
         click.echo("Chưa cấu hình TELEGRAM_BOT_TOKEN/ZALO_BOT_TOKEN: chạy bản demo trên console.")
         raise SystemExit(asyncio.run(run_demo(settings)))
-    raise click.ClickException(
-        "Kênh Telegram/Zalo chưa có trong phiên bản này; hãy dùng «danvan demo»."
+    if not settings.telegram_bot_token:
+        raise click.ClickException("Kênh Zalo chưa có trong phiên bản này; hãy dùng Telegram.")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    asyncio.run(_run_bot(settings))
+
+
+async def _run_bot(settings: Settings) -> None:
+    from bot.telegram.application import serve
+
+    async with open_app(settings) as app:
+        await serve(app)
 
 
 @main.command()

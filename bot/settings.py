@@ -20,10 +20,14 @@ class Settings(BaseSettings):
 
     telegram_bot_token: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_bot_username: str | None = None  # for invite links t.me/<username>?start=<code>
+    telegram_api_file_url: str = "https://api.telegram.org/file/bot"
     zalo_bot_token: str | None = None
     zalo_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
     public_base_url: str | None = None
-    webhook_secret: str | None = None
+    webhook_secret: str | None = None  # X-Telegram-Bot-Api-Secret-Token; made up when unset
+    web_host: str = "127.0.0.1"  # where the web app (webhooks) listens, behind a proxy
+    web_port: int = 8080
     timezone: str = "Asia/Ho_Chi_Minh"
 
 

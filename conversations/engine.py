@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -38,12 +39,13 @@ from reports.messages import msg
 from rubric.model import Rubric
 from rubric.scoring import parse_score
 from storage import assessments as repo
-from storage import people
+from storage import people, updates
 from storage.models import Role, Status
 
 Handler = Callable[[Ctx, Event], Awaitable[None]]
 Prompt = Callable[[Ctx], Reply]
 ReportMaker = Callable[[int, bool], Awaitable[Path]]  # (assessment id, draft) -> .docx
+Busy = Callable[[], Awaitable[None]]
 
 # state kind -> (prompt, input handler)
 STATES: dict[str, tuple[Prompt, Handler]] = {
@@ -76,18 +78,42 @@ class Engine:
         self.make_report = make_report
         self.observers: list[Callable[[str, str, Event], None]] = []  # (before, after, event)
 
-    async def handle(self, sender: Sender, event: Event) -> list[Reply]:
-        """Handle one event; retried once when another process changed the same assessment."""
+    async def handle(
+        self,
+        sender: Sender,
+        event: Event,
+        *,
+        update_key: str | None = None,
+        busy: Busy | None = None,
+    ) -> list[Reply]:
+        """Handle one event in one transaction and return what to say.
+
+        ``update_key`` (the channel's update id) makes a redelivered update a no-op;
+        ``busy`` is awaited before slow work (the report), e.g. to show "sending a file…".
+        A concurrent change of the same assessment by another process is retried.
+        """
         for attempt in range(3):
             try:
-                return await self._handle_once(sender, event)
+                return await self._handle_once(sender, event, update_key, busy)
             except StaleDataError:
                 if attempt == 2:
                     raise
+            except IntegrityError:
+                if update_key is None or not await self._seen(sender.channel, update_key):
+                    raise
+                return []  # another process handled the same update first
         raise AssertionError("unreachable")
 
-    async def _handle_once(self, sender: Sender, event: Event) -> list[Reply]:
+    async def _seen(self, channel: str, update_key: str) -> bool:
+        async with self.sessions() as s:
+            return await updates.seen(s, channel, update_key)
+
+    async def _handle_once(
+        self, sender: Sender, event: Event, update_key: str | None, busy: Busy | None
+    ) -> list[Reply]:
         async with self.sessions() as s, s.begin():
+            if update_key is not None and not await updates.claim(s, sender.channel, update_key):
+                return []
             prefix: list[Reply] = []
             if isinstance(event, Start) and event.token:
                 prefix, stop = await self._redeem(s, sender, event.token)
@@ -109,6 +135,8 @@ class Engine:
             want_report, assessment_id = ctx.want_report, ctx.assessment.id
             draft = ctx.assessment.status == Status.DRAFT
         if want_report:
+            if busy is not None:
+                await busy()
             path = await self.make_report(assessment_id, draft)
             caption = msg("report_caption", draft=draft)
             replies.append(Reply(caption, document=path, assessment_id=assessment_id))
@@ -136,6 +164,10 @@ class Engine:
             ctx.ask_next = False
             return
         state = ctx.state
+        if isinstance(event, Choice) and event.assessment_id not in (None, ctx.assessment.id):
+            ctx.replies.append(Reply(msg("stale_button"), alert=True))
+            ctx.ask_next = False
+            return
         if isinstance(event, Choice) and event.target and event.target != str(state):
             await self._old_button(ctx, event)
             return

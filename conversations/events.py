@@ -38,6 +38,7 @@ class Choice:
 
     key: str
     target: str | None = None
+    assessment_id: int | None = None  # the assessment the button was sent for
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from conversations.events import FileUpload, Sender, Start
+from conversations.events import Choice, FileUpload, Sender, Start, Text
 from rubric.scoring import fmt
 from storage import people
 from storage.models import Answer, Assessment, AuditEvent, Role, Status, Unit
@@ -261,3 +261,23 @@ async def test_strangers_and_invites(
     assert "Mã mời không hợp lệ" in other.text
     async with sessionmaker() as s:
         assert await s.scalar(select(AuditEvent)) is None  # nothing answered yet
+
+
+async def test_a_button_of_another_assessment_changes_nothing(
+    chat: Chat, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    await chat.say("1")
+    before = await snapshot(sessionmaker)
+    await chat.send(Choice("2", target="score:I.1", assessment_id=999))
+    assert chat.replies[0].alert and len(chat.replies) == 1
+    assert await snapshot(sessionmaker) == before
+
+
+async def test_a_redelivered_update_is_handled_once(
+    chat: Chat, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    first = await chat.engine.handle(chat.sender, Text("1"), update_key="77")
+    assert first[-1].target == "score:I.1"
+    before = await snapshot(sessionmaker)
+    assert await chat.engine.handle(chat.sender, Text("2"), update_key="77") == []
+    assert await snapshot(sessionmaker) == before

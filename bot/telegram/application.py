@@ -1,0 +1,118 @@
+"""Building and running the python-telegram-bot Application around our engine."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.app import App
+from bot.telegram.handlers import TelegramChannel, on_error
+
+log = logging.getLogger(__name__)
+WEBHOOK_PATH = "/telegram/webhook"
+
+# The command menu, in Vietnamese (setMyCommands).
+COMMANDS = [
+    BotCommand("start", "Bắt đầu / trang chính"),
+    BotCommand("tieptuc", "Tiếp tục trả lời"),
+    BotCommand("xemlai", "Xem lại và sửa kết quả tự chấm"),
+    BotCommand("tiendo", "Tiến độ và điểm tạm tính"),
+    BotCommand("baocao", "Nhận báo cáo (.docx)"),
+    BotCommand("huongdan", "Hướng dẫn sử dụng"),
+    BotCommand("huy", "Huỷ thao tác đang làm"),
+]
+
+
+def build_application(app: App) -> Application:  # type: ignore[type-arg]
+    settings = app.settings
+    assert settings.telegram_bot_token, "TELEGRAM_BOT_TOKEN is not set"
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_api_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(_post_init)
+        .build()
+    )
+    channel = TelegramChannel(app)
+    application.add_handler(CallbackQueryHandler(channel.on_callback))
+    application.add_handler(MessageHandler(filters.COMMAND, channel.on_command))
+    application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, channel.on_file))
+    application.add_handler(MessageHandler(filters.TEXT, channel.on_text))
+    application.add_error_handler(on_error)
+    return application
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    await application.bot.set_my_commands(COMMANDS)
+
+
+def webhook_secret(app: App) -> str:
+    """The secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token."""
+    if not app.settings.webhook_secret:
+        app.settings.webhook_secret = secrets.token_urlsafe(32)
+    return app.settings.webhook_secret
+
+
+@asynccontextmanager
+async def telegram_running(
+    app: App, *, webhook: bool = False, poll_interval: float = 0.0, poll_timeout: int = 10
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """The bot started: polling, or (``webhook``) updates arriving through ``bot.web``."""
+    application = build_application(app)
+    async with application:
+        await application.start()
+        if webhook:
+            base = (app.settings.public_base_url or "").rstrip("/")
+            await application.bot.set_webhook(
+                f"{base}{WEBHOOK_PATH}",
+                secret_token=webhook_secret(app),
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            assert application.updater is not None
+            await application.bot.delete_webhook()
+            await application.updater.start_polling(
+                poll_interval=poll_interval,
+                timeout=poll_timeout,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        try:
+            yield application
+        finally:
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            await application.stop()
+
+
+async def serve(app: App) -> None:
+    """``danvan run``: polling, or a webhook served by the web app when a public URL is set."""
+    if app.settings.public_base_url:
+        from bot.web import serve_web
+
+        async with telegram_running(app, webhook=True) as application:
+            log.info("Telegram webhook at %s%s", app.settings.public_base_url, WEBHOOK_PATH)
+            await serve_web(app, application)
+        return
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with telegram_running(app):
+        log.info("Telegram polling started")
+        await stop.wait()

@@ -1,0 +1,66 @@
+"""Evidence from Telegram: photos (largest size) and documents, into the file store."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from telegram import Message
+from telegram.error import BadRequest
+
+from bot.uploads import ALLOWED, Rejected, check_type
+from conversations.events import FileUpload
+from reports.messages import msg
+from storage.filestore import FileStore
+
+
+def _declared(message: Message) -> tuple[str, str, int | None, str] | None:
+    """(file id, name, size, kind) of the message's file, or None when it has none."""
+    if message.photo:
+        photo = message.photo[-1]  # the largest size
+        return photo.file_id, f"anh-{photo.file_unique_id}.jpg", photo.file_size, "photo"
+    doc = message.document
+    if doc is not None:
+        return doc.file_id, doc.file_name or f"tep-{doc.file_unique_id}", doc.file_size, "document"
+    return None
+
+
+def has_file(message: Message) -> bool:
+    return _declared(message) is not None
+
+
+async def receive(message: Message, store: FileStore, max_bytes: int) -> FileUpload | Rejected:
+    """Check, download through getFile and store the message's file."""
+    declared = _declared(message)
+    assert declared is not None
+    file_id, name, size, kind = declared
+    if size is not None and size > max_bytes:
+        return Rejected(msg("file_too_big", name=name, size=size, limit=max_bytes))
+    if kind == "document" and _extension_refused(name):
+        return Rejected(msg("file_bad_type", name=name))
+    try:
+        tg_file = await message.get_bot().get_file(file_id)
+        data = bytes(await tg_file.download_as_bytearray())
+    except BadRequest:  # "file is too big" for the cloud Bot API
+        return Rejected(msg("file_too_big", name=name, size=size or max_bytes + 1, limit=max_bytes))
+    if len(data) > max_bytes:
+        return Rejected(msg("file_too_big", name=name, size=len(data), limit=max_bytes))
+    mime = check_type(name, data[:8192])  # the content decides, not the name
+    if isinstance(mime, Rejected):
+        return mime
+    stored = await store.put_bytes(data)
+    return FileUpload(
+        storage_key=stored.key,
+        sha256=stored.sha256,
+        size=stored.size,
+        original_name=name,
+        mime_type=mime,
+        kind=ALLOWED[mime],
+        caption=message.caption,
+    )
+
+
+_EXTENSIONS = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".jpg", ".jpeg", ".png"}
+
+
+def _extension_refused(name: str) -> bool:
+    return PurePath(name).suffix.lower() not in _EXTENSIONS

@@ -1,0 +1,47 @@
+"""Engine replies as Telegram messages: text chunks and inline keyboards."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.telegram import callback
+from conversations.events import Reply
+
+TEXT_LIMIT = 4096
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons or reply.assessment_id is None or reply.target is None:
+        return None
+    rows = [
+        [
+            InlineKeyboardButton(
+                b.label, callback_data=callback.encode(reply.assessment_id, reply.target, b.key)
+            )
+            for b in row
+        ]
+        for row in reply.buttons
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+def chunks(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Split a long text at paragraph, then line, then word boundaries."""
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = max(rest.rfind(sep, 0, limit) for sep in ("\n\n", "\n", " "))
+        cut = cut if cut > limit // 2 else limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def chosen(text: str, label: str) -> str:
+    """The question's text once answered: what was chosen is appended, buttons go."""
+    suffix = f"\n\n➡️ {label}"
+    return (text[: TEXT_LIMIT - len(suffix)] + suffix) if text else suffix.strip()

@@ -165,11 +165,13 @@ class Engine:
             return
         state = ctx.state
         if isinstance(event, Choice) and event.assessment_id not in (None, ctx.assessment.id):
-            ctx.replies.append(Reply(msg("stale_button"), alert=True))
-            ctx.ask_next = False
+            self._refuse(ctx)
             return
         if isinstance(event, Choice) and event.target and event.target != str(state):
             await self._old_button(ctx, event)
+            return
+        if isinstance(event, Choice) and event.key not in self.prompt(ctx).button_keys():
+            self._refuse(ctx)  # a button this question never had: forged
             return
         if state.kind not in STATES:  # an unknown cursor (e.g. rubric changed): start over
             ctx.goto(State(MENU))
@@ -198,6 +200,12 @@ class Engine:
         else:  # start
             ctx.goto(State(MENU))
 
+    @staticmethod
+    def _refuse(ctx: Ctx) -> None:
+        """A button that is stale or forged: a short notice, nothing changes."""
+        ctx.replies.append(Reply(msg("stale_button"), alert=True))
+        ctx.ask_next = False
+
     async def _old_button(self, ctx: Ctx, event: Choice) -> None:
         """A button of an earlier message: a score still applies to its item; else nothing."""
         target = State.parse(event.target)
@@ -209,8 +217,7 @@ class Engine:
             key = key_of(event, questions.ask_score(ctx))
             ctx.goto(current)
         if item is None or key is None or key in NAV_KEYS:
-            ctx.replies.append(Reply(msg("stale_button"), alert=True))
-            ctx.ask_next = False
+            self._refuse(ctx)
             return
         choice = item.choices[int(key) - 1] if item.is_tiered else None
         value = choice.points if choice else parse_score(key)

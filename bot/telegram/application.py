@@ -46,7 +46,6 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_file_url)
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .post_init(_post_init)
         .build()
     )
     channel = TelegramChannel(app)
@@ -56,10 +55,6 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
     application.add_handler(MessageHandler(filters.TEXT, channel.on_text))
     application.add_error_handler(on_error)
     return application
-
-
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    await application.bot.set_my_commands(COMMANDS)
 
 
 def webhook_secret(app: App) -> str:
@@ -76,6 +71,7 @@ async def telegram_running(
     """The bot started: polling, or (``webhook``) updates arriving through ``bot.web``."""
     application = build_application(app)
     async with application:
+        await application.bot.set_my_commands(COMMANDS)
         await application.start()
         if webhook:
             base = (app.settings.public_base_url or "").rstrip("/")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import signal
 import socket
+import sys
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -308,3 +310,53 @@ async def test_webhook_mode(settings: Settings, fake: FakeTelegram) -> None:
             finally:
                 server.should_exit = True
                 await task
+
+
+async def test_one_failing_update_never_stops_the_bot(
+    settings: Settings, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running(settings) as app:
+        phone = Phone(fake, fake.user(1005))
+        await phone.type(f"/start {await invite(app)}")
+        real = app.engine.handle
+        calls = 0
+
+        async def flaky(*args: object, **kwargs: object) -> object:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                raise RuntimeError("database went away")
+            return await real(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(app.engine, "handle", flaky)
+        await phone.type("/tiendo")
+        assert "hệ thống gặp lỗi" in phone.texts()
+        await phone.type("/tiendo")
+        assert "Đã chấm 0/28" in phone.texts().rsplit("hệ thống gặp lỗi", 1)[1]
+
+
+async def test_danvan_run_starts_polling(settings: Settings, fake: FakeTelegram) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "ZALO_"))}
+    env.update(
+        DATABASE_URL=settings.database_url,
+        EVIDENCE_DIR=str(settings.evidence_dir),
+        OUTPUT_DIR=str(settings.output_dir),
+        TELEGRAM_BOT_TOKEN=fake.token,
+        TELEGRAM_API_BASE_URL=fake.base_url,
+        TELEGRAM_API_FILE_URL=fake.base_file_url,
+        PYTHONPATH=str(Path(__file__).resolve().parents[1]),
+    )
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", env=env, cwd=settings.output_dir.parent,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        await fake.wait_for("getUpdates", timeout=30)
+        assert fake.calls_to("setMyCommands")
+        phone = Phone(fake, fake.user(1006))
+        await phone.type("/start")
+        assert "chưa được cấp quyền" in phone.texts()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
+    assert proc.returncode == 0, stderr.decode()[-2000:]

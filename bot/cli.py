@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from pathlib import Path
+
 import click
 
 
@@ -11,14 +15,11 @@ def main() -> None:
 
 
 def _register() -> None:
-    # Each sub-command module adds itself to the group; import order is the help order.
-    from bot import (  # noqa: F401
-        cli_db,
-        cli_invite,
-        cli_report,
-        cli_rubric,
-        cli_run,
-    )
+    """Import every ``bot/cli_*.py``: each adds its commands to the group."""
+    package = Path(__file__).parent
+    for info in sorted(pkgutil.iter_modules([str(package)]), key=lambda m: m.name):
+        if info.name.startswith("cli_"):
+            importlib.import_module(f"bot.{info.name}")
 
 
 _register()

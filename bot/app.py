@@ -53,7 +53,7 @@ async def open_app(settings: Settings, migrate: bool = True) -> AsyncIterator[Ap
     reports = ReportService(
         sessions, rubric_for, Path(settings.evidence_dir), Path(settings.output_dir)
     )
-    engine = Engine(sessions, rubric_for, reports.unit_report)
+    engine = Engine(sessions, rubric_for, reports.unit_report, Path(settings.evidence_dir))
     try:
         yield App(settings, db, sessions, FileStore(settings.evidence_dir), reports, engine)
     finally:

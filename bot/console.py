@@ -18,7 +18,8 @@ QUIT = {"/thoat", "/quit", "/exit"}
 
 def render(reply: Reply) -> str:
     """A reply as terminal text: the message, then its choices as "[key] label"."""
-    lines = [reply.text]
+    lines = [msg("console_to", chat=reply.recipient.chat_id)] if reply.recipient else []
+    lines.append(reply.text)
     if reply.document is not None:
         lines.append(msg("console_document", path=str(reply.document)))
     for row in reply.buttons:

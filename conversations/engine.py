@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from conversations import questions, screens
+from conversations.appraiser_flow import AppraiserFlow
 from conversations.context import Ctx
 from conversations.events import Choice, Command, Event, Reply, Sender, Start
 from conversations.input import key_of
@@ -40,7 +41,7 @@ from rubric.model import Rubric
 from rubric.scoring import parse_score
 from storage import assessments as repo
 from storage import people, updates
-from storage.models import Role, Status
+from storage.models import Person, Role, Status
 
 Handler = Callable[[Ctx, Event], Awaitable[None]]
 Prompt = Callable[[Ctx], Reply]
@@ -64,6 +65,7 @@ STATES: dict[str, tuple[Prompt, Handler]] = {
 
 # Commands that work whatever the state (the Telegram menu registers these).
 COMMANDS = ("start", "tieptuc", "xemlai", "tiendo", "baocao", "huongdan", "huy")
+APPRAISER_COMMANDS = ("donvi", "thamdinh", "tonghop")
 
 
 class Engine:
@@ -72,10 +74,12 @@ class Engine:
         sessions: async_sessionmaker[AsyncSession],
         rubric_for: Callable[[str], Rubric],
         make_report: ReportMaker,
+        evidence_root: Path = Path("data/evidence"),
     ) -> None:
         self.sessions = sessions
         self.rubric_for = rubric_for
         self.make_report = make_report
+        self.appraiser = AppraiserFlow(rubric_for, evidence_root)
         self.observers: list[Callable[[str, str, Event], None]] = []  # (before, after, event)
 
     async def handle(
@@ -114,32 +118,51 @@ class Engine:
         async with self.sessions() as s, s.begin():
             if update_key is not None and not await updates.claim(s, sender.channel, update_key):
                 return []
-            prefix: list[Reply] = []
-            if isinstance(event, Start) and event.token:
-                prefix, stop = await self._redeem(s, sender, event.token)
-                if stop:
-                    return prefix
-            ctx_or_reply = await self._context(s, sender)
-            if isinstance(ctx_or_reply, Reply):
-                return [*prefix, ctx_or_reply]
-            ctx = ctx_or_reply
-            ctx.replies.extend(prefix)
-            before = ctx.state.kind
-            await self._dispatch(ctx, event)
-            for observe in self.observers:
-                observe(before, ctx.state.kind, event)
-            ctx.assessment.updated_at = datetime.now(UTC)  # also bumps the version
-            if ctx.ask_next:
-                ctx.replies.append(self.prompt(ctx))
-            replies = ctx.replies
-            want_report, assessment_id = ctx.want_report, ctx.assessment.id
+            replies = await self._in_transaction(s, sender, event)
+        return await self.attach_reports(replies, busy)  # after the commit: the slow part
+
+    async def _in_transaction(self, s: AsyncSession, sender: Sender, event: Event) -> list[Reply]:
+        prefix: list[Reply] = []
+        if isinstance(event, Start) and event.token:
+            prefix, stop = await self._redeem(s, sender, event.token)
+            if stop:
+                return prefix
+        person = await people.person_for(s, sender.channel, sender.user_id)
+        if person is None:
+            return [*prefix, Reply(msg("unknown_user"))]
+        if await self.appraiser.wants(s, person, event):
+            return [*prefix, *await self.appraiser.handle(s, person, event)]
+        person.cursor = None  # back in the officer's conversation
+        ctx_or_reply = await self._context(s, person)
+        if isinstance(ctx_or_reply, Reply):
+            return [*prefix, ctx_or_reply]
+        ctx = ctx_or_reply
+        ctx.replies.extend(prefix)
+        before = ctx.state.kind
+        await self._dispatch(ctx, event)
+        for observe in self.observers:
+            observe(before, ctx.state.kind, event)
+        ctx.assessment.updated_at = datetime.now(UTC)  # also bumps the version
+        if ctx.ask_next:
+            ctx.replies.append(self.prompt(ctx))
+        if ctx.want_report:
             draft = ctx.assessment.status == Status.DRAFT
-        if want_report:
-            if busy is not None:
-                await busy()
-            path = await self.make_report(assessment_id, draft)
             caption = msg("report_caption", draft=draft)
-            replies.append(Reply(caption, document=path, assessment_id=assessment_id))
+            ctx.replies.append(Reply(caption, report_for=ctx.assessment.id, draft=draft))
+        return ctx.replies
+
+    async def attach_reports(self, replies: list[Reply], busy: Busy | None) -> list[Reply]:
+        """After the commit: make the reports the replies ask for (the slow part)."""
+        made: dict[tuple[int, bool], Path] = {}
+        for reply in replies:
+            if reply.report_for is None:
+                continue
+            key = (reply.report_for, reply.draft)
+            if key not in made:
+                if busy is not None:
+                    await busy()
+                made[key] = await self.make_report(*key)
+            reply.document = made[key]
         return replies
 
     @staticmethod
@@ -152,7 +175,7 @@ class Engine:
         return reply
 
     async def _dispatch(self, ctx: Ctx, event: Event) -> None:
-        if isinstance(event, Command) and event.name not in COMMANDS:
+        if isinstance(event, Command) and event.name not in COMMANDS + APPRAISER_COMMANDS:
             ctx.say_msg("unknown_command", name=event.name)
             ctx.ask_next = False
             return
@@ -224,10 +247,7 @@ class Engine:
         assert value is not None
         questions.set_score(ctx, item, value, choice.id if choice else None)
 
-    async def _context(self, s: AsyncSession, sender: Sender) -> Ctx | Reply:
-        person = await people.person_for(s, sender.channel, sender.user_id)
-        if person is None:
-            return Reply(msg("unknown_user"))
+    async def _context(self, s: AsyncSession, person: Person) -> Ctx | Reply:
         officer = await people.memberships(s, person.id, Role.OFFICER)
         if not officer:
             return Reply(msg("not_an_officer"))

@@ -63,6 +63,14 @@ Event = Start | Command | Choice | Text | FileUpload
 
 
 @dataclass(frozen=True)
+class Recipient:
+    """Someone other than the sender (a notification), reached on their own channel."""
+
+    channel: str
+    chat_id: str
+
+
+@dataclass(frozen=True)
 class Button:
     key: str  # what the person may also type, e.g. "2", "b", "IV.1"
     label: str
@@ -74,7 +82,11 @@ class Reply:
     buttons: list[list[Button]] = field(default_factory=list)
     target: str | None = None  # the question these buttons answer (for stale-button checks)
     assessment_id: int | None = None
-    document: Path | None = None  # a file to send (the report)
+    document: Path | None = None  # a file to send (a report, an evidence file)
+    filename: str | None = None  # the name it is sent under (default: the file's own)
+    report_for: int | None = None  # make this assessment's report and send it as ``document``
+    draft: bool = False  # the report is a draft (not submitted yet)
+    recipient: Recipient | None = None  # None: the sender's own chat
     expects: str | None = None  # "choice" | "score" | "text" | "file": how to read free input
     alert: bool = False  # a short notice (Telegram: answerCallbackQuery alert)
 

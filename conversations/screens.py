@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from conversations.context import Ctx, button_rows
-from conversations.events import Button, Event, Reply
+from conversations.events import Button, Event, Recipient, Reply
 from conversations.input import key_of, text_of
 from conversations.navigation import enter, resume_point
 from conversations.states import (
@@ -24,7 +24,8 @@ from conversations.states import (
 )
 from reports.messages import msg
 from rubric.scoring import subtotal
-from storage.models import Status
+from storage.appraisal import recipients
+from storage.models import Role, Status
 
 CONTINUE, REVIEW_KEY, SUBMIT_KEY, HELP_KEY = "1", "2", "3", "4"
 EDIT_KEY, NOTES_KEY, YES = "e", "n", "y"
@@ -201,8 +202,13 @@ async def on_confirm(ctx: Ctx, event: Event) -> None:
         assessment.submitted_at = datetime.now(UTC)
         assessment.submitted_by_id = ctx.person.id
         ctx.audit("assessment.submit", None, Status.DRAFT.value, Status.SUBMITTED.value)
+        assessment.returned_reason = None
         ctx.goto(State(SUBMITTED))
         ctx.say(msg("submitted", **_summary(ctx)), target=SUBMITTED)
+        if ctx.unit.parent_id is not None:
+            text = msg("unit_submitted", unit=ctx.unit, period=ctx.period, total=ctx.total())
+            for channel, chat_id in await recipients(ctx.s, ctx.unit.parent_id, Role.APPRAISER):
+                ctx.replies.append(Reply(text, recipient=Recipient(channel, chat_id)))
         ctx.want_report = True
         ctx.ask_next = False
     else:

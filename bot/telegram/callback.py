@@ -13,7 +13,7 @@ from conversations.events import Choice
 VERSION = "1"
 LIMIT = 64
 _PATTERN = re.compile(
-    r"^1\|(?P<aid>\d{1,12})\|(?P<target>[a-z_]{1,20}(?::[A-Za-z0-9.]{1,20})?)"
+    r"^1\|(?P<aid>\d{1,12})\|(?P<target>[a-z_]{1,20}(?::[A-Za-z0-9.-]{1,20})?)"
     r"\|(?P<key>[A-Za-z0-9,._-]{1,12})$"
 )
 

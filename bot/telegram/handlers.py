@@ -7,7 +7,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.app import App
@@ -102,19 +102,32 @@ class TelegramChannel:
 
         return busy
 
-    async def send(self, context: Context, chat_id: int, replies: list[Reply]) -> None:
+    async def send(self, context: Context, own_chat: int, replies: list[Reply]) -> None:
         for reply in replies:
-            if reply.document is not None:
-                await self._send_document(context, chat_id, reply)
-                continue
-            markup = render.keyboard(reply)
-            parts = render.chunks(reply.text)
-            for part in parts[:-1]:
-                await self._send_text(context, chat_id, part, None)
-            sent = await self._send_text(context, chat_id, parts[-1], markup)
-            if markup is not None:
-                await self._retire_keyboard(context, chat_id)
-                self.last_prompt[chat_id] = sent.message_id
+            chat_id = own_chat
+            if reply.recipient is not None:  # a notification to someone else
+                if reply.recipient.channel != CHANNEL:
+                    continue  # reaches them on their own channel (when that channel runs)
+                chat_id = int(reply.recipient.chat_id)
+            try:
+                await self._send_one(context, chat_id, reply)
+            except Forbidden:
+                if reply.recipient is None:
+                    raise
+                log.warning("chat %s blocked the bot; notification not delivered", chat_id)
+
+    async def _send_one(self, context: Context, chat_id: int, reply: Reply) -> None:
+        if reply.document is not None:
+            await self._send_document(context, chat_id, reply)
+            return
+        markup = render.keyboard(reply)
+        parts = render.chunks(reply.text)
+        for part in parts[:-1]:
+            await self._send_text(context, chat_id, part, None)
+        sent = await self._send_text(context, chat_id, parts[-1], markup)
+        if markup is not None:
+            await self._retire_keyboard(context, chat_id)
+            self.last_prompt[chat_id] = sent.message_id
 
     @staticmethod
     async def _send_text(
@@ -127,9 +140,9 @@ class TelegramChannel:
         path = reply.document
         assert path is not None
         data = path.read_bytes()
-        caption = reply.text[:1024]
+        caption, name = reply.text[:1024], reply.filename or path.name
         await retrying(
-            lambda: context.bot.send_document(chat_id, data, filename=path.name, caption=caption)
+            lambda: context.bot.send_document(chat_id, data, filename=name, caption=caption)
         )
 
     async def _retire_keyboard(self, context: Context, chat_id: int) -> None:

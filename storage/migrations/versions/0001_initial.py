@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("full_name", sa.String(length=120), nullable=False),
         sa.Column("phone", sa.String(length=30), nullable=True),
+        sa.Column("cursor", sa.String(length=80), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),

@@ -1,0 +1,228 @@
+"""The authority's scoring of one unit: item by item, then the rating and the confirmation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from conversations.appraiser_context import ACtx
+from conversations.context import button_rows
+from conversations.events import Button, Event, Reply
+from conversations.input import key_of, text_of
+from conversations.navigation import TEXT_LIMIT
+from conversations.states import BACK, MENU_KEY, SKIP, State
+from reports.messages import msg
+from rubric.model import Item
+from rubric.scoring import fmt, on_step, parse_score, total, whole_scores
+from storage import appraisal as repo
+from storage import assessments
+from storage.models import Appraisal, Assessment, Role, Status, Unit
+
+ITEM, RATING, CONFIRM = "a_item", "a_rating", "a_confirm"
+SAME = "k"  # "the unit's own score"
+
+
+def _ref(a: Assessment, item: Item) -> str:
+    return f"{a.id}-{item.id}"
+
+
+def _parse(ref: str | None) -> tuple[int, str]:
+    aid, _, item_id = (ref or "").partition("-")
+    return int(aid or 0), item_id
+
+
+async def start(ctx: ACtx, a: Assessment) -> None:
+    given = await repo.appraisals(ctx.s, a.id)
+    items = ctx.rubric.items()
+    first = next((i for i in items if i.id not in given), items[0])
+    ctx.goto(State(ITEM, _ref(a, first)))
+
+
+async def ask_item(ctx: ACtx) -> Reply:
+    aid, item_id = _parse(ctx.state.ref)
+    a = await ctx.assessment(aid)
+    item = ctx.rubric.item(item_id)
+    assert a is not None and item is not None
+    answer = (await assessments.answers(ctx.s, a.id)).get(item.id)
+    given = (await repo.appraisals(ctx.s, a.id)).get(item.id)
+    files = (await assessments.evidence_counts(ctx.s, a.id))[item.id]
+    unit = await ctx.s.get(Unit, a.unit_id)
+    items = ctx.rubric.items()
+    if item.is_tiered:
+        buttons = [Button(str(n), f"{n} · {fmt(c.points)}") for n, c in enumerate(item.choices, 1)]
+    else:
+        buttons = [Button(fmt(v), fmt(v)) for v in whole_scores(item)]
+    rows = button_rows(buttons, 5)
+    if answer is not None and answer.score is not None:
+        rows.append([Button(SAME, f"= Như đơn vị ({fmt(answer.score)})")])
+    rows.append([Button(BACK, "◀"), Button(SKIP, "Bỏ qua ▶"), Button(MENU_KEY, "☰ Đơn vị")])
+    text = msg(
+        "appraise_item",
+        unit=unit,
+        item=item,
+        number=items.index(item) + 1,
+        count=len(items),
+        answer=answer,
+        given=given,
+        files=files,
+    )
+    return Reply(text, rows, target=str(ctx.state), assessment_id=a.id, expects="score")
+
+
+async def on_item(ctx: ACtx, event: Event) -> None:
+    aid, item_id = _parse(ctx.state.ref)
+    a = await ctx.assessment(aid)
+    item = ctx.rubric.item(item_id)
+    assert a is not None and item is not None
+    key = key_of(event, await ask_item(ctx))
+    if key == MENU_KEY:
+        ctx.goto(State("a_unit", str(a.id)))
+        return
+    if key in (BACK, SKIP):
+        _move(ctx, a, item, -1 if key == BACK else 1)
+        return
+    if key == SAME:
+        answer = (await assessments.answers(ctx.s, a.id)).get(item.id)
+        value, choice = (answer.score, answer.choice_id) if answer else (None, None)
+    else:
+        value, choice = _value(ctx, item, key, text_of(event))
+    if value is None:
+        comment = (text_of(event) or "").strip()
+        if comment and not comment[0].isdigit() and len(comment) <= TEXT_LIMIT:
+            await _set(ctx, a, item, comment=comment)  # a comment, the item stays open
+            ctx.say_msg("appraisal_comment_saved", item=item)
+            return
+        ctx.say_msg("bad_score", item=item, typed=comment, step=fmt(ctx.rubric.score_step))
+        ctx.ask_next = False
+        return
+    await _set(ctx, a, item, score=value, choice=choice)
+    _move(ctx, a, item, 1)
+
+
+def _value(
+    ctx: ACtx, item: Item, key: str | None, typed: str | None
+) -> tuple[Decimal | None, str | None]:
+    if item.is_tiered:
+        if key and key.isdigit() and 1 <= int(key) <= len(item.choices):
+            c = item.choices[int(key) - 1]
+            return c.points, c.id
+        return None, None
+    value = parse_score(key or typed or "")
+    if value is None or not 0 <= value <= item.max_points:
+        return None, None
+    return (value, None) if on_step(value, ctx.rubric.score_step) else (None, None)
+
+
+async def _set(
+    ctx: ACtx,
+    a: Assessment,
+    item: Item,
+    score: Decimal | None = None,
+    choice: str | None = None,
+    comment: str | None = None,
+) -> None:
+    row = (await repo.appraisals(ctx.s, a.id)).get(item.id)
+    if row is None:
+        row = Appraisal(assessment_id=a.id, item_id=item.id)
+        ctx.s.add(row)
+    if comment is not None:  # comments are appended, never overwritten
+        stamp = datetime.now(UTC).strftime("%d/%m/%Y")
+        row.comment = "\n".join(filter(None, [row.comment, f"[{stamp}] {comment}"]))
+        ctx.audit(a, "appraisal.comment", item.id, None, comment)
+    else:
+        ctx.audit(a, "appraisal.score", item.id, row.choice_id or row.score, choice or score)
+        row.score, row.choice_id = score, choice
+    row.appraiser_id = ctx.person.id
+
+
+def _move(ctx: ACtx, a: Assessment, item: Item, step: int) -> None:
+    items = ctx.rubric.items()
+    n = items.index(item) + step
+    if n < 0:
+        ctx.goto(State("a_unit", str(a.id)))
+    elif n >= len(items):
+        ctx.goto(State(RATING, str(a.id)))
+    else:
+        ctx.goto(State(ITEM, _ref(a, items[n])))
+
+
+async def ask_rating(ctx: ACtx) -> Reply:
+    a = await ctx.assessment(int(ctx.state.ref or 0))
+    assert a is not None
+    given = await repo.appraisals(ctx.s, a.id)
+    scores = {k: v.score for k, v in given.items()}
+    points = total(ctx.rubric, scores)
+    missing = [i.id for i in ctx.rubric.items() if scores.get(i.id) is None]
+    suggested = ctx.rubric.band_for(points)
+    buttons = [
+        Button(str(n), b.label + (" (gợi ý)" if b == suggested else ""))
+        for n, b in enumerate(ctx.rubric.ratings.bands, 1)
+    ]
+    rows = button_rows(buttons, 2)
+    rows.append([Button(BACK, "◀ Quay lại")])
+    unit = await ctx.s.get(Unit, a.unit_id)
+    text = msg("appraise_rating", unit=unit, points=points, band=suggested, missing=missing)
+    return Reply(text, rows, target=str(ctx.state), assessment_id=a.id, expects="choice")
+
+
+async def on_rating(ctx: ACtx, event: Event) -> None:
+    a = await ctx.assessment(int(ctx.state.ref or 0))
+    assert a is not None
+    key = key_of(event, await ask_rating(ctx))
+    bands = ctx.rubric.ratings.bands
+    if key == BACK:
+        ctx.goto(State(ITEM, _ref(a, ctx.rubric.items()[-1])))
+    elif key and key.isdigit() and 1 <= int(key) <= len(bands):
+        missing = [i for i in ctx.rubric.items()
+                   if (await repo.appraisals(ctx.s, a.id)).get(i.id) is None]  # fmt: skip
+        if missing:
+            ctx.say_msg("appraisal_missing", missing=[i.id for i in missing])
+            ctx.goto(State(ITEM, _ref(a, missing[0])))
+            return
+        ctx.audit(a, "assessment.final_rating", None, a.final_rating, bands[int(key) - 1].code)
+        a.final_rating = bands[int(key) - 1].code
+        ctx.goto(State(CONFIRM, str(a.id)))
+    else:
+        ctx.say_msg("pick_a_button")
+
+
+async def ask_confirm(ctx: ACtx) -> Reply:
+    a = await ctx.assessment(int(ctx.state.ref or 0))
+    assert a is not None
+    unit = await ctx.s.get(Unit, a.unit_id)
+    band = ctx.rubric.band(a.final_rating or "")
+    given = {k: v.score for k, v in (await repo.appraisals(ctx.s, a.id)).items()}
+    text = msg("appraise_confirm", unit=unit, band=band, points=total(ctx.rubric, given))
+    rows = [[Button("y", "✅ Xác nhận kết quả")], [Button(BACK, "◀ Quay lại")]]
+    return Reply(text, rows, target=str(ctx.state), assessment_id=a.id, expects="choice")
+
+
+async def on_confirm(ctx: ACtx, event: Event) -> None:
+    a = await ctx.assessment(int(ctx.state.ref or 0))
+    assert a is not None
+    key = key_of(event, await ask_confirm(ctx))
+    if key == BACK:
+        ctx.goto(State(RATING, str(a.id)))
+        return
+    if key != "y":
+        ctx.say_msg("pick_a_button")
+        return
+    ctx.audit(a, "assessment.appraise", None, a.status.value, Status.APPRAISED.value)
+    a.status, a.appraised_at, a.appraised_by_id = (
+        Status.APPRAISED,
+        datetime.now(UTC),
+        ctx.person.id,
+    )
+    unit = await ctx.s.get(Unit, a.unit_id)
+    band = ctx.rubric.band(a.final_rating or "")
+    ctx.say(msg("appraised_done", unit=unit, band=band), report_for=a.id)
+    notice = Reply(msg("appraised_to_unit", unit=unit, band=band), report_for=a.id)
+    await ctx.notify(a.unit_id, Role.OFFICER, notice)
+    ctx.goto(State("a_unit", str(a.id)))
+
+
+STATES = {
+    ITEM: (ask_item, on_item),
+    RATING: (ask_rating, on_rating),
+    CONFIRM: (ask_confirm, on_confirm),
+}

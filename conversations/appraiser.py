@@ -1,0 +1,167 @@
+"""The appraiser's screens: the units of the period, one unit's card, its files, returning it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from conversations import appraise
+from conversations.appraiser_context import ACtx
+from conversations.context import button_rows
+from conversations.events import Button, Event, Reply
+from conversations.input import key_of, text_of
+from conversations.states import BACK, REVIEW, State
+from reports.messages import msg
+from storage import appraisal as repo
+from storage import assessments
+from storage.models import Role, Status, Unit
+
+UNITS, UNIT, RETURN = "a_units", "a_unit", "a_return"
+PAGE = 8
+FILTERS = {  # key -> (label, statuses shown; None = all)
+    "fa": ("Tất cả", None),
+    "fn": ("Chưa nộp", {None, Status.DRAFT}),
+    "fs": ("Đã nộp", {Status.SUBMITTED}),
+    "fx": ("Đã thẩm định", {Status.APPRAISED, Status.FINALIZED}),
+}
+
+
+def _filter_page(ctx: ACtx) -> tuple[str, int]:
+    ref = ctx.state.ref or "fa.0"
+    key, _, page = ref.partition(".")
+    return (key if key in FILTERS else "fa"), int(page or 0)
+
+
+async def ask_units(ctx: ACtx) -> Reply:
+    key, page = _filter_page(ctx)
+    rows = await repo.unit_rows(ctx.s, ctx.period)
+    wanted = FILTERS[key][1]
+    shown = [r for r in rows if wanted is None or (r.assessment and r.assessment.status) in wanted]
+    pages = max(1, -(-len(shown) // PAGE))
+    page = min(page, pages - 1)
+    visible = shown[page * PAGE : (page + 1) * PAGE]
+    today = datetime.now(UTC).date()
+    text = ctx_msg(
+        "units",
+        ctx,
+        rows=visible,
+        all_rows=rows,
+        n_items=len(ctx.rubric.items()),
+        late=today > ctx.period.submit_by,
+        filter_label=FILTERS[key][0],
+        page=page + 1,
+        pages=pages,
+        first=page * PAGE,
+    )
+    buttons = [Button(f"u{r.assessment.id}", str(page * PAGE + n)) for n, r in
+               enumerate(visible, 1) if r.assessment]  # fmt: skip
+    keyboard = button_rows(buttons, 4)
+    keyboard.append([Button(k, label) for k, (label, _) in FILTERS.items() if k != key])
+    nav = []
+    if page > 0:
+        nav.append(Button("p-", "◀ Trang trước"))
+    if page + 1 < pages:
+        nav.append(Button("p+", "Trang sau ▶"))
+    if nav:
+        keyboard.append(nav)
+    return Reply(text, keyboard, target=str(ctx.state), assessment_id=0, expects="choice")
+
+
+async def on_units(ctx: ACtx, event: Event) -> None:
+    key = key_of(event, await ask_units(ctx))
+    current, page = _filter_page(ctx)
+    if key in FILTERS:
+        ctx.goto(State(UNITS, f"{key}.0"))
+    elif key in ("p-", "p+"):
+        ctx.goto(State(UNITS, f"{current}.{max(0, page + (1 if key == 'p+' else -1))}"))
+    elif key and key.startswith("u"):
+        ctx.goto(State(UNIT, key[1:]))
+    else:
+        ctx.say_msg("pick_a_button")
+
+
+async def ask_unit(ctx: ACtx) -> Reply:
+    a = await ctx.assessment(int(ctx.state.ref or 0))
+    assert a is not None
+    unit = await ctx.s.get(Unit, a.unit_id)
+    answers = await assessments.answers(ctx.s, a.id)
+    scores = {k: v.score for k, v in answers.items()}
+    given = {k: v.score for k, v in (await repo.appraisals(ctx.s, a.id)).items()}
+    text = ctx_msg(
+        "unit_card",
+        ctx,
+        unit=unit,
+        a=a,
+        scores=scores,
+        given=given,
+        notes=await assessments.notes(ctx.s, a.id),
+        files=await assessments.evidence_counts(ctx.s, a.id),
+    )
+    rows = [[Button("r", "📄 Báo cáo"), Button("f", "📎 Tệp minh chứng")]]
+    if a.status in (Status.SUBMITTED, Status.APPRAISED):
+        rows.append([Button("t", "✍️ Thẩm định"), Button("tl", "↩️ Trả lại")])
+    rows.append([Button(BACK, "◀ Danh sách")])
+    return Reply(text, rows, target=str(ctx.state), assessment_id=a.id, expects="choice")
+
+
+async def on_unit(ctx: ACtx, event: Event) -> None:
+    a = await ctx.assessment(int(ctx.state.ref or 0))
+    assert a is not None
+    key = key_of(event, await ask_unit(ctx))
+    if key == BACK:
+        ctx.goto(State(UNITS))
+    elif key == "r":
+        ctx.say(ctx_msg("report_of", ctx, a=a), report_for=a.id, draft=a.status == Status.DRAFT)
+        ctx.ask_next = False
+    elif key == "f":
+        await send_files(ctx, a.id)
+    elif key == "t":
+        await appraise.start(ctx, a)
+    elif key == "tl":
+        ctx.goto(State(RETURN, str(a.id)))
+    else:
+        ctx.say_msg("pick_a_button")
+
+
+async def send_files(ctx: ACtx, assessment_id: int) -> None:
+    rows = await assessments.evidence(ctx.s, assessment_id)
+    if not rows:
+        ctx.say_msg("no_files")
+    root = ctx.evidence_root
+    for e in rows:
+        ctx.say(
+            f"{e.item_id} · {e.original_name}" + (f"\n{e.caption}" if e.caption else ""),
+            document=root / e.storage_key,
+            filename=e.original_name,
+        )
+    ctx.ask_next = False
+
+
+async def ask_return(ctx: ACtx) -> Reply:
+    rows = [[Button(BACK, "◀ Huỷ")]]
+    aid = int(ctx.state.ref or 0)
+    text = ctx_msg("ask_return_reason", ctx)
+    return Reply(text, rows, target=str(ctx.state), assessment_id=aid, expects="text")
+
+
+async def on_return(ctx: ACtx, event: Event) -> None:
+    a = await ctx.assessment(int(ctx.state.ref or 0))
+    assert a is not None
+    if key_of(event, await ask_return(ctx)) == BACK:
+        ctx.goto(State(UNIT, str(a.id)))
+        return
+    reason = (text_of(event) or "").strip()
+    if not reason:
+        ctx.say_msg("empty_text")
+        ctx.ask_next = False
+        return
+    ctx.audit(a, "assessment.return", None, a.status.value, reason)
+    a.status, a.returned_reason, a.cursor = Status.DRAFT, reason, REVIEW
+    unit = await ctx.s.get(Unit, a.unit_id)
+    notice = Reply(ctx_msg("returned_to_unit", ctx, reason=reason))
+    await ctx.notify(a.unit_id, Role.OFFICER, notice)
+    ctx.say_msg("returned_done", unit=unit)
+    ctx.goto(State(UNIT, str(a.id)))
+
+
+def ctx_msg(name: str, ctx: ACtx, **context: object) -> str:
+    return msg(name, period=ctx.period, authority=ctx.authority, rubric=ctx.rubric, **context)

@@ -1,0 +1,104 @@
+"""The appraiser's conversation: routing, commands and the screens' dispatch.
+
+Its state is the person's own ``cursor`` (an appraiser moves between many assessments).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversations import appraise, appraiser
+from conversations.appraiser_context import ACtx, load
+from conversations.events import Choice, Command, Event, Reply, Start
+from conversations.input import key_of
+from conversations.states import State
+from reports.messages import msg
+from rubric.model import Rubric
+from storage import people
+from storage.models import Person, Role
+
+AHandler = Callable[[ACtx, Event], Awaitable[None]]
+APrompt = Callable[[ACtx], Awaitable[Reply]]
+STATES: dict[str, tuple[APrompt, AHandler]] = {
+    appraiser.UNITS: (appraiser.ask_units, appraiser.on_units),
+    appraiser.UNIT: (appraiser.ask_unit, appraiser.on_unit),
+    appraiser.RETURN: (appraiser.ask_return, appraiser.on_return),
+    **appraise.STATES,
+}
+COMMANDS = ("donvi", "thamdinh", "tonghop")
+OFFICER_COMMANDS = ("tieptuc", "xemlai", "tiendo", "baocao")
+
+
+class AppraiserFlow:
+    def __init__(self, rubric_for: Callable[[str], Rubric], evidence_root: Path) -> None:
+        self.rubric_for = rubric_for
+        self.evidence_root = evidence_root
+
+    async def wants(self, s: AsyncSession, person: Person, event: Event) -> bool:
+        """Does this event belong to the appraiser's conversation?"""
+        if not await people.memberships(s, person.id, Role.APPRAISER):
+            return False
+        if isinstance(event, Command) and event.name in COMMANDS:
+            return True
+        if isinstance(event, Choice) and event.target:
+            return event.target.startswith("a_")
+        is_officer = bool(await people.memberships(s, person.id, Role.OFFICER))
+        if not is_officer:
+            return True
+        if isinstance(event, Start | Command):
+            return False  # an officer-and-appraiser's officer commands
+        return person.cursor is not None
+
+    async def handle(self, s: AsyncSession, person: Person, event: Event) -> list[Reply]:
+        ctx = await load(s, person, self.rubric_for, self.evidence_root)
+        if isinstance(ctx, Reply):
+            return [ctx]
+        if not await self._valid(ctx):
+            ctx.goto(State(appraiser.UNITS))
+        if isinstance(event, Start | Command):
+            self._command(ctx, "start" if isinstance(event, Start) else event.name)
+        elif isinstance(event, Choice) and not await self._genuine(ctx, event):
+            ctx.replies.append(Reply(msg("stale_button"), alert=True))
+            ctx.ask_next = False
+        else:
+            _, handler = STATES[ctx.state.kind]
+            await handler(ctx, event)
+        if ctx.ask_next:
+            ask, _ = STATES[ctx.state.kind]
+            ctx.replies.append(await ask(ctx))
+        return ctx.replies
+
+    def _command(self, ctx: ACtx, name: str) -> None:
+        if name == "huongdan":
+            ctx.say_msg("appraiser_help")
+            ctx.ask_next = False
+        elif name == "thamdinh":
+            ctx.goto(State(appraiser.UNITS, "fs.0"))
+        elif name == "tonghop":
+            ctx.say_msg("summary_hint")
+            ctx.goto(State(appraiser.UNITS))
+        else:  # start, donvi, huy and the officer's commands
+            ctx.goto(State(appraiser.UNITS))
+
+    async def _valid(self, ctx: ACtx) -> bool:
+        """The stored state still names an assessment this appraiser may see."""
+        state = ctx.state
+        if state.kind not in STATES:
+            return False
+        if state.kind == appraiser.UNITS:
+            return True
+        aid = (state.ref or "").partition("-")[0]
+        return aid.isdigit() and await ctx.assessment(int(aid)) is not None
+
+    async def _genuine(self, ctx: ACtx, event: Choice) -> bool:
+        """A button of the current screen with a key that screen offers."""
+        if event.target != str(ctx.state):
+            return False
+        ask, _ = STATES[ctx.state.kind]
+        prompt = await ask(ctx)
+        if event.assessment_id not in (None, prompt.assessment_id):
+            return False
+        return key_of(event, prompt) is not None

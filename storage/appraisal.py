@@ -1,0 +1,114 @@
+"""Queries of the appraisal: an authority's units, their status, the authority's scores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Answer,
+    Appraisal,
+    Assessment,
+    Evidence,
+    Identity,
+    Membership,
+    Period,
+    Person,
+    Role,
+    Unit,
+)
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    unit: Unit
+    assessment: Assessment | None
+    answered: int
+    self_total: Decimal
+    files: int
+
+
+async def authorities(s: AsyncSession, person_id: int) -> list[Unit]:
+    """The appraising units the person appraises for."""
+    rows = await s.scalars(
+        select(Unit)
+        .join(Membership, Membership.unit_id == Unit.id)
+        .where(Membership.person_id == person_id, Membership.role == Role.APPRAISER)
+        .order_by(Unit.id)
+    )
+    return list(rows)
+
+
+async def latest_period(s: AsyncSession, authority_id: int) -> Period | None:
+    return await s.scalar(
+        select(Period)
+        .where(Period.authority_id == authority_id)
+        .order_by(Period.year.desc(), Period.id.desc())
+        .limit(1)
+    )
+
+
+async def unit_rows(s: AsyncSession, period: Period) -> list[UnitRow]:
+    """Every unit the period's authority appraises, with its assessment's progress (3 queries)."""
+    pairs = (
+        await s.execute(
+            select(Unit, Assessment)
+            .outerjoin(
+                Assessment,
+                (Assessment.unit_id == Unit.id) & (Assessment.period_id == period.id),
+            )
+            .where(Unit.parent_id == period.authority_id)
+            .order_by(Unit.kind, Unit.code)
+        )
+    ).all()
+    ids = [a.id for _, a in pairs if a is not None]
+    sums = dict(
+        (aid, (n, total))
+        for aid, n, total in (
+            await s.execute(
+                select(Answer.assessment_id, func.count(Answer.score), func.sum(Answer.score))
+                .where(Answer.assessment_id.in_(ids))
+                .group_by(Answer.assessment_id)
+            )
+        ).all()
+    )
+    files = dict(
+        (
+            await s.execute(
+                select(Evidence.assessment_id, func.count())
+                .where(Evidence.assessment_id.in_(ids))
+                .group_by(Evidence.assessment_id)
+            )
+        ).all()
+    )
+    rows = []
+    for unit, assessment in pairs:
+        n, total = sums.get(assessment.id, (0, None)) if assessment else (0, None)
+        count = files.get(assessment.id, 0) if assessment else 0
+        rows.append(UnitRow(unit, assessment, n, Decimal(total or 0), count))
+    return rows
+
+
+async def appraisals(s: AsyncSession, assessment_id: int) -> dict[str, Appraisal]:
+    rows = await s.scalars(select(Appraisal).where(Appraisal.assessment_id == assessment_id))
+    return {a.item_id: a for a in rows}
+
+
+async def recipients(s: AsyncSession, unit_id: int, role: Role) -> list[tuple[str, str]]:
+    """(channel, chat id) of the people of this role at this unit, on every channel they use."""
+    rows = await s.execute(
+        select(Identity.channel, Identity.chat_id)
+        .join(Person, Person.id == Identity.person_id)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(
+            Membership.unit_id == unit_id,
+            Membership.role == role,
+            Person.removed_at.is_(None),
+            Identity.chat_id.is_not(None),
+        )
+        .order_by(Identity.id)
+    )
+    return [(channel, chat_id) for channel, chat_id in rows.all()]

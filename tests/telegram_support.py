@@ -1,0 +1,141 @@
+"""Telegram test helpers: the bot running against the fake server, and a phone to tap."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import App, open_app
+from bot.demo import ensure_demo
+from bot.settings import Settings
+from bot.telegram import callback
+from bot.telegram.application import telegram_running
+from storage import people
+from storage.models import Role, Unit
+from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.support import rubric, score_key
+from tests.test_conversations_engine import SCORES
+
+PDF = b"%PDF-1.4\n% ke hoach\n"
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF\x00" + os.urandom(2000)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path, fake: FakeTelegram) -> Settings:
+    return Settings(
+        _env_file=None,
+        database_url=db_url,
+        evidence_dir=tmp_path / "evidence",
+        output_dir=tmp_path / "out",
+        telegram_bot_token=fake.token,
+        telegram_api_base_url=fake.base_url,
+        telegram_api_file_url=fake.base_file_url,
+        telegram_bot_username="danvan_test_bot",
+    )
+
+
+@asynccontextmanager
+async def running(settings: Settings, webhook: bool = False) -> AsyncIterator[App]:
+    async with open_app(settings) as app:
+        async with app.sessions() as s, s.begin():
+            await ensure_demo(s)
+        async with telegram_running(app, webhook=webhook, poll_timeout=1):
+            yield app
+
+
+async def invite(app: App) -> str:
+    async with app.sessions() as s, s.begin():
+        unit = await s.scalar(select(Unit).where(Unit.code == "VG-CUUCAO"))
+        assert unit is not None
+        return (await people.create_invite(s, Role.OFFICER, unit.id)).token
+
+
+ANSWERS = ("sendMessage", "sendDocument", "answerCallbackQuery")
+
+
+class Phone:
+    """One officer's Telegram app: reads the bot's last question and taps its buttons.
+
+    Each action waits for the bot's answer and then for quiet, so the next look at the chat
+    sees everything the bot said in reply.
+    """
+
+    def __init__(self, fake: FakeTelegram, user: FakeUser) -> None:
+        self.fake, self.user = fake, user
+
+    @property
+    def question(self):  # type: ignore[no-untyped-def]
+        return next(m for m in reversed(self.fake.chat(self.user.id)) if m.reply_markup)
+
+    def texts(self, since: int = 0) -> str:
+        return "\n".join(m.text or "" for m in self.fake.chat(self.user.id)[since:])
+
+    async def answered(self, action: Awaitable[object]) -> None:
+        mark = self.fake.mark()
+        await action
+        await self.fake.wait_for(lambda c: c.method in ANSWERS, after=mark)
+        await self.fake.wait_idle(quiet=0.15)
+
+    async def tap(self, label: str) -> None:
+        question = self.question
+        data = next(d for t, d in self.fake.buttons(question) if t == label)
+        await self.answered(self.fake.press(self.user, question.message_id, data))
+
+    async def tap_key(self, key: str) -> None:
+        """Press the button with this key; a half point has no button and is typed."""
+        question = self.question
+        data = next((d for _, d in self.fake.buttons(question) if d.endswith(f"|{key}")), None)
+        if data is None:
+            await self.type(key)
+            return
+        await self.answered(self.fake.press(self.user, question.message_id, data))
+
+    async def type(self, text: str) -> None:
+        await self.answered(self.fake.send_text(self.user, text))
+
+    async def press_raw(self, message_id: int, data: str) -> None:
+        await self.answered(self.fake.press(self.user, message_id, data, strict=False))
+
+    async def send(self, action: Awaitable[object]) -> None:
+        await self.answered(action)
+
+    def target(self) -> str:
+        data = self.fake.buttons(self.question)[0][1]
+        choice = callback.decode(data)
+        assert choice is not None
+        return choice.target or ""
+
+
+async def answer_all(phone: Phone, evidence: bool = True) -> None:
+    r = rubric()
+    for criterion in r.criteria:
+        for item in criterion.items:
+            assert phone.target() == f"score:{item.id}", phone.texts()[-500:]
+            await phone.tap_key(score_key(r, item.id, SCORES[item.id]))
+            await phone.type(f"Kết quả {item.id}")
+            if evidence and item.id == "I.1":
+                fake = phone.fake
+                await phone.send(fake.send_photo(phone.user, JPEG, caption="Hội nghị quán triệt"))
+                await phone.send(
+                    fake.send_document(
+                        phone.user, PDF, "ke-hoach.pdf", "application/pdf", caption="Kế hoạch"
+                    )
+                )
+                for n in range(2):
+                    await phone.send(
+                        fake.send_photo(phone.user, JPEG + bytes([n]), media_group_id="album-1")
+                    )
+            await phone.tap("✓ Xong ▶")
+        await phone.type(f"Làm tốt {criterion.id}")
+        await phone.type(f"Hạn chế {criterion.id}")

@@ -182,14 +182,14 @@ class Engine:
         if isinstance(event, Start | Command):
             await self._command(ctx, "start" if isinstance(event, Start) else event.name)
             return
+        if isinstance(event, Choice) and event.assessment_id not in (None, ctx.assessment.id):
+            self._refuse(ctx)  # another unit's button: forged
+            return
         if ctx.assessment.status != Status.DRAFT:
             ctx.say_msg("locked_input", assessment=ctx.assessment)
             ctx.ask_next = False
             return
         state = ctx.state
-        if isinstance(event, Choice) and event.assessment_id not in (None, ctx.assessment.id):
-            self._refuse(ctx)
-            return
         if isinstance(event, Choice) and event.target and event.target != str(state):
             await self._old_button(ctx, event)
             return

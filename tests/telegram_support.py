@@ -79,7 +79,7 @@ class Phone:
         return next(m for m in reversed(self.fake.chat(self.user.id)) if m.reply_markup)
 
     def texts(self, since: int = 0) -> str:
-        return "\n".join(m.text or "" for m in self.fake.chat(self.user.id)[since:])
+        return "\n".join(m.text or m.caption or "" for m in self.fake.chat(self.user.id)[since:])
 
     async def answered(self, action: Awaitable[object]) -> None:
         mark = self.fake.mark()

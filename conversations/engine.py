@@ -21,6 +21,7 @@ from conversations.context import Ctx
 from conversations.events import Choice, Command, Event, Reply, Sender, Start
 from conversations.input import key_of
 from conversations.navigation import enter, resume_point
+from conversations.onboarding import redeem
 from conversations.states import (
     CONFIRM,
     EDIT,
@@ -124,7 +125,7 @@ class Engine:
     async def _in_transaction(self, s: AsyncSession, sender: Sender, event: Event) -> list[Reply]:
         prefix: list[Reply] = []
         if isinstance(event, Start) and event.token:
-            prefix, stop = await self._redeem(s, sender, event.token)
+            prefix, stop = await redeem(s, sender, event.token)
             if stop:
                 return prefix
         person = await people.person_for(s, sender.channel, sender.user_id)
@@ -267,24 +268,3 @@ class Engine:
             notes=await repo.notes(s, assessment.id),
             evidence=await repo.evidence_counts(s, assessment.id),
         )
-
-    async def _redeem(
-        self, s: AsyncSession, sender: Sender, token: str
-    ) -> tuple[list[Reply], bool]:
-        """Link the sender to the invite's unit: (replies, whether to stop there)."""
-        person = await people.person_for(s, sender.channel, sender.user_id)
-        invite = await people.usable_invite(s, token)
-        if invite is None:
-            return ([], False) if person else ([Reply(msg("bad_invite"))], True)
-        if person is None:
-            name = sender.display_name or f"{sender.channel}:{sender.user_id}"
-            person = await people.add_person(
-                s, name, sender.channel, sender.user_id, sender.chat_id
-            )
-        await people.grant(s, person.id, invite.role, invite.unit_id)
-        invite.redeemed_at = people.now()
-        invite.redeemed_by_id = person.id
-        await s.flush()
-        unit = await people.unit(s, invite.unit_id)
-        welcome = Reply(msg("welcome", unit=unit, role=invite.role.value, person=person))
-        return [welcome], invite.role != Role.OFFICER

@@ -1,0 +1,267 @@
+"""The district summary: one row per unit an authority assesses in a period, plus statistics.
+
+``gather_district`` reads everything in five queries (authority, units, assessments, answers,
+appraisals) and returns plain data; the XLSX, DOCX and PNG writers never query.
+
+Self-assessed scores count once the unit has submitted (a draft's scores are not a declaration
+yet: its row shows the progress only); appraised scores once the assessment is appraised.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reports.unit_report import effective_scores
+from rubric.model import Rubric
+from rubric.scoring import subtotal
+from storage.models import Answer, Appraisal, Assessment, Period, Status, Unit, UnitKind
+from storage.people import as_utc
+
+KIND_LABELS = {
+    UnitKind.OFFICE: "phòng chuyên môn",
+    UnitKind.SERVICE: "đơn vị sự nghiệp",
+    UnitKind.COMMUNE: "xã, thị trấn",
+    UnitKind.DISTRICT: "huyện",
+    UnitKind.PROVINCE: "tỉnh",
+    UnitKind.OTHER: "khác",
+}
+KIND_ORDER = {kind: i for i, kind in enumerate(KIND_LABELS)}  # offices first, as in the letters
+NOT_STARTED = "not_started"
+STATUS_LABELS = {
+    NOT_STARTED: "chưa bắt đầu",
+    Status.DRAFT.value: "đang làm",
+    Status.SUBMITTED.value: "đã nộp",
+    Status.APPRAISED.value: "đã thẩm định",
+    Status.FINALIZED.value: "hoàn thành",
+}
+SUBMITTED = (Status.SUBMITTED, Status.APPRAISED, Status.FINALIZED)
+APPRAISED = (Status.APPRAISED, Status.FINALIZED)
+UNRATED = "Chưa xếp loại"
+
+
+@dataclass(frozen=True)
+class CriterionInfo:
+    id: str  # "IV"
+    number: int  # 4
+    label: str
+    max_points: Decimal
+
+
+@dataclass(frozen=True)
+class DistrictRow:
+    code: str
+    name: str
+    kind: str  # Vietnamese label, e.g. "xã, thị trấn"
+    status: str  # key of STATUS_LABELS
+    status_label: str  # e.g. "đang làm 40%"
+    submitted_at: datetime | None  # in the period's time zone (Vietnam time)
+    late: bool
+    self_scores: tuple[Decimal, ...] | None  # one subtotal per criterion, once submitted
+    appraised_scores: tuple[Decimal, ...] | None  # once appraised
+    proposed_rating: str | None  # band label, e.g. "Tốt"
+    final_rating: str | None
+
+    @property
+    def self_total(self) -> Decimal | None:
+        return sum(self.self_scores, Decimal(0)) if self.self_scores is not None else None
+
+    @property
+    def appraised_total(self) -> Decimal | None:
+        if self.appraised_scores is None:
+            return None
+        return sum(self.appraised_scores, Decimal(0))
+
+    @property
+    def best_total(self) -> Decimal | None:
+        """The appraised total when there is one, else the self-assessed total."""
+        return self.appraised_total if self.appraised_total is not None else self.self_total
+
+    @property
+    def rating(self) -> str | None:
+        """The final rating when decided, else the proposed one."""
+        return self.final_rating or self.proposed_rating
+
+
+@dataclass(frozen=True)
+class CriterionStat:
+    criterion: CriterionInfo
+    self_avg: Decimal | None  # over submitted units
+    appraised_avg: Decimal | None  # over appraised units
+
+
+@dataclass(frozen=True)
+class RatingCount:
+    label: str  # band label, or UNRATED
+    code: str | None  # band code; None for UNRATED
+    proposed: int
+    final: int
+
+
+@dataclass(frozen=True)
+class DistrictSummary:
+    year: int
+    authority_code: str
+    authority_name: str
+    place: str  # địa danh for the date line
+    submit_by: date
+    today: date
+    criteria: tuple[CriterionInfo, ...]
+    rows: tuple[DistrictRow, ...]
+    criterion_stats: tuple[CriterionStat, ...]
+    self_total_avg: Decimal | None
+    appraised_total_avg: Decimal | None
+    rating_counts: tuple[RatingCount, ...]  # every band, best first, then UNRATED
+    status_counts: tuple[tuple[str, int], ...]  # (status label, units), every status
+    bands: tuple[tuple[str, str, Decimal], ...]  # (code, label, min points), best first
+
+    @property
+    def n_submitted(self) -> int:
+        return sum(1 for r in self.rows if r.self_scores is not None)
+
+    @property
+    def n_appraised(self) -> int:
+        return sum(1 for r in self.rows if r.appraised_scores is not None)
+
+    @property
+    def n_late(self) -> int:
+        return sum(1 for r in self.rows if r.late)
+
+
+def _avg(values: list[Decimal]) -> Decimal | None:
+    return sum(values, Decimal(0)) / len(values) if values else None
+
+
+async def _scores(
+    s: AsyncSession, table: type[Answer] | type[Appraisal], period_id: int, rubric: Rubric
+) -> dict[int, dict[str, Decimal]]:
+    """Item scores of every assessment of the period, in one query (a tier counts its points)."""
+    scores: dict[int, dict[str, Decimal | None]] = defaultdict(dict)
+    choices: dict[int, dict[str, str]] = defaultdict(dict)
+    for assessment_id, item_id, score, choice_id in await s.execute(
+        select(table.assessment_id, table.item_id, table.score, table.choice_id)
+        .join(Assessment, Assessment.id == table.assessment_id)
+        .where(Assessment.period_id == period_id)
+    ):
+        scores[assessment_id][item_id] = score
+        if choice_id:
+            choices[assessment_id][item_id] = choice_id
+    return {k: effective_scores(rubric, v, choices[k]) for k, v in scores.items()}
+
+
+def _status(assessment: Assessment | None, answered: int, n_items: int) -> tuple[str, str]:
+    if assessment is None or (assessment.status is Status.DRAFT and answered == 0):
+        return NOT_STARTED, STATUS_LABELS[NOT_STARTED]
+    key = assessment.status.value
+    if assessment.status is Status.DRAFT:
+        percent = round(100 * answered / n_items) if n_items else 0
+        return key, f"{STATUS_LABELS[key]} {percent}%"
+    return key, STATUS_LABELS[key]
+
+
+async def gather_district(
+    s: AsyncSession, period: Period, rubric: Rubric, today: date | None = None
+) -> DistrictSummary:
+    """Every unit ``period.authority_id`` assesses (children of the authority, and any unit
+    with an assessment in the period), ordered by kind then code. ``today`` (default: today in
+    the period's time zone) decides whether an unsubmitted unit is late."""
+    tz = ZoneInfo(period.timezone or "Asia/Ho_Chi_Minh")
+    today = today or datetime.now(tz).date()
+    authority = await s.get(Unit, period.authority_id)
+    assert authority is not None
+    in_period = select(Assessment.unit_id).where(Assessment.period_id == period.id)
+    units = list(
+        await s.scalars(
+            select(Unit).where(or_(Unit.parent_id == authority.id, Unit.id.in_(in_period)))
+        )
+    )
+    units.sort(key=lambda u: (KIND_ORDER.get(u.kind, len(KIND_ORDER)), u.code))
+    by_unit = {
+        a.unit_id: a
+        for a in await s.scalars(select(Assessment).where(Assessment.period_id == period.id))
+    }
+    self_scores = await _scores(s, Answer, period.id, rubric)
+    appraised = await _scores(s, Appraisal, period.id, rubric)
+
+    unit_items = [i.id for i in rubric.items() if i.scored_by == "unit"]
+    rows = []
+    for unit in units:
+        a = by_unit.get(unit.id)
+        scores = self_scores.get(a.id, {}) if a else {}
+        key, label = _status(a, sum(1 for i in unit_items if i in scores), len(unit_items))
+        submitted_at = as_utc(a.submitted_at).astimezone(tz) if a and a.submitted_at else None
+        if submitted_at is not None:
+            late = submitted_at.date() > period.submit_by
+        else:
+            late = key in (NOT_STARTED, Status.DRAFT.value) and today > period.submit_by
+        authority_scores = appraised.get(a.id) if a and a.status in APPRAISED else None
+        proposed = rubric.band(a.proposed_rating or "") if a else None
+        final = rubric.band(a.final_rating or "") if a else None
+        rows.append(
+            DistrictRow(
+                code=unit.code,
+                name=unit.name,
+                kind=KIND_LABELS.get(unit.kind, KIND_LABELS[UnitKind.OTHER]),
+                status=key,
+                status_label=label,
+                submitted_at=submitted_at,
+                late=late,
+                self_scores=(
+                    tuple(subtotal(c, scores) for c in rubric.criteria)
+                    if a and a.status in SUBMITTED
+                    else None
+                ),
+                appraised_scores=(
+                    tuple(subtotal(c, authority_scores) for c in rubric.criteria)
+                    if authority_scores
+                    else None
+                ),
+                proposed_rating=proposed.label if proposed else None,
+                final_rating=final.label if final else None,
+            )
+        )
+    return _summary(period, rubric, authority, today, tuple(rows))
+
+
+def _summary(
+    period: Period, rubric: Rubric, authority: Unit, today: date, rows: tuple[DistrictRow, ...]
+) -> DistrictSummary:
+    criteria = tuple(CriterionInfo(c.id, c.number, c.label, c.max_points) for c in rubric.criteria)
+    selfs = [r.self_scores for r in rows if r.self_scores is not None]
+    apprs = [r.appraised_scores for r in rows if r.appraised_scores is not None]
+    stats = tuple(
+        CriterionStat(c, _avg([s[k] for s in selfs]), _avg([s[k] for s in apprs]))
+        for k, c in enumerate(criteria)
+    )
+    proposed = Counter(r.proposed_rating for r in rows)
+    final = Counter(r.final_rating for r in rows)
+    counts = [
+        RatingCount(b.label, b.code, proposed[b.label], final[b.label])
+        for b in rubric.ratings.bands
+    ]
+    counts.append(RatingCount(UNRATED, None, proposed[None], final[None]))
+    statuses = Counter(r.status for r in rows)
+    return DistrictSummary(
+        year=period.year,
+        authority_code=authority.code,
+        authority_name=authority.name,
+        place=authority.place or rubric.document.place,
+        submit_by=period.submit_by,
+        today=today,
+        criteria=criteria,
+        rows=rows,
+        criterion_stats=stats,
+        self_total_avg=_avg([r.self_total for r in rows if r.self_total is not None]),
+        appraised_total_avg=_avg(
+            [r.appraised_total for r in rows if r.appraised_total is not None]
+        ),
+        rating_counts=tuple(counts),
+        status_counts=tuple((label, statuses[key]) for key, label in STATUS_LABELS.items()),
+        bands=tuple((b.code, b.label, b.min_points) for b in rubric.ratings.bands),
+    )

@@ -1,0 +1,190 @@
+"""The district summary as a landscape A4 DOCX in the administrative format (NĐ 30/2020).
+
+The same rows as the workbook; on paper the units are grouped by kind (group rows instead of
+a "Loại" column) and the criteria use two sub-columns, TC (tự chấm) and TĐ (thẩm định).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from itertools import groupby
+from pathlib import Path
+
+from docx.document import Document
+from docx.shared import Cm, Mm
+from docx.table import Table, _Cell
+
+from reports import docx_base as b
+from reports import layout as nd30
+from reports.district import DistrictRow, DistrictSummary
+from reports.district_xlsx import TITLE
+from rubric.scoring import fmt
+
+TABLE_PT = 11
+CELL_STYLE_ID = b.CELL_STYLE.replace(" ", "")  # how python-docx names a custom style
+LATE_MARK = "x"
+FIXED = (("STT", 9), ("Tên đơn vị", 26), ("Trạng thái", 17), ("Ngày nộp", 19), ("Nộp muộn", 11))
+CRITERION_MM = 8  # per sub-column: "13,5" in 11 pt needs 7 mm
+SMALL_CRITERION_MM = 6.5  # a criterion worth less than 10: "7,5"
+TOTAL_MM = 9
+RATING_MM = 12  # "Chính thức" wraps only between the words
+CELL_PAD = Mm(0.5)
+ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+
+
+def _widths(summary: DistrictSummary) -> list[Mm]:
+    """252 mm for the hung-yen-2022 rubric; the name column takes what the criteria leave."""
+    mm = [w for _, w in FIXED]
+    for c in summary.criteria:
+        mm += [CRITERION_MM if c.max_points >= 10 else SMALL_CRITERION_MM] * 2
+    mm[1] += sum(CRITERION_MM - w for w in mm[len(FIXED) :])
+    return [Mm(w) for w in (*mm, TOTAL_MM, TOTAL_MM, RATING_MM, RATING_MM)]
+
+
+def _put(
+    cell: _Cell, text: str, *, left: bool = False, keep_next: bool = False, **fmt_: object
+) -> None:
+    """A paragraph of ``text`` in the Cell style at 11 pt. (``b.par`` resolves the style by
+    name for every paragraph: a thousand cells took seconds; the style id is set directly.)"""
+    p = cell.paragraphs[-1]
+    if p.runs or (p._p.pPr is not None and p._p.pPr.style is not None):
+        p = cell.add_paragraph()
+    p._p.get_or_add_pPr().style = CELL_STYLE_ID
+    b.add_run(p, text, size=TABLE_PT, **fmt_)
+    p.paragraph_format.alignment = b.LEFT if left else b.CENTER
+    if keep_next:
+        p.paragraph_format.keep_with_next = True
+    b.middle(cell)
+
+
+def _header(t: Table, summary: DistrictSummary) -> None:
+    rows = [b.add_row(t, header=True) for _ in range(3)]
+    top, mid, low = (r.cells for r in rows)
+    bold = {"bold": True}
+    for col, (label, _) in enumerate(FIXED):
+        _put(top[col].merge(low[col]), label, **bold)
+    first = len(FIXED)
+    n = len(summary.criteria)
+    _put(top[first].merge(top[first + 2 * n - 1]), "Điểm từng tiêu chí", **bold)
+    for k, c in enumerate(summary.criteria):
+        col = first + 2 * k
+        cell = mid[col].merge(mid[col + 1])
+        _put(cell, f"Tiêu chí {c.number}", **bold)
+        _put(cell, f"({fmt(c.max_points)} đ)", italic=True)
+    total_col = first + 2 * n
+    _put(top[total_col].merge(mid[total_col + 1]), "Tổng điểm", **bold)
+    rating_col = total_col + 2
+    _put(top[rating_col].merge(top[rating_col + 1]), "Xếp loại", **bold)
+    for k in range(n + 1):
+        _put(low[first + 2 * k], "TC", **bold)
+        _put(low[first + 2 * k + 1], "TĐ", **bold)
+    _put(mid[rating_col].merge(low[rating_col]), "Đề nghị", **bold)
+    _put(mid[rating_col + 1].merge(low[rating_col + 1]), "Chính thức", **bold)
+
+
+def _scores(row: DistrictRow) -> list[str]:
+    out = []
+    for k in range(len(row.self_scores or row.appraised_scores or ())):
+        out.append(fmt(row.self_scores[k]) if row.self_scores else "")
+        out.append(fmt(row.appraised_scores[k]) if row.appraised_scores else "")
+    return out
+
+
+def _unit_row(t: Table, n: int, row: DistrictRow, n_criteria: int) -> None:
+    cells = b.add_row(t).cells
+    when = f"{row.submitted_at:%d/%m/%Y}" if row.submitted_at else ""
+    _put(cells[0], str(n))
+    _put(cells[1], row.name, left=True)
+    _put(cells[2], row.status_label)
+    _put(cells[3], when)
+    _put(cells[4], LATE_MARK if row.late else "", bold=True)
+    scores = _scores(row) or [""] * (2 * n_criteria)
+    totals = [fmt(row.self_total), fmt(row.appraised_total)]
+    ratings = [row.proposed_rating or "", row.final_rating or ""]
+    for cell, text in zip(cells[len(FIXED) :], [*scores, *totals, *ratings], strict=True):
+        _put(cell, text)
+
+
+def _average_row(t: Table, summary: DistrictSummary) -> None:
+    cells = b.add_row(t).cells
+    label = f"Bình quân ({summary.n_submitted} đơn vị đã nộp, {summary.n_appraised} đã thẩm định)"
+    _put(cells[0].merge(cells[len(FIXED) - 1]), label, left=True, bold=True)
+    values: list[Decimal | None] = []
+    for stat in summary.criterion_stats:
+        values += [stat.self_avg, stat.appraised_avg]
+    values += [summary.self_total_avg, summary.appraised_total_avg]
+    for cell, value in zip(cells[len(FIXED) :], values, strict=False):
+        _put(cell, fmt(value), bold=True)
+    b.middle(*cells[-2:])
+
+
+def _table(doc: Document, summary: DistrictSummary) -> Table:
+    n_criteria = len(summary.criteria)
+    t = b.table(doc, 0, _widths(summary), grid=True, pad=CELL_PAD)
+    _header(t, summary)
+    n = 0
+    for group, (kind, rows) in enumerate(groupby(summary.rows, key=lambda r: r.kind)):
+        rows = list(rows)
+        cells = b.add_row(t).cells
+        _put(cells[0], ROMAN[group] if group < len(ROMAN) else str(group + 1), bold=True)
+        label = f"{kind[0].upper()}{kind[1:]} ({len(rows)} đơn vị)"
+        _put(cells[1].merge(cells[-1]), label, left=True, bold=True, keep_next=True)
+        for row in rows:
+            n += 1
+            _unit_row(t, n, row, n_criteria)
+    _average_row(t, summary)
+    return t
+
+
+def _counts(doc: Document, summary: DistrictSummary) -> None:
+    body = {"indent": Cm(1), "after": 2}
+    submitted = summary.n_submitted
+    b.par(
+        doc,
+        f"Tổng số {len(summary.rows)} đơn vị; đã nộp {submitted} (nộp muộn "
+        f"{sum(1 for r in summary.rows if r.late and r.self_scores is not None)}), đã thẩm "
+        f"định {summary.n_appraised}, chưa nộp {len(summary.rows) - submitted}.",
+        before=8,
+        **body,
+    )
+    b.par(doc, "Kết quả xếp loại:", bold=True, keep_next=True, **body)
+    last = len(summary.rating_counts) - 1
+    for k, c in enumerate(summary.rating_counts):
+        label, asked = (
+            (f"Xếp loại {c.label}", "tự đề nghị") if c.code else (c.label, "chưa đề nghị")
+        )
+        end = "." if k == last else ";"
+        text = f"- {label}: {c.final} đơn vị ({asked}: {c.proposed}){end}"
+        b.par(doc, text, keep_next=True, **body)
+    late = f"{LATE_MARK}: nộp sau ngày {summary.submit_by:%d/%m/%Y} hoặc chưa nộp khi đã hết hạn"
+    note = f"TC: điểm tự chấm; TĐ: điểm thẩm định của cơ quan có thẩm quyền; {late}."
+    b.par(doc, [("Ghi chú: ", {"bold": True, "italic": True}), note], italic=True, **body)
+
+
+def render_district_docx(summary: DistrictSummary) -> Document:
+    doc = nd30.new_document()
+    section = doc.sections[0]
+    nd30.setup_section(section, landscape=True)
+    width = b.text_width(section)
+    nd30.header_block(
+        doc,
+        width,
+        unit=summary.authority_name,
+        date_line=f"{summary.place}, {nd30.ngay_thang_nam(summary.today, summary.year)}",
+        left_share=0.36,
+    )
+    center = {"align": b.CENTER, "indent": Cm(0), "after": 0}
+    b.par(doc, TITLE.format(year=summary.year), **center, bold=True, before=10)
+    sub = f"(Hạn nộp báo cáo tự đánh giá: {summary.submit_by:%d/%m/%Y}; "
+    sub += f"số liệu đến ngày {summary.today:%d/%m/%Y})"
+    b.par(doc, sub, **{**center, "after": 8}, italic=True)
+    _table(doc, summary)
+    _counts(doc, summary)
+    return doc
+
+
+def write_district_docx(summary: DistrictSummary, path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    render_district_docx(summary).save(str(path))
+    return path

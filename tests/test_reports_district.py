@@ -1,0 +1,264 @@
+"""The district summary: a 40-unit district built here, gathered with few queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from reports.district import UNRATED, DistrictSummary, gather_district
+from rubric.loader import load_rubric
+from rubric.model import Item, Rubric
+from storage.models import Answer, Appraisal, Assessment, Period, Status, Unit, UnitKind
+
+D = Decimal
+YEAR = 2022
+SUBMIT_BY = date(2022, 11, 15)
+TODAY = date(2022, 11, 20)
+FACTORS = (D("0.95"), D("0.85"), D("0.7"), D("0.55"), D("0.4"))  # Tốt, Khá, Khá, TB, Yếu
+
+
+def rubric() -> Rubric:
+    return load_rubric("hung-yen-2022")
+
+
+@dataclass
+class UnitSpec:
+    """What the test expects of one unit (built into the database by ``build_district``)."""
+
+    code: str
+    name: str
+    kind: UnitKind
+    status: Status | None  # None: no assessment at all
+    answered: int = 0  # items answered (all of them unless a draft)
+    factor: Decimal = FACTORS[0]  # share of each item's maximum the unit gives itself
+    submitted_at: datetime | None = None
+    self_scores: dict[str, Decimal] = field(default_factory=dict)
+    appraised_scores: dict[str, Decimal] = field(default_factory=dict)
+    proposed: str | None = None  # band code
+    final: str | None = None
+
+    @property
+    def self_total(self) -> Decimal:
+        return sum(self.self_scores.values(), D(0))
+
+    @property
+    def appraised_total(self) -> Decimal:
+        return sum(self.appraised_scores.values(), D(0))
+
+
+def _score(item: Item, factor: Decimal, step: Decimal) -> Decimal:
+    if item.is_tiered:
+        target = item.max_points * factor
+        return min((c.points for c in item.choices), key=lambda p: (abs(p - target), -p))
+    return (item.max_points * factor / step).to_integral_value() * step
+
+
+def district_specs(r: Rubric, n: int = 40) -> list[UnitSpec]:
+    """n units: offices, service units and communes in every state, some late."""
+    items = r.items()
+    specs = []
+    for i in range(n):
+        kind = UnitKind.OFFICE if i < 10 else UnitKind.SERVICE if i < 15 else UnitKind.COMMUNE
+        prefix = {UnitKind.OFFICE: "PHONG", UnitKind.SERVICE: "SN", UnitKind.COMMUNE: "XA"}[kind]
+        word = {UnitKind.OFFICE: "Phòng", UnitKind.SERVICE: "Trung tâm", UnitKind.COMMUNE: "Xã"}
+        # Codes in reverse order of creation: the summary must sort them itself.
+        spec = UnitSpec(f"VG-{prefix}{n - i:02d}", f"{word[kind]} Số {n - i}", kind, None)
+        state = i % 8
+        spec.factor = FACTORS[i % len(FACTORS)]
+        if state == 1:
+            spec.status = Status.DRAFT
+        elif state == 2:
+            spec.status, spec.answered = Status.DRAFT, 7 + i % 5
+        elif state >= 3:
+            spec.status = (
+                Status.SUBMITTED
+                if state <= 4
+                else Status.APPRAISED
+                if state <= 6
+                else Status.FINALIZED
+            )
+            spec.answered = len(items)
+            # Late: 16/11 01:30 in Vietnam (still the 15th in UTC); on time: 15/11 23:00.
+            hour = 18 if i % 6 == 3 else 16
+            spec.submitted_at = datetime(2022, 11, 15 if i % 6 == 3 else 10, hour, 30, tzinfo=UTC)
+        for item in items[: spec.answered]:
+            spec.self_scores[item.id] = _score(item, spec.factor, r.score_step)
+        if spec.status in (Status.SUBMITTED, Status.APPRAISED, Status.FINALIZED):
+            spec.proposed = r.band_for(spec.self_total).code
+        if spec.status in (Status.APPRAISED, Status.FINALIZED):
+            for k, (item_id, score) in enumerate(spec.self_scores.items()):
+                spec.appraised_scores[item_id] = (
+                    max(D(0), score - D("0.5")) if k % 4 == 0 else score
+                )
+            spec.final = r.band_for(spec.appraised_total).code
+        specs.append(spec)
+    return specs
+
+
+async def build_district(
+    s: AsyncSession,
+    specs: list[UnitSpec],
+    *,
+    code: str = "VG",
+    name: str = "UBND huyện Văn Giang",
+    year: int = YEAR,
+) -> Period:
+    """The district unit, its period and units with assessments, answers and appraisals."""
+    district = Unit(code=code, name=name, kind=UnitKind.DISTRICT, place="Văn Giang")
+    s.add(district)
+    await s.flush()
+    period = Period(
+        year=year,
+        rubric_id="hung-yen-2022",
+        authority_id=district.id,
+        submit_by=SUBMIT_BY,
+        appraise_by=date(2022, 12, 1),
+        report_by=date(2022, 12, 10),
+    )
+    s.add(period)
+    await s.flush()
+    for spec in specs:
+        unit = Unit(code=spec.code, name=spec.name, kind=spec.kind, parent_id=district.id)
+        s.add(unit)
+        await s.flush()
+        if spec.status is None:
+            continue
+        a = Assessment(
+            unit_id=unit.id,
+            period_id=period.id,
+            status=spec.status,
+            submitted_at=spec.submitted_at,
+            proposed_rating=spec.proposed,
+            final_rating=spec.final,
+        )
+        s.add(a)
+        await s.flush()
+        s.add_all(
+            Answer(assessment_id=a.id, item_id=k, score=v, results_text=f"KQ {k}")
+            for k, v in spec.self_scores.items()
+        )
+        s.add_all(
+            Appraisal(assessment_id=a.id, item_id=k, score=v)
+            for k, v in spec.appraised_scores.items()
+        )
+    await s.flush()
+    return period
+
+
+async def summary_of(
+    sessions: async_sessionmaker[AsyncSession], specs: list[UnitSpec]
+) -> DistrictSummary:
+    async with sessions() as s, s.begin():
+        period = await build_district(s, specs)
+    async with sessions() as s:
+        return await gather_district(s, period, rubric(), today=TODAY)
+
+
+# -- tests --------------------------------------------------------------------------------
+
+
+async def test_rows_states_and_scores(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    specs = district_specs(rubric())
+    summary = await summary_of(sessionmaker, specs)
+    assert len(summary.rows) == 40
+    assert summary.authority_name == "UBND huyện Văn Giang"
+    kinds = [r.kind for r in summary.rows]
+    assert kinds == ["phòng chuyên môn"] * 10 + ["đơn vị sự nghiệp"] * 5 + ["xã, thị trấn"] * 25
+    codes = [r.code for r in summary.rows]
+    assert codes[:3] == ["VG-PHONG31", "VG-PHONG32", "VG-PHONG33"]
+    by_code = {r.code: r for r in summary.rows}
+    for spec in specs:
+        row = by_code[spec.code]
+        if spec.status is None or (spec.status is Status.DRAFT and not spec.answered):
+            assert row.status_label == "chưa bắt đầu"
+            assert row.late  # deadline passed on TODAY
+        elif spec.status is Status.DRAFT:
+            assert row.status_label == f"đang làm {round(100 * spec.answered / 28)}%"
+            assert row.self_scores is None and row.late
+        else:
+            assert row.self_total == spec.self_total
+            assert row.proposed_rating == rubric().band(spec.proposed or "").label
+            assert row.submitted_at is not None and row.submitted_at.utcoffset().seconds == 7 * 3600
+            assert row.late == (spec.submitted_at.day == 15)
+        if spec.status in (Status.APPRAISED, Status.FINALIZED):
+            assert row.appraised_total == spec.appraised_total
+            assert row.status_label in ("đã thẩm định", "hoàn thành")
+        else:
+            assert row.appraised_scores is None
+    assert summary.n_late == sum(1 for r in summary.rows if r.late) > 0
+    assert dict(summary.status_counts) == {
+        "chưa bắt đầu": 10,
+        "đang làm": 5,
+        "đã nộp": 10,
+        "đã thẩm định": 10,
+        "hoàn thành": 5,
+    }
+
+
+async def test_statistics(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    specs = district_specs(rubric())
+    summary = await summary_of(sessionmaker, specs)
+    submitted = [s for s in specs if s.proposed]
+    appraised = [s for s in specs if s.final]
+    assert summary.n_submitted == len(submitted) == 25
+    assert summary.self_total_avg == sum(s.self_total for s in submitted) / 25
+    assert summary.appraised_total_avg == sum(s.appraised_total for s in appraised) / 15
+    first = summary.criterion_stats[0]
+    ids = [i.id for i in rubric().criteria[0].items]
+    expected = sum(sum(s.self_scores[i] for i in ids) for s in submitted) / 25
+    assert first.self_avg == expected
+    counts = {c.label: (c.proposed, c.final) for c in summary.rating_counts}
+    for band in rubric().ratings.bands:
+        assert counts[band.label] == (
+            sum(1 for s in specs if s.proposed == band.code),
+            sum(1 for s in specs if s.final == band.code),
+        )
+    assert counts[UNRATED] == (15, 25)
+    assert sum(p for p, _ in counts.values()) == 40
+
+
+async def test_few_queries_and_foreign_units_left_out(
+    engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessionmaker() as s, s.begin():
+        period = await build_district(s, district_specs(rubric()))
+        other = await build_district(
+            s,
+            [UnitSpec("KC-XA01", "Xã Khác", UnitKind.COMMUNE, Status.SUBMITTED)],
+            code="KC",
+            name="UBND huyện Khoái Châu",
+        )
+        assert other.id != period.id
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with sessionmaker() as s:
+            period = await s.scalar(select(Period).where(Period.id == period.id))
+            statements.clear()
+            summary = await gather_district(s, period, rubric(), today=TODAY)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert len(statements) <= 5, statements
+    assert len(summary.rows) == 40
+    assert all(r.code.startswith("VG-") for r in summary.rows)
+
+
+async def test_before_the_deadline_nobody_is_late(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    specs = [s for s in district_specs(rubric(), 8) if s.submitted_at is None]
+    async with sessionmaker() as s, s.begin():
+        period = await build_district(s, specs)
+    async with sessionmaker() as s:
+        summary = await gather_district(s, period, rubric(), today=SUBMIT_BY)
+    assert not any(r.late for r in summary.rows)
+    assert summary.self_total_avg is None
+    assert all(st.self_avg is None for st in summary.criterion_stats)

@@ -1,0 +1,214 @@
+"""The district summary's files read back: XLSX (openpyxl), DOCX (python-docx), PNG (Pillow)."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from openpyxl import load_workbook
+from PIL import Image
+
+from reports.district import DistrictSummary, gather_district
+from reports.district_chart import write_district_chart
+from reports.district_docx import write_district_docx
+from reports.district_xlsx import STATS_SHEET, TITLE, write_district_xlsx
+from rubric.scoring import fmt
+from storage.db import create_all, make_engine, make_sessionmaker
+from tests.test_reports_district import (
+    TODAY,
+    UnitSpec,
+    build_district,
+    district_specs,
+    rubric,
+    summary_of,
+)
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+async def _district(url: str, specs: list[UnitSpec]) -> DistrictSummary:
+    engine = make_engine(url)
+    try:
+        await create_all(engine)
+        return await summary_of(make_sessionmaker(engine), specs)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def specs() -> list[UnitSpec]:
+    return district_specs(rubric())
+
+
+@pytest.fixture(scope="module")
+def summary(specs: list[UnitSpec], tmp_path_factory: pytest.TempPathFactory) -> DistrictSummary:
+    """The 40-unit district, gathered once (the gathering itself runs on both backends in
+    test_reports_district.py; these tests read the files)."""
+    db = tmp_path_factory.mktemp("district") / "t.db"
+    return asyncio.run(_district(f"sqlite+aiosqlite:///{db}", specs))
+
+
+@pytest.fixture(scope="module")
+def files(summary: DistrictSummary, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    out = tmp_path_factory.mktemp("files")
+    write_district_xlsx(summary, out / "tong-hop.xlsx")
+    write_district_docx(summary, out / "tong-hop.docx")
+    write_district_chart(summary, out / "tong-hop.png")
+    yield out
+
+
+def expected_headers() -> list[str]:
+    fixed = ["STT", "Mã", "Tên đơn vị", "Loại", "Trạng thái", "Ngày nộp", "Nộp muộn"]
+    criteria = [f"TC{n} {what}" for n in range(1, 9) for what in ("tự chấm", "thẩm định")]
+    return [*fixed, *criteria, "Tổng tự chấm", "Tổng thẩm định", "Đề nghị xếp loại", "Xếp loại"]
+
+
+# -- XLSX -----------------------------------------------------------------------------------
+
+
+def test_xlsx_table(files: Path, specs: list[UnitSpec]) -> None:
+    wb = load_workbook(files / "tong-hop.xlsx")
+    ws = wb.worksheets[0]
+    assert ws["A1"].value == TITLE.format(year=2022)
+    assert "UBND huyện Văn Giang" in ws["A2"].value
+    header = [c.value for c in ws[3]]
+    assert header == expected_headers()
+    assert ws.freeze_panes == "D4"  # below the header, after the name column
+    assert ws.auto_filter.ref == "A3:AA43"
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4, max_row=43)]
+    assert [r[0] for r in rows] == list(range(1, 41))
+    assert sorted(r[1] for r in rows) == sorted(s.code for s in specs)
+    col = {name: k for k, name in enumerate(header)}
+    by_code = {s.code: s for s in specs}
+    band = {b.code: b.label for b in rubric().ratings.bands}
+    for r in rows:
+        spec = by_code[r[1]]
+        submitted = spec.proposed is not None
+        assert r[col["Tổng tự chấm"]] == (float(spec.self_total) if submitted else None)
+        appraised = float(spec.appraised_total) if spec.final else None
+        assert r[col["Tổng thẩm định"]] == appraised
+        assert r[col["Đề nghị xếp loại"]] == band.get(spec.proposed or "")
+        assert r[col["Xếp loại"]] == band.get(spec.final or "")
+        if submitted:
+            tc1 = sum(spec.self_scores[i.id] for i in rubric().criteria[0].items)
+            assert r[col["TC1 tự chấm"]] == float(tc1)
+            assert isinstance(r[col["Ngày nộp"]], datetime)
+            assert r[col["Ngày nộp"]].hour in (1, 23)  # Vietnam time, naive
+        assert r[col["Nộp muộn"]] in ("có", "không")
+    assert ws.cell(4, col["TC1 tự chấm"] + 1).number_format == "0.0"
+    assert ws.cell(4, col["Tổng thẩm định"] + 1).number_format == "0.0"
+    assert ws.cell(4, col["Ngày nộp"] + 1).number_format == "dd/mm/yyyy hh:mm"
+    average = [c.value for c in ws[44]]
+    assert average[2].startswith("Bình quân (25 đơn vị đã nộp, 15 đã thẩm định)")
+    late = sum(1 for s in specs if s.submitted_at is None or s.submitted_at.day == 15)
+    assert average[col["Nộp muộn"]] == f"{late} đơn vị"
+    submitted = [s.self_total for s in specs if s.proposed]
+    assert average[col["Tổng tự chấm"]] == pytest.approx(float(sum(submitted) / len(submitted)))
+    appraised = [s.appraised_total for s in specs if s.final]
+    assert average[col["Tổng thẩm định"]] == pytest.approx(float(sum(appraised) / len(appraised)))
+    assert ws.column_dimensions["C"].width >= 30
+
+
+def test_xlsx_statistics(files: Path, specs: list[UnitSpec]) -> None:
+    ws = load_workbook(files / "tong-hop.xlsx")[STATS_SHEET]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    first = {r[0]: r[1:] for r in reversed(rows) if r[0]}  # the first row with each label
+    for b in rubric().ratings.bands:
+        proposed = sum(1 for s in specs if s.proposed == b.code)
+        final = sum(1 for s in specs if s.final == b.code)
+        assert first[b.label][:2] == [proposed, final]
+    assert first["Chưa xếp loại"][:2] == [15, 25]
+    assert first["chưa bắt đầu"][0] == 10
+    assert first["hoàn thành"][0] == 5
+    assert first["TC4"][1] == 23
+    tc4 = [
+        sum(s.self_scores[i.id] for i in rubric().criteria[3].items) for s in specs if s.proposed
+    ]
+    assert first["TC4"][2] == pytest.approx(float(sum(tc4) / len(tc4)))
+    assert first["TC4"][4] == pytest.approx(float(sum(tc4) / len(tc4) / 23))
+
+
+# -- DOCX -----------------------------------------------------------------------------------
+
+
+def test_docx(files: Path, summary: DistrictSummary) -> None:
+    doc = Document(str(files / "tong-hop.docx"))
+    section = doc.sections[0]
+    assert len(doc.sections) == 1
+    assert section.orientation == WD_ORIENT.LANDSCAPE
+    assert section.page_width > section.page_height
+    header_text = doc.tables[0].cell(0, 1).text
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in header_text
+    assert "UBND HUYỆN VĂN GIANG" in doc.tables[0].cell(0, 0).text
+    assert any(p.text == TITLE.format(year=2022) for p in doc.paragraphs)
+    t = doc.tables[1]
+    assert len(t.columns) == 5 + 16 + 4
+    header_rows = [r for r in t.rows if r._tr.trPr.find(qn("w:tblHeader")) is not None]
+    assert len(header_rows) == 3
+    assert all(r._tr.trPr.find(qn("w:cantSplit")) is not None for r in t.rows)
+    units = [r for r in t.rows if r.cells[0].text.isdigit()]
+    assert len(units) == 40
+    assert [r.cells[1].text for r in units] == [r.name for r in summary.rows]
+    groups = [r.cells[1].text for r in t.rows if r.cells[0].text in ("I", "II", "III")]
+    assert groups == [
+        "Phòng chuyên môn (10 đơn vị)",
+        "Đơn vị sự nghiệp (5 đơn vị)",
+        "Xã, thị trấn (25 đơn vị)",
+    ]
+    by_name = {r.name: r for r in summary.rows}
+    for row in units:
+        expected = by_name[row.cells[1].text]
+        assert row.cells[-4].text == fmt(expected.self_total)
+        assert row.cells[-3].text == fmt(expected.appraised_total)
+        assert row.cells[4].text == ("x" if expected.late else "")
+    sizes = {
+        run.font.size for row in t.rows for c in row.cells for p in c.paragraphs for run in p.runs
+    }
+    assert sizes == {Pt(11)}
+    assert doc.styles["Normal"].font.name == "Times New Roman"
+    text = "\n".join(p.text for p in doc.paragraphs)
+    for c in summary.rating_counts:
+        if c.code:
+            assert f"Xếp loại {c.label}: {c.final} đơn vị (tự đề nghị: {c.proposed})" in text
+    assert "Chưa xếp loại: 25 đơn vị (chưa đề nghị: 15)." in text
+
+
+# -- PNG ------------------------------------------------------------------------------------
+
+
+def test_png(files: Path) -> None:
+    blob = (files / "tong-hop.png").read_bytes()
+    assert blob[:8] == PNG_SIGNATURE
+    width, height = struct.unpack(">II", blob[16:24])  # IHDR
+    assert 700 <= width <= 1200 and height > width
+    assert 20_000 < len(blob) <= 200_000
+    with Image.open(files / "tong-hop.png") as image:
+        image.load()
+        assert image.size == (width, height)
+        colours = image.convert("RGB").getcolors(maxcolors=10_000) or []
+    assert len(colours) > 8  # bars in every rating colour, text, axes
+
+
+# -- an empty district ----------------------------------------------------------------------
+
+
+async def test_a_district_without_units_still_exports(sessionmaker, tmp_path: Path) -> None:
+    async with sessionmaker() as s, s.begin():
+        period = await build_district(s, [])
+    async with sessionmaker() as s:
+        summary = await gather_district(s, period, rubric(), today=TODAY)
+    assert summary.rows == () and summary.self_total_avg is None
+    assert all(c.proposed == 0 for c in summary.rating_counts)
+    write_district_xlsx(summary, tmp_path / "e.xlsx")
+    write_district_docx(summary, tmp_path / "e.docx")
+    write_district_chart(summary, tmp_path / "e.png")
+    assert load_workbook(tmp_path / "e.xlsx").worksheets[0].max_row == 4  # title, header, avg
+    assert (tmp_path / "e.png").read_bytes()[:8] == PNG_SIGNATURE

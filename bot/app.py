@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
 from conversations.engine import Engine
+from reports.district_files import district_files
 from reports.service import ReportService
 from rubric.loader import load_rubric
 from rubric.model import Rubric
@@ -53,7 +54,14 @@ async def open_app(settings: Settings, migrate: bool = True) -> AsyncIterator[Ap
     reports = ReportService(
         sessions, rubric_for, Path(settings.evidence_dir), Path(settings.output_dir)
     )
-    engine = Engine(sessions, rubric_for, reports.unit_report, Path(settings.evidence_dir))
+    out_dir = Path(settings.output_dir)
+
+    async def make_summary(period_id: int) -> list[Path]:
+        return await district_files(sessions, rubric_for, period_id, out_dir)
+
+    engine = Engine(
+        sessions, rubric_for, reports.unit_report, Path(settings.evidence_dir), make_summary
+    )
     try:
         yield App(settings, db, sessions, FileStore(settings.evidence_dir), reports, engine)
     finally:

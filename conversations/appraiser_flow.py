@@ -78,8 +78,8 @@ class AppraiserFlow:
         elif name == "thamdinh":
             ctx.goto(State(appraiser.UNITS, "fs.0"))
         elif name == "tonghop":
-            ctx.say_msg("summary_hint")
-            ctx.goto(State(appraiser.UNITS))
+            ctx.say(msg("summary_caption", period=ctx.period), summary_for=ctx.period.id)
+            ctx.ask_next = False
         else:  # start, donvi, huy and the officer's commands
             ctx.goto(State(appraiser.UNITS))
 

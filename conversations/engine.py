@@ -48,6 +48,7 @@ Handler = Callable[[Ctx, Event], Awaitable[None]]
 Prompt = Callable[[Ctx], Reply]
 ReportMaker = Callable[[int, bool], Awaitable[Path]]  # (assessment id, draft) -> .docx
 Busy = Callable[[], Awaitable[None]]
+SummaryMaker = Callable[[int], Awaitable[list[Path]]]  # period id -> XLSX, DOCX, PNG
 
 # state kind -> (prompt, input handler)
 STATES: dict[str, tuple[Prompt, Handler]] = {
@@ -76,10 +77,12 @@ class Engine:
         rubric_for: Callable[[str], Rubric],
         make_report: ReportMaker,
         evidence_root: Path = Path("data/evidence"),
+        make_summary: SummaryMaker | None = None,
     ) -> None:
         self.sessions = sessions
         self.rubric_for = rubric_for
         self.make_report = make_report
+        self.make_summary = make_summary
         self.appraiser = AppraiserFlow(rubric_for, evidence_root)
         self.observers: list[Callable[[str, str, Event], None]] = []  # (before, after, event)
 
@@ -153,18 +156,26 @@ class Engine:
         return ctx.replies
 
     async def attach_reports(self, replies: list[Reply], busy: Busy | None) -> list[Reply]:
-        """After the commit: make the reports the replies ask for (the slow part)."""
+        """After the commit: make the documents the replies ask for (the slow part)."""
         made: dict[tuple[int, bool], Path] = {}
+        done: list[Reply] = []
         for reply in replies:
-            if reply.report_for is None:
-                continue
-            key = (reply.report_for, reply.draft)
-            if key not in made:
+            if reply.summary_for is not None and self.make_summary is not None:
                 if busy is not None:
                     await busy()
-                made[key] = await self.make_report(*key)
-            reply.document = made[key]
-        return replies
+                paths = await self.make_summary(reply.summary_for)
+                done.append(Reply(reply.text, recipient=reply.recipient))
+                done.extend(Reply(p.name, document=p, recipient=reply.recipient) for p in paths)
+                continue
+            if reply.report_for is not None:
+                key = (reply.report_for, reply.draft)
+                if key not in made:
+                    if busy is not None:
+                        await busy()
+                    made[key] = await self.make_report(*key)
+                reply.document = made[key]
+            done.append(reply)
+        return done
 
     @staticmethod
     def prompt(ctx: Ctx) -> Reply:

@@ -85,6 +85,7 @@ class Reply:
     document: Path | None = None  # a file to send (a report, an evidence file)
     filename: str | None = None  # the name it is sent under (default: the file's own)
     report_for: int | None = None  # make this assessment's report and send it as ``document``
+    summary_for: int | None = None  # make this period's district summary files and send them
     draft: bool = False  # the report is a draft (not submitted yet)
     recipient: Recipient | None = None  # None: the sender's own chat
     expects: str | None = None  # "choice" | "score" | "text" | "file": how to read free input

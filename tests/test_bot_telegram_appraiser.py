@@ -127,6 +127,9 @@ async def test_appraisal_of_two_units(settings: Settings, fake: FakeTelegram) ->
                     Answer.assessment_id == ids["VG-LIENNGHIA"], Answer.item_id == "IV.2"
                 )
             )
+        await boss.type("/tonghop")
+        names = [m.document.filename for m in fake.chat(2003) if m.document]
+        assert {n.rsplit(".", 1)[1] for n in names[-3:]} == {"xlsx", "docx", "png"}
         assert rows["VG-CUUCAO"] == (Status.APPRAISED, "tot")
         assert rows["VG-LIENNGHIA"] == (Status.SUBMITTED, None)
         assert iv2 == Decimal(2)

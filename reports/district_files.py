@@ -1,0 +1,41 @@
+"""The district summary as the three files appraisers get: XLSX, DOCX and a PNG chart."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from reports.district import DistrictSummary, gather_district
+from reports.district_chart import write_district_chart
+from reports.district_docx import write_district_docx
+from reports.district_xlsx import write_district_xlsx
+from rubric.model import Rubric
+from storage.models import Period
+
+WRITERS: tuple[tuple[str, Callable[[DistrictSummary, Path], object]], ...] = (
+    ("xlsx", write_district_xlsx),
+    ("docx", write_district_docx),
+    ("png", write_district_chart),
+)
+
+
+async def district_files(
+    sessions: async_sessionmaker[AsyncSession],
+    rubric_for: Callable[[str], Rubric],
+    period_id: int,
+    out_dir: Path,
+) -> list[Path]:
+    async with sessions() as s:
+        period = await s.get(Period, period_id)
+        assert period is not None
+        summary = await gather_district(s, period, rubric_for(period.rubric_id))
+    paths = []
+    for suffix, write in WRITERS:
+        path = out_dir / f"tong-hop-{period.year}-{period.authority_id}.{suffix}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(write, summary, path)  # CPU-bound: off the event loop
+        paths.append(path)
+    return paths

@@ -16,6 +16,8 @@ async def redeem(s: AsyncSession, sender: Sender, token: str) -> tuple[list[Repl
     nothing else, a known person simply gets their start screen.
     """
     person = await people.person_for(s, sender.channel, sender.user_id)
+    if person is None and await people.find_identity(s, sender.channel, sender.user_id):
+        return [Reply(msg("account_removed"))], True  # removed by an administrator
     invite = await people.usable_invite(s, token)
     if invite is None:
         return ([], False) if person else ([Reply(msg("bad_invite"))], True)

@@ -145,3 +145,5 @@ async def test_a_removed_person_is_refused(settings: Settings, fake: FakeTelegra
             person.removed_at = people.now()
         await a.type("/tieptuc")
         assert "chưa được cấp quyền" in (fake.chat(2101)[-1].text or "")
+        await a.type(f"/start {await invite_to(app, 'VG-CUUCAO', Role.OFFICER)}")  # a new invite
+        assert "đã bị thu hồi quyền" in (fake.chat(2101)[-1].text or "")

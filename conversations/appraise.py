@@ -179,7 +179,7 @@ async def on_rating(ctx: ACtx, event: Event) -> None:
             ctx.say_msg("appraisal_missing", missing=[i.id for i in missing])
             ctx.goto(State(ITEM, _ref(a, missing[0])))
             return
-        ctx.audit(a, "assessment.final_rating", None, a.final_rating, bands[int(key) - 1].code)
+        ctx.audit(a, "appraisal.rating", None, a.final_rating, bands[int(key) - 1].code)
         a.final_rating = bands[int(key) - 1].code
         ctx.goto(State(CONFIRM, str(a.id)))
     else:

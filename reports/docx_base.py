@@ -1,41 +1,37 @@
-"""Page setup and shared helpers for Vietnamese administrative documents (NĐ 30/2020/NĐ-CP).
+"""Generic building blocks for the DOCX reports: runs, paragraphs, rules, tables, fields.
 
-A4, Times New Roman (also for the east-asian/complex-script slots so Vietnamese
-diacritics never fall back to another font), margins 20/20/30/15 mm, justified
-body with a first-line indent, and the two-column header (tên cơ quan | quốc hiệu).
+No number of Nghị định 30/2020 lives here: ``reports.layout`` sets the page, the styles and
+the administrative blocks up from ``ND30`` with these helpers.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date
+from io import BytesIO
+from pathlib import Path
 
-from docx import Document as new_docx
 from docx.document import Document
-from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_ALIGN_VERTICAL
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.image.image import Image
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.section import Section
-from docx.shared import Cm, Length, Mm, Pt
+from docx.shared import Length, Pt
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
-FONT = "Times New Roman"
-BODY_PT = 14
-CELL_STYLE = "Cell"  # compact paragraph style for table cells and header blocks
+CELL_STYLE = "Cell"  # compact paragraph style for table cells and the header/closing blocks
 CENTER = WD_ALIGN_PARAGRAPH.CENTER
 LEFT = WD_ALIGN_PARAGRAPH.LEFT
-QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-TIEU_NGU = "Độc lập - Tự do - Hạnh phúc"
-TIEU_NGU_RULE = Mm(60)  # the rule under the tiêu ngữ is as long as the text (14pt bold)
+JUSTIFY = WD_ALIGN_PARAGRAPH.JUSTIFY
 
 # A run of text with its own formatting: plain str, or (text, {"bold": True, ...}).
 Segment = str | tuple[str, dict]
 
+MAX_PICTURE_SOURCE = 20 * 1024 * 1024
+JFIF_APP0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -62,7 +58,7 @@ _AFTER = {
 }
 
 
-def _child(parent, tag: str):
+def child(parent, tag: str):
     """The ``tag`` child of ``parent``, created in its schema position if missing."""
     el = parent.find(qn(tag))
     if el is None:
@@ -70,70 +66,41 @@ def _child(parent, tag: str):
     return el
 
 
-def _set_fonts(rpr, size: float | None = None) -> None:
-    fonts = rpr.get_or_add_rFonts()
-    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(theme), None)
-    for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(slot), FONT)
+def set_fonts(rpr, font: str | None = None, size: float | None = None) -> None:
+    """Put ``font`` in every slot (ascii, hAnsi, east-asian, complex script) and the size."""
+    if font is not None:
+        fonts = rpr.get_or_add_rFonts()
+        for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(theme), None)
+        for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            fonts.set(qn(slot), font)
     if size is not None:
         rpr.get_or_add_sz().val = Pt(size)
-        _child(rpr, "w:szCs").set(qn("w:val"), str(round(size * 2)))
+        child(rpr, "w:szCs").set(qn("w:val"), str(round(size * 2)))
 
 
-def new_document() -> Document:
-    """An empty A4 portrait document with the Normal and Cell styles set up."""
-    doc = new_docx()
-    defaults = doc.styles.element.find(qn("w:docDefaults"))
-    if defaults is not None:
-        rpr = defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
-        if rpr is not None:
-            _set_fonts(rpr)
-    normal = doc.styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = Pt(BODY_PT)
-    _set_fonts(normal.element.get_or_add_rPr(), BODY_PT)
-    _child(normal.element.get_or_add_rPr(), "w:lang").set(qn("w:val"), "vi-VN")
-    pf = normal.paragraph_format
-    pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    pf.first_line_indent = Cm(1)
-    pf.space_before = Pt(0)
-    pf.space_after = Pt(6)
-    pf.line_spacing = 1.15
-    pf.widow_control = True
-    cell = doc.styles.add_style(CELL_STYLE, WD_STYLE_TYPE.PARAGRAPH)
-    cell.base_style = normal
-    cell.font.size = Pt(12)
-    cpf = cell.paragraph_format
-    cpf.alignment = LEFT
-    cpf.first_line_indent = Cm(0)
-    cpf.space_before = Pt(1)
-    cpf.space_after = Pt(1)
-    cpf.line_spacing = 1.0
-    setup_section(doc.sections[0])
-    return doc
-
-
-def setup_section(section: Section, *, landscape: bool = False) -> None:
-    """A4 with the NĐ 30 margins (top/bottom 20 mm, left 30 mm, right 15 mm)."""
-    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = (
-        (Mm(297), Mm(210)) if landscape else (Mm(210), Mm(297))
-    )
-    section.top_margin = section.bottom_margin = Mm(20)
-    section.left_margin = Mm(30)
-    section.right_margin = Mm(15)
-    section.header_distance = section.footer_distance = Mm(10)
-
-
-def add_landscape_section(doc: Document) -> Section:
-    section = doc.add_section(WD_SECTION.NEW_PAGE)
-    setup_section(section, landscape=True)
-    return section
+def page_field(paragraph: Paragraph, size: float) -> None:
+    """Append a PAGE field (begin, instruction, separate, cached result, end)."""
+    parts = (("begin", ""), ("instr", " PAGE "), ("separate", ""), ("", "2"), ("end", ""))
+    for kind, text in parts:
+        run = paragraph.add_run(text if kind == "" else "")
+        set_fonts(run._r.get_or_add_rPr(), size=size)
+        if kind == "instr":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+            run._r.append(el)
+        elif kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+            run._r.append(el)
 
 
 def text_width(section: Section) -> Length:
     return Length(section.page_width - section.left_margin - section.right_margin)
+
+
+# -- paragraphs ---------------------------------------------------------------
 
 
 def add_run(paragraph: Paragraph, text: str, **fmt) -> None:
@@ -141,7 +108,7 @@ def add_run(paragraph: Paragraph, text: str, **fmt) -> None:
     run.bold = fmt.get("bold")
     run.italic = fmt.get("italic")
     if fmt.get("size"):
-        _set_fonts(run._r.get_or_add_rPr(), fmt["size"])
+        set_fonts(run._r.get_or_add_rPr(), size=fmt["size"])
 
 
 def par(
@@ -187,7 +154,7 @@ def _is_blank_cell(cell: _Cell) -> bool:
 
 
 def _border(parent, tag: str, sides: Iterable[str], val: str, sz: int = 4) -> None:
-    box = _child(parent, tag)
+    box = child(parent, tag)
     for side in sides:
         el = OxmlElement(f"w:{side}")
         el.set(qn("w:val"), val)
@@ -207,6 +174,9 @@ def rule(container, length: Length, available: Length, *, after: float = 4) -> P
     return p
 
 
+# -- tables -------------------------------------------------------------------
+
+
 def table(
     container, rows: int, widths: Sequence[Length], *, grid: bool, pad: Length | None = None
 ) -> Table:
@@ -223,7 +193,7 @@ def table(
     sides = ["top", "left", "bottom", "right", "insideH", "insideV"]
     _border(tbl_pr, "w:tblBorders", sides, "single" if grid else "nil")
     if pad is not None:
-        mar = _child(tbl_pr, "w:tblCellMar")
+        mar = child(tbl_pr, "w:tblCellMar")
         for side in ("left", "right"):
             el = OxmlElement(f"w:{side}")
             el.set(qn("w:w"), str(pad.twips))
@@ -252,44 +222,49 @@ def keep_row_together(row: _Row, *, header: bool = False) -> None:
             tr_pr.append(OxmlElement(tag))
 
 
+def keep_with_next(row: _Row) -> None:
+    """Keep the row on the same page as the next one (Word and LibreOffice honour it)."""
+    for cell in row.cells:
+        for p in cell.paragraphs:
+            p.paragraph_format.keep_with_next = True
+
+
 def middle(*cells: _Cell) -> None:
     for cell in cells:
         cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
 
 
-def ngay_thang_nam(d: date | None, year: int) -> str:
-    """'ngày 05 tháng 02 năm 2022' (NĐ 30: zero for days < 10 and months 1, 2); dots if None."""
-    if d is None:
-        return f"ngày ... tháng ... năm {year}"
-    month = f"{d.month:02d}" if d.month < 3 else str(d.month)
-    return f"ngày {d.day:02d} tháng {month} năm {d.year}"
+# -- pictures and files -------------------------------------------------------
 
 
-def header_block(
-    container,
-    width: Length,
-    *,
-    unit: str,
-    parent: str | None = None,
-    number: str | None = None,
-    date_line: str | None = None,
-    left_share: float = 0.38,
-) -> Table:
-    """Two borderless columns: cơ quan chủ quản/ban hành + số | quốc hiệu, tiêu ngữ + date."""
-    left = Length(int(width * left_share))
-    right = Length(width - left)
-    rows = 2 if (number or date_line) else 1
-    t = table(container, rows, [left, right], grid=False, pad=Mm(0))
-    lc, rc = t.rows[0].cells
-    if parent:
-        par(lc, clean(parent).upper(), style=CELL_STYLE, align=CENTER, size=13, after=0)
-    par(lc, clean(unit).upper(), style=CELL_STYLE, align=CENTER, bold=True, size=13, after=0)
-    rule(lc, Length(int(left / 3)), left)
-    par(rc, QUOC_HIEU, style=CELL_STYLE, align=CENTER, bold=True, size=13, after=0)
-    par(rc, TIEU_NGU, style=CELL_STYLE, align=CENTER, bold=True, size=14, after=0)
-    rule(rc, TIEU_NGU_RULE, right)
-    if rows == 2:
-        lc, rc = t.rows[1].cells
-        par(lc, number or "", style=CELL_STYLE, align=CENTER, size=13, before=4)
-        par(rc, date_line or "", style=CELL_STYLE, align=CENTER, italic=True, size=14, before=4)
-    return t
+def picture(cell: _Cell, path: Path, *, width: Length, tall_height: Length) -> None:
+    """A centred picture of the image at ``path``; nothing when it cannot be read (HEIC,
+    broken, missing, too big). Tall images get ``tall_height``, others ``width``."""
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_PICTURE_SOURCE:
+            return
+        blob = path.read_bytes()
+        # python-docx knows a JPEG only by a JFIF/Exif segment right after SOI; some cameras
+        # and editors write neither: prepend a minimal JFIF header (the pixels are untouched).
+        if blob[:3] == b"\xff\xd8\xff" and blob[3:4] not in (b"\xe0", b"\xe1"):
+            blob = blob[:2] + JFIF_APP0 + blob[2:]
+        image = Image.from_blob(blob)
+        tall = image.px_height > image.px_width * 1.3
+        size = {"height": tall_height} if tall else {"width": width}
+        run = par(cell, "", style=CELL_STYLE, align=CENTER).add_run()
+        run.add_picture(BytesIO(blob), **size)
+    except Exception:  # a broken image must never break the report
+        return
+
+
+def to_bytes(doc: Document) -> bytes:
+    out = BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def write_file(path: Path, blob: bytes) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(blob)
+    return path

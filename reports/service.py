@@ -1,17 +1,38 @@
-"""Make a unit's report file from the database (used by every channel and the CLI)."""
+"""Make a unit's report files from the database (used by every channel and the CLI).
+
+Two reports: the self-assessment report with its Bảng chấm điểm (``unit_report``) and the
+summary after the Đề cương (``outline_report``); ``both`` gathers once and writes the two.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reports.collect import gather
+from reports.data import ReportData
+from reports.outline_report import write_outline_report
 from reports.unit_report import write_unit_report
 from rubric.model import Rubric
 from storage.models import Assessment, Period, Unit
+
+Writer = Callable[[Rubric, ReportData, Path], Path]
+# kind -> (file name prefix, writer)
+KINDS: dict[str, tuple[str, Writer]] = {
+    "unit": ("bao-cao-tu-danh-gia", write_unit_report),
+    "outline": ("bao-cao-tom-tat", write_outline_report),
+}
+
+
+@dataclass(frozen=True)
+class Gathered:
+    rubric: Rubric
+    data: ReportData
+    stem: str  # "2022-VG-CUUCAO"
 
 
 class ReportService:
@@ -29,6 +50,34 @@ class ReportService:
 
     async def unit_report(self, assessment_id: int, draft: bool = False) -> Path:
         """Write the unit's self-assessment report (.docx) and return its path."""
+        (path,) = await self.write(assessment_id, ("unit",), draft)
+        return path
+
+    async def outline_report(self, assessment_id: int, draft: bool = False) -> Path:
+        """Write the summary report after the Đề cương (.docx) and return its path."""
+        (path,) = await self.write(assessment_id, ("outline",), draft)
+        return path
+
+    async def both(self, assessment_id: int, draft: bool = False) -> tuple[Path, Path]:
+        """Both reports from one reading of the database: (self-assessment, summary)."""
+        unit, outline = await self.write(assessment_id, ("unit", "outline"), draft)
+        return unit, outline
+
+    async def write(
+        self, assessment_id: int, kinds: tuple[str, ...], draft: bool = False
+    ) -> list[Path]:
+        """Write the reports of ``kinds`` (keys of ``KINDS``), in that order."""
+        got = await self.gather(assessment_id)
+        suffix = "-ban-nhap" if draft else ""
+        paths = []
+        for kind in kinds:
+            prefix, writer = KINDS[kind]
+            path = self.out_dir / f"{prefix}-{got.stem}{suffix}.docx"
+            # python-docx is CPU-bound: keep the event loop free for other officers.
+            paths.append(await asyncio.to_thread(writer, got.rubric, got.data, path))
+        return paths
+
+    async def gather(self, assessment_id: int) -> Gathered:
         async with self.sessions() as s:
             assessment = await s.get(Assessment, assessment_id)
             assert assessment is not None
@@ -37,8 +86,4 @@ class ReportService:
             assert unit is not None and period is not None
             rubric = self.rubric_for(period.rubric_id)
             data = await gather(s, assessment, rubric, self.evidence_root)
-        suffix = "-ban-nhap" if draft else ""
-        path = self.out_dir / f"bao-cao-tu-danh-gia-{period.year}-{unit.code}{suffix}.docx"
-        # python-docx is CPU-bound: keep the event loop free for other officers.
-        await asyncio.to_thread(write_unit_report, rubric, data, path)
-        return path
+        return Gathered(rubric, data, f"{period.year}-{unit.code}")

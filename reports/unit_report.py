@@ -9,17 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from io import BytesIO
 from pathlib import Path
 
 from docx.document import Document
-from docx.image.image import Image
-from docx.shared import Cm, Length, Mm
+from docx.shared import Cm, Mm
 from docx.table import _Cell
 
 from reports import docx_base as b
-from reports.data import EvidenceRow, ReportData
-from rubric.model import Item, Rubric
+from reports import layout as nd
+from reports.data import ReportData
+from rubric.model import Criterion, Item, Rubric
 from rubric.scoring import fmt, subtotal, total
 
 DOTS = "....."
@@ -44,27 +43,20 @@ EVIDENCE_HEADERS = (
 )
 EVIDENCE_WIDTHS = tuple(Mm(w) for w in (12, 80, 20, 24, 36, 36, 44))
 VN_TIME = timezone(timedelta(hours=7))
-MAX_THUMBNAIL_SOURCE = 20 * 1024 * 1024
-JFIF_APP0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
 
 
 def render_unit_report(rubric: Rubric, data: ReportData) -> bytes:
     """The report as DOCX bytes."""
-    doc = b.new_document()
+    doc = nd.new_document()
     _report(doc, rubric, data)
-    b.add_landscape_section(doc)
+    nd.add_landscape_section(doc)
     _scoring_table(doc, rubric, data)
     _evidence_appendix(doc, rubric, data)
-    out = BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return b.to_bytes(doc)
 
 
 def write_unit_report(rubric: Rubric, data: ReportData, path: Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(render_unit_report(rubric, data))
-    return path
+    return b.write_file(path, render_unit_report(rubric, data))
 
 
 # -- scores -------------------------------------------------------------------
@@ -97,7 +89,8 @@ def max_text(value: Decimal) -> str:
     return fmt(value)
 
 
-def _number(data: ReportData) -> str:
+def report_number(data: ReportData) -> str:
+    """ "45/BC-UBND", or blanks to fill in by hand."""
     return f"{data.report_number or '     '}/BC-{data.unit_short or DOTS}"
 
 
@@ -106,64 +99,53 @@ def _number(data: ReportData) -> str:
 
 def _report(doc: Document, rubric: Rubric, data: ReportData) -> None:
     width = b.text_width(doc.sections[0])
-    b.header_block(
+    when = nd.ngay_thang_nam(data.report_date, data.year)
+    nd.header_block(
         doc,
         width,
         unit=data.unit_name,
         parent=data.parent_name,
-        number=f"Số: {_number(data)}",
-        date_line=f"{data.place}, {b.ngay_thang_nam(data.report_date, data.year)}",
+        number=f"Số: {report_number(data)}",
+        date_line=f"{data.place}, {when}",
     )
-    center = {"align": b.CENTER, "indent": Cm(0)}
-    authority = data.authority.rstrip(". ")
-    b.par(doc, f"Kính gửi: {authority}.", **center, before=12, after=12)
-    b.par(doc, "BÁO CÁO", **center, bold=True, after=0)
-    title = f"Tự đánh giá, xếp loại công tác dân vận chính quyền năm {data.year}"
-    b.par(doc, title, **center, bold=True, after=0)
-    b.rule(doc, Cm(4), width, after=12)
+    subject = f"Tự đánh giá, xếp loại công tác dân vận chính quyền năm {data.year}"
+    nd.title_block(doc, width, recipient=data.authority, subject=subject)
     b.par(doc, rubric.document.legal_basis.replace("{unit}", data.unit_name))
 
     scores = effective_scores(rubric, data.self_scores, data.self_choices)
     grand = fmt(total(rubric, scores)) if scores else DOTS
     head = "Tổng số điểm thực hiện công tác dân vận chính quyền: "
     b.par(doc, [head, (grand, {"bold": True}), " điểm, trong đó:"])
-    texts = {"strengths": data.strengths, "shortcomings": data.shortcomings}
     for c in rubric.criteria:
-        answered = any(i.id in scores for i in c.items)
-        points = fmt(subtotal(c, scores)) if answered else DOTS
+        points = criterion_points(c, scores)
         b.par(doc, f"Tiêu chí số {c.number}: {c.label}: ({points} điểm)", bold=True, keep_next=True)
-        for n in rubric.narratives:
-            lines = [ln.strip() for ln in b.clean(texts.get(n.name, {}).get(c.id)).splitlines()]
-            lines = [ln for ln in lines if ln] or [DOTS]
-            label = f"- {n.label.rstrip(' :.')}:"
-            if len(lines) == 1:
-                b.par(doc, f"{label} {lines[0]}")
-                continue
-            b.par(doc, label, keep_next=True)  # several points: one "+" paragraph each
-            for line in lines:
-                b.par(doc, line if line[0] in "-+•" else f"+ {line}")
+        narratives(doc, rubric, data, c)
     rating = ["Đề nghị mức xếp loại: ", (data.proposed_rating or DOTS, {"bold": True}), "."]
     b.par(doc, rating, keep_next=True)
     closing = f"Trên đây là báo cáo tự đánh giá, xếp loại công tác dân vận của {data.unit_name}"
     b.par(doc, f"{closing} năm {data.year}./.", keep_next=True)  # stays with the signature
-    _signature(doc, width, data)
+    signer = {"signer_title": data.signer_title, "signer_name": data.signer_name}
+    nd.closing_block(doc, width, recipients=("- Như trên;", "- Lưu: VT."), **signer)
 
 
-def _signature(doc: Document, width, data: ReportData) -> None:
-    left = int(width * 0.45)
-    t = b.table(doc, 1, [Length(left), Length(width - left)], grid=False)
-    b.keep_row_together(t.rows[0])
-    lc, rc = t.rows[0].cells
-    b.par(lc, "Nơi nhận:", style=b.CELL_STYLE, bold=True, italic=True, size=12, before=6)
-    for line in ("- Như trên;", "- Lưu: VT."):
-        b.par(lc, line, style=b.CELL_STYLE, size=11, before=0, after=0)
-    sign = {"style": b.CELL_STYLE, "align": b.CENTER, "size": 14}
-    b.par(rc, b.clean(data.signer_title).upper(), **sign, bold=True, before=6, after=0)
-    b.par(rc, "(Ký, đóng dấu)", **sign, italic=True)
-    for _ in range(4):
-        b.par(rc, "", **sign)
-    if data.signer_name:
-        b.par(rc, data.signer_name, **sign, bold=True)
+def criterion_points(c: Criterion, scores: Mapping[str, Decimal], blank: str = DOTS) -> str:
+    """The criterion's subtotal, or ``blank`` while none of its items is answered."""
+    return fmt(subtotal(c, scores)) if any(i.id in scores for i in c.items) else blank
+
+
+def narratives(doc: Document, rubric: Rubric, data: ReportData, criterion: Criterion) -> None:
+    """ "- Những nội dung đã thực hiện tốt: …" and "- Những mặt còn hạn chế: …"."""
+    texts = {"strengths": data.strengths, "shortcomings": data.shortcomings}
+    for n in rubric.narratives:
+        text = b.clean(texts.get(n.name, {}).get(criterion.id))
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()] or [DOTS]
+        label = f"- {n.label.rstrip(' :.')}:"
+        if len(lines) == 1:
+            b.par(doc, f"{label} {lines[0]}")
+            continue
+        b.par(doc, label, keep_next=True)  # several points: one "+" paragraph each
+        for line in lines:
+            b.par(doc, line if line[0] in "-+•" else f"+ {line}")
 
 
 # -- Bảng chấm điểm (landscape) -----------------------------------------------
@@ -171,14 +153,14 @@ def _signature(doc: Document, width, data: ReportData) -> None:
 
 def _scoring_table(doc: Document, rubric: Rubric, data: ReportData) -> None:
     width = b.text_width(doc.sections[-1])
-    b.header_block(doc, width, unit=data.unit_name, parent=data.parent_name, left_share=0.36)
+    nd.header_block(doc, width, unit=data.unit_name, parent=data.parent_name, left_share=0.36)
     center = {"align": b.CENTER, "indent": Cm(0), "after": 0}
     b.par(doc, "BẢNG CHẤM ĐIỂM", **center, bold=True, before=6)
     b.par(
         doc, f"Kết quả thực hiện công tác dân vận chính quyền năm {data.year}", **center, bold=True
     )
-    when = b.ngay_thang_nam(data.report_date, data.year)
-    attached = f"(Kèm theo Báo cáo số: {_number(data)} {when} của {data.unit_name})"
+    when = nd.ngay_thang_nam(data.report_date, data.year)
+    attached = f"(Kèm theo Báo cáo số: {report_number(data)} {when} của {data.unit_name})"
     b.par(doc, attached, **{**center, "after": 8}, italic=True)
 
     own = effective_scores(rubric, data.self_scores, data.self_choices)
@@ -187,15 +169,16 @@ def _scoring_table(doc: Document, rubric: Rubric, data: ReportData) -> None:
     b.keep_row_together(t.rows[0], header=True)
     _fill(t.rows[0].cells, SCORE_HEADERS, bold=True, centre=range(6))
 
-    def sub(scores, c) -> str:
-        return fmt(subtotal(c, scores)) if any(i.id in scores for i in c.items) else ""
-
     for c in rubric.criteria:
         label = f"Tiêu chí số {c.number}: {c.label}"
-        row = (c.id, label, max_text(c.max_points), sub(own, c), sub(auth, c), "")
-        _fill(b.add_row(t).cells, row, bold=True)
+        subs = (criterion_points(c, own, ""), criterion_points(c, auth, ""))
+        row = (c.id, label, max_text(c.max_points), *subs, "")
+        criterion_row = b.add_row(t)
+        _fill(criterion_row.cells, row, bold=True)
+        b.keep_with_next(criterion_row)  # never alone at the foot of a page
         for item in c.items:
-            cells = b.add_row(t).cells
+            item_row = b.add_row(t)
+            cells = item_row.cells
             _fill(cells, (item.number, "", max_text(item.max_points)))
             _fill(cells[3:5], (fmt(own.get(item.id)), fmt(auth.get(item.id))), centre=(0, 1))
             label_p = b.par(cells[1], item.label, style=b.CELL_STYLE)
@@ -204,6 +187,7 @@ def _scoring_table(doc: Document, rubric: Rubric, data: ReportData) -> None:
             _results_cell(cells[5], data, item.id)
             if not item.is_tiered:
                 continue
+            b.keep_with_next(item_row)  # a tiered item stays with its first tier
             own_tier = chosen_tier(item, own, data.self_choices)
             auth_tier = chosen_tier(item, auth, data.authority_choices)
             for ch in item.choices:
@@ -263,7 +247,8 @@ def _evidence_appendix(doc: Document, rubric: Rubric, data: ReportData) -> None:
             _fill(cells, (str(n), f.original_name, kind, _size(f.size), when, f.sha256[:12]))
             if f.caption:
                 b.par(cells[1], f.caption, style=b.CELL_STYLE, italic=True, size=11)
-            _thumbnail(cells[6], f)
+            if f.path is not None and (f.kind == "photo" or f.mime_type.startswith("image/")):
+                b.picture(cells[6], Path(f.path), width=Cm(3.5), tall_height=Cm(4.5))
 
 
 def _short(text: str, limit: int = 90) -> str:
@@ -283,25 +268,3 @@ def _received(at: datetime) -> str:
     if at.tzinfo is not None:
         at = at.astimezone(VN_TIME)
     return at.strftime("%d/%m/%Y %H:%M")
-
-
-def _thumbnail(cell: _Cell, f: EvidenceRow) -> None:
-    """A small picture of a photo; nothing when it cannot be read (HEIC, broken, missing)."""
-    if f.path is None or not (f.kind == "photo" or f.mime_type.startswith("image/")):
-        return
-    try:
-        path = Path(f.path)
-        if not path.is_file() or path.stat().st_size > MAX_THUMBNAIL_SOURCE:
-            return
-        blob = path.read_bytes()
-        # python-docx knows a JPEG only by a JFIF/Exif segment right after SOI; some cameras
-        # and editors write neither: prepend a minimal JFIF header (the pixels are untouched).
-        if blob[:3] == b"\xff\xd8\xff" and blob[3:4] not in (b"\xe0", b"\xe1"):
-            blob = blob[:2] + JFIF_APP0 + blob[2:]
-        image = Image.from_blob(blob)
-        tall = image.px_height > image.px_width * 1.3
-        size = {"height": Cm(4.5)} if tall else {"width": Cm(3.5)}
-        run = b.par(cell, "", style=b.CELL_STYLE, align=b.CENTER).add_run()
-        run.add_picture(BytesIO(blob), **size)
-    except Exception:  # a broken image must never break the report
-        return

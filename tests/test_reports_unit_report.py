@@ -13,10 +13,12 @@ import pytest
 import yaml
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
+from docx.shared import Mm
 
 from reports.data import EvidenceRow, ReportData
-from reports.docx_base import ngay_thang_nam
+from reports.layout import ND30, QUOC_HIEU, TIEU_NGU, ngay_thang_nam
 from reports.unit_report import (
     CHECK,
     EVIDENCE_HEADERS,
@@ -446,3 +448,166 @@ def test_properties_keep_schema_order_for_word(tmp_path):
     for ppr in rules:
         tags = [el.tag for el in ppr]
         assert tags.index(qn("w:pBdr")) < tags.index(qn("w:spacing")) < tags.index(qn("w:ind"))
+
+
+# -- Nghị định 30 layout --------------------------------------------------------
+
+
+def _runs(paragraph) -> list:
+    return [r for r in paragraph.runs if r.text.strip()]
+
+
+def _styled(paragraph, size: float, *, bold=None, italic=None) -> None:
+    """Every visible run of ``paragraph`` has this size, and bold/italic when given."""
+    runs = _runs(paragraph)
+    assert runs, paragraph.text
+    for r in runs:
+        assert r.font.size is not None and r.font.size.pt == size, (paragraph.text, r.font.size)
+        if bold is not None:
+            assert bool(r.bold) is bold, paragraph.text
+        if italic is not None:
+            assert bool(r.italic) is italic, paragraph.text
+
+
+def _para(cell, text: str):
+    return next(p for p in cell.paragraphs if p.text == text)
+
+
+def check_nd30_blocks(doc, *, unit: str, number: str, date_line: str, recipients: list[str]):
+    """The header block (first table) and the closing block follow ND30's numbers."""
+    head = doc.tables[0]
+    left, right = head.rows[0].cells
+    name = _para(left, unit.upper())
+    _styled(name, ND30.unit_pt, bold=True)
+    quoc_hieu = _para(right, QUOC_HIEU)
+    assert QUOC_HIEU.isupper()
+    _styled(quoc_hieu, ND30.quoc_hieu_pt, bold=True)
+    texts = [p.text for p in right.paragraphs]
+    tieu_ngu = right.paragraphs[texts.index(TIEU_NGU)]
+    _styled(tieu_ngu, ND30.tieu_ngu_pt, bold=True)
+    under = right.paragraphs[texts.index(TIEU_NGU) + 1]
+    assert under._p.pPr.find(qn("w:pBdr")).find(qn("w:bottom")).get(qn("w:val")) == "single"
+    rule_indent = under.paragraph_format.left_indent
+    assert round((right.width - 2 * rule_indent) / Mm(1)) == ND30.tieu_ngu_rule_mm
+    num_cell, date_cell = head.rows[1].cells
+    _styled(_para(num_cell, number), ND30.number_pt, bold=False, italic=False)
+    _styled(_para(date_cell, date_line), ND30.place_date_pt, italic=True)
+    closing = next(t for t in doc.tables if t.rows[0].cells[0].text.startswith("Nơi nhận:"))
+    where, sign = closing.rows[0].cells
+    _styled(where.paragraphs[0], ND30.noi_nhan_pt, bold=True, italic=True)
+    assert [p.text for p in where.paragraphs[1:]] == recipients
+    for p in where.paragraphs[1:]:
+        _styled(p, ND30.recipients_pt, bold=False, italic=False)
+    title = sign.paragraphs[0]
+    assert title.text == title.text.upper()
+    _styled(title, ND30.signer_pt, bold=True)
+    _styled(sign.paragraphs[1], ND30.signer_pt, italic=True)
+    # Every run inherits Times New Roman from the styles; none names another font.
+    for t in (head, closing):
+        for el in t._tbl.iter(qn("w:rFonts")):
+            assert el.get(qn("w:ascii")) in (None, ND30.font)
+
+
+def check_page_numbers(doc) -> None:
+    """No number on page 1 (titlePg, empty first-page header); PAGE field centred after."""
+    first = doc.sections[0]
+    assert first.different_first_page_header_footer
+    assert first._sectPr.find(qn("w:titlePg")) is not None
+    assert not first.first_page_header.is_linked_to_previous
+    assert not list(first.first_page_header._element.iter(qn("w:instrText")))
+    assert first.first_page_header._element.xpath("string(.)").strip() == ""
+    for s in doc.sections:
+        assert not s.header.is_linked_to_previous
+        (p,) = s.header.paragraphs
+        assert p.alignment == WD_ALIGN_PARAGRAPH.CENTER
+        assert [el.text for el in p._p.iter(qn("w:instrText"))] == [" PAGE "]
+        kinds = [el.get(qn("w:fldCharType")) for el in p._p.iter(qn("w:fldChar"))]
+        assert kinds == ["begin", "separate", "end"]
+        _styled(p, ND30.page_number_pt, bold=False, italic=False)
+        assert s._sectPr.find(qn("w:pgNumType")) is None  # numbering goes on, never restarts
+    for s in doc.sections[1:]:
+        assert not s.different_first_page_header_footer  # a new section shows its number
+
+
+def test_body_style_follows_decree_30():
+    doc = reopen(render_unit_report(mini_rubric(), filled(mini_rubric())))
+    normal = doc.styles["Normal"]
+    pf = normal.paragraph_format
+    assert normal.font.size.pt == ND30.body_pt
+    assert pf.alignment == WD_ALIGN_PARAGRAPH.JUSTIFY
+    assert 1.0 <= pf.first_line_indent.cm <= 1.27
+    assert round(pf.first_line_indent.cm, 2) == ND30.first_line_indent_cm
+    assert pf.space_after.pt >= 6
+    assert 1.0 <= pf.line_spacing <= 1.5
+    assert doc.styles["Cell"].paragraph_format.first_line_indent == 0
+
+
+def test_page_numbers_from_page_two_in_both_sections():
+    doc = reopen(render_unit_report(mini_rubric(), filled(mini_rubric())))
+    assert len(doc.sections) == 2
+    check_page_numbers(doc)
+    assert mm(doc.sections[0].header_distance)[0] < ND30.margin_top_mm  # inside the margin
+
+
+def test_header_and_closing_blocks_follow_decree_30():
+    rubric = mini_rubric()
+    doc = reopen(render_unit_report(rubric, filled(rubric)))
+    check_nd30_blocks(
+        doc,
+        unit="UBND xã Cửu Cao",
+        number="Số: 45/BC-UBND",
+        date_line="Cửu Cao, ngày 05 tháng 11 năm 2022",
+        recipients=["- Như trên;", "- Lưu: VT."],
+    )
+    title = next(p for p in doc.paragraphs if p.text == "BÁO CÁO")
+    _styled(title, ND30.title_pt, bold=True)
+
+
+def _label(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_every_row_of_the_scoring_table_against_the_rubric_file():
+    """Read the YAML itself (not the loader's model) and compare the table row by row."""
+    raw = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
+    rubric = shipped_rubric()
+    data = filled(rubric)
+    rows = table_with(reopen(render_unit_report(rubric, data)), SCORE_HEADERS)[1:]
+    tier_note = f" ({raw['document']['tier_instruction']})"
+    expected, kinds = [], []
+    for c in raw["criteria"]:
+        items = c["items"]
+        own = sum((data.self_scores[i["id"]] for i in items), D(0))
+        label = f"Tiêu chí số {c['number']}: {_label(c['label'])}"
+        expected.append([c["id"], label, max_text(D(c["max_points"])), fmt(own), ""])
+        kinds.append("criterion")
+        for i in items:
+            tiered = i["type"] == "select_one"
+            text = _label(i["label"]) + (tier_note if tiered else "")
+            score = fmt(data.self_scores[i["id"]])
+            expected.append([i["number"], text, max_text(D(i["max_points"])), score, ""])
+            kinds.append("item")
+            for ch in i.get("choices", []):
+                mark = CHECK if data.self_choices[i["id"]] == ch["id"] else ""
+                expected.append(
+                    [ch["number"], _label(ch["label"]), max_text(D(ch["points"])), mark, ""]
+                )
+                kinds.append("tier")
+    grand = fmt(sum(data.self_scores.values(), D(0)))
+    expected.append(["", "Tổng điểm", str(raw["total_points"]), grand, ""])
+    assert [r[:5] for r in rows] == expected
+    assert (kinds.count("criterion"), kinds.count("item"), kinds.count("tier")) == (8, 28, 12)
+    assert rows[-1][2] == "100"
+
+
+def test_criterion_and_tiered_rows_keep_with_the_next_row():
+    rubric = shipped_rubric()
+    doc = reopen(render_unit_report(rubric, filled(rubric)))
+    t = next(t for t in doc.tables if t.rows[0].cells[0].text == "STT")
+
+    def kept(row) -> bool:
+        return all(p.paragraph_format.keep_with_next for c in row.cells for p in c.paragraphs)
+
+    rows = list(t.rows)[1:]
+    held = [r.cells[0].text for r in rows if kept(r)]
+    assert held == ["I", "II", "III", "IV", "1", "4", "V", "2", "VI", "VII", "VIII", "2"]

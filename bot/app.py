@@ -59,9 +59,7 @@ async def open_app(settings: Settings, migrate: bool = True) -> AsyncIterator[Ap
     async def make_summary(period_id: int) -> list[Path]:
         return await district_files(sessions, rubric_for, period_id, out_dir)
 
-    engine = Engine(
-        sessions, rubric_for, reports.unit_report, Path(settings.evidence_dir), make_summary
-    )
+    engine = Engine(sessions, rubric_for, reports.write, Path(settings.evidence_dir), make_summary)
     try:
         yield App(settings, db, sessions, FileStore(settings.evidence_dir), reports, engine)
     finally:

@@ -20,6 +20,7 @@ from storage.models import Appraisal, Assessment, Role, Status, Unit
 
 ITEM, RATING, CONFIRM = "a_item", "a_rating", "a_confirm"
 SAME = "k"  # "the unit's own score"
+BOTH = ("unit", "outline")
 
 
 def _ref(a: Assessment, item: Item) -> str:
@@ -215,7 +216,7 @@ async def on_confirm(ctx: ACtx, event: Event) -> None:
     )
     unit = await ctx.s.get(Unit, a.unit_id)
     band = ctx.rubric.band(a.final_rating or "")
-    ctx.say(msg("appraised_done", unit=unit, band=band), report_for=a.id)
+    ctx.say(msg("appraised_done", unit=unit, band=band), report_for=a.id, report_kinds=BOTH)
     notice = Reply(msg("appraised_to_unit", unit=unit, band=band), report_for=a.id)
     await ctx.notify(a.unit_id, Role.OFFICER, notice)
     ctx.goto(State("a_unit", str(a.id)))

@@ -17,6 +17,7 @@ from storage.models import Role, Status, Unit
 
 UNITS, UNIT, RETURN = "a_units", "a_unit", "a_return"
 PAGE = 8
+BOTH = ("unit", "outline")  # appraisers get both reports
 FILTERS = {  # key -> (label, statuses shown; None = all)
     "fa": ("Tất cả", None),
     "fn": ("Chưa nộp", {None, Status.DRAFT}),
@@ -110,7 +111,8 @@ async def on_unit(ctx: ACtx, event: Event) -> None:
     if key == BACK:
         ctx.goto(State(UNITS))
     elif key == "r":
-        ctx.say(ctx_msg("report_of", ctx, a=a), report_for=a.id, draft=a.status == Status.DRAFT)
+        draft = a.status == Status.DRAFT
+        ctx.say(ctx_msg("report_of", ctx, a=a), report_for=a.id, draft=draft, report_kinds=BOTH)
         ctx.ask_next = False
     elif key == "f":
         await send_files(ctx, a.id)

@@ -31,7 +31,7 @@ class Ctx:
     evidence: Counter[str]
     replies: list[Reply] = field(default_factory=list)
     ask_next: bool = True  # append the prompt of the resulting state
-    want_report: bool = False  # generate and send the report after commit
+    want_report: bool | tuple[str, ...] = False  # send the report (or these kinds) after commit
 
     # -- state ---------------------------------------------------------------
     @property

@@ -46,7 +46,8 @@ from storage.models import Person, Role, Status
 
 Handler = Callable[[Ctx, Event], Awaitable[None]]
 Prompt = Callable[[Ctx], Reply]
-ReportMaker = Callable[[int, bool], Awaitable[Path]]  # (assessment id, draft) -> .docx
+# (assessment id, kinds, draft) -> the .docx files
+ReportMaker = Callable[[int, tuple[str, ...], bool], Awaitable[list[Path]]]
 Busy = Callable[[], Awaitable[None]]
 SummaryMaker = Callable[[int], Awaitable[list[Path]]]  # period id -> XLSX, DOCX, PNG
 
@@ -152,12 +153,14 @@ class Engine:
         if ctx.want_report:
             draft = ctx.assessment.status == Status.DRAFT
             caption = msg("report_caption", draft=draft)
-            ctx.replies.append(Reply(caption, report_for=ctx.assessment.id, draft=draft))
+            kinds = ctx.want_report if isinstance(ctx.want_report, tuple) else ("unit",)
+            reply = Reply(caption, report_for=ctx.assessment.id, draft=draft, report_kinds=kinds)
+            ctx.replies.append(reply)
         return ctx.replies
 
     async def attach_reports(self, replies: list[Reply], busy: Busy | None) -> list[Reply]:
         """After the commit: make the documents the replies ask for (the slow part)."""
-        made: dict[tuple[int, bool], Path] = {}
+        made: dict[tuple[int, tuple[str, ...], bool], list[Path]] = {}
         done: list[Reply] = []
         for reply in replies:
             if reply.summary_for is not None and self.make_summary is not None:
@@ -168,12 +171,16 @@ class Engine:
                 done.extend(Reply(p.name, document=p, recipient=reply.recipient) for p in paths)
                 continue
             if reply.report_for is not None:
-                key = (reply.report_for, reply.draft)
+                key = (reply.report_for, reply.report_kinds, reply.draft)
                 if key not in made:
                     if busy is not None:
                         await busy()
                     made[key] = await self.make_report(*key)
-                reply.document = made[key]
+                first, *more = made[key]
+                reply.document = first
+                done.append(reply)
+                done.extend(Reply(p.name, document=p, recipient=reply.recipient) for p in more)
+                continue
             done.append(reply)
         return done
 
@@ -216,7 +223,7 @@ class Engine:
     async def _command(self, ctx: Ctx, name: str) -> None:
         locked = ctx.assessment.status != Status.DRAFT
         if name == "baocao":
-            ctx.want_report = True
+            ctx.want_report = ("unit", "outline")
             ctx.ask_next = False
         elif name == "tiendo":
             screens.show_progress(ctx)

@@ -87,6 +87,7 @@ class Reply:
     report_for: int | None = None  # make this assessment's report and send it as ``document``
     summary_for: int | None = None  # make this period's district summary files and send them
     draft: bool = False  # the report is a draft (not submitted yet)
+    report_kinds: tuple[str, ...] = ("unit",)  # "unit" (tự đánh giá), "outline" (tóm tắt)
     recipient: Recipient | None = None  # None: the sender's own chat
     expects: str | None = None  # "choice" | "score" | "text" | "file": how to read free input
     alert: bool = False  # a short notice (Telegram: answerCallbackQuery alert)

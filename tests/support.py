@@ -26,7 +26,7 @@ def rubric() -> Rubric:
 
 def make_engine(sessions: async_sessionmaker[AsyncSession], tmp: Path) -> Engine:
     reports = ReportService(sessions, load_rubric, tmp / "evidence", tmp / "out")
-    return Engine(sessions, load_rubric, reports.unit_report, tmp / "evidence")
+    return Engine(sessions, load_rubric, reports.write, tmp / "evidence")
 
 
 @dataclass

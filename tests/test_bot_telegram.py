@@ -72,7 +72,8 @@ async def test_a_whole_conversation_by_buttons(settings: Settings, fake: FakeTel
         assert any(f.caption == "Kế hoạch" for f in files)
 
         await phone.type("/baocao")
-        assert len([m for m in fake.chat(1001) if m.document]) == 2
+        names = [m.document.filename for m in fake.chat(1001) if m.document]
+        assert len(names) == 3 and names[2].startswith("bao-cao-tom-tat")  # both reports
 
 
 async def test_a_restart_continues_at_the_same_question(

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"  # where the web app (webhooks) listens, behind a proxy
     web_port: int = 8080
     timezone: str = "Asia/Ho_Chi_Minh"
+    reminders_enabled: bool = True  # `danvan run` sends the deadline reminders
+    reminder_interval: float = 60.0  # seconds between two looks at what is due
+    reminder_rate: float = 25.0  # messages a second at most (Telegram allows about 30)
 
 
 @lru_cache(maxsize=1)

@@ -30,7 +30,6 @@ DEFAULT_OFFSETS = (7, 3, 1, 0)
 DEFAULT_HOUR = 8
 DEFAULT_QUIET = (21, 7)  # no messages from 21:00 to 07:00
 DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
-LIST_LIMIT = 30  # unit names in one appraiser message
 ONE_DAY = timedelta(days=1)
 
 
@@ -44,18 +43,14 @@ class Schedule:
     def of(cls, data: Mapping[str, Any] | None) -> Schedule:
         """The stored schedule; missing or malformed parts take the defaults."""
         data = data or {}
-        offsets = data.get("offsets_days")
-        if not (isinstance(offsets, list) and all(_is_int(o, 0, 60) for o in offsets) and offsets):
+        offsets, hour, quiet = data.get("offsets_days"), data.get("hour"), data.get("quiet")
+        if not (offsets and _ints(offsets, 0, 60)):
             offsets = DEFAULT_OFFSETS
-        hour = data.get("hour")
-        quiet = data.get("quiet")
-        if not (
-            isinstance(quiet, list) and len(quiet) == 2 and all(_is_int(h, 0, 23) for h in quiet)
-        ):
+        if not (_ints(quiet, 0, 23) and len(quiet) == 2):
             quiet = DEFAULT_QUIET
         schedule = cls(tuple(sorted(set(offsets), reverse=True)), DEFAULT_HOUR, tuple(quiet))
-        if _is_int(hour, 0, 23) and not schedule.is_quiet_hour(hour):
-            schedule = cls(schedule.offsets, hour, schedule.quiet)
+        if _ints([hour], 0, 23) and not schedule.is_quiet_hour(hour):
+            schedule = replace(schedule, hour=hour)
         return schedule
 
     def as_json(self) -> dict[str, Any]:
@@ -69,8 +64,11 @@ class Schedule:
         return self.is_quiet_hour(local.hour)
 
 
-def _is_int(value: object, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+def _ints(values: Any, low: int, high: int) -> bool:
+    """A list of whole numbers from ``low`` to ``high`` (JSON data: no bools)."""
+    return isinstance(values, list) and all(
+        isinstance(v, int) and not isinstance(v, bool) and low <= v <= high for v in values
+    )
 
 
 def zone(period: Period) -> ZoneInfo:
@@ -82,9 +80,7 @@ class Slot:
     """One link of a chain: due at ``due``, still worth sending until ``until``."""
 
     chain: str  # "submit" | "late" | "appraise" | "report"
-    kind: (
-        str  # its message: "submit" | "overdue" | "late" | "appraise" | "appraise_late" | "report"
-    )
+    kind: str  # the message: the chain's name, or "overdue" | "appraise_late"
     deadline_field: str  # "submit_by" | "appraise_by" | "report_by"
     deadline: date
     label: str  # "d-3" | "overdue" | "late"
@@ -108,23 +104,14 @@ def plan(period: Period, schedule: Schedule) -> list[Slot]:
         deadline: date = getattr(period, deadline_field)
         end = at(deadline + ONE_DAY, 0)
         links = [
-            Slot(
-                name,
-                name,
-                deadline_field,
-                deadline,
-                f"d-{d}",
-                at(deadline - timedelta(days=d)),
-                end,
-            )
+            Slot(name, name, deadline_field, deadline, f"d-{d}", at(deadline - d * ONE_DAY), end)
             for d in schedule.offsets
         ]
-        if overdue is not None:
-            kind, last_day = overdue
-            until = at(max(last_day, deadline + ONE_DAY) + ONE_DAY, 0)
-            links.append(
-                Slot(name, kind, deadline_field, deadline, "overdue", at(deadline + ONE_DAY), until)
-            )
+        if overdue is not None:  # the morning after; worth it until the next deadline's end
+            kind, next_deadline = overdue
+            until = at(max(next_deadline, deadline + ONE_DAY) + ONE_DAY, 0)
+            due = at(deadline + ONE_DAY)
+            links.append(Slot(name, kind, deadline_field, deadline, "overdue", due, until))
         links.sort(key=lambda s: s.due)
         for n, link in enumerate(links[:-1]):
             next_day = at(links[n + 1].due.date(), 0)
@@ -258,26 +245,25 @@ class _Page:
         by = {st: [u.unit for u in self.units if _status(u) == st] for st in Status}
         returned = [u.unit for u in self.units if _returned(u)]
         late = [u for u in by[Status.DRAFT] if u not in returned]
-        if self.today <= self.period.submit_by:
-            late = []
-        base = {"authority": self.authority, "period": self.period, "deadline": slot.deadline}
-        days = (slot.deadline - self.today).days
-        if slot.kind == "late":
-            return msg("remind_late", **base, late=by[Status.DRAFT]) if by[Status.DRAFT] else None
-        pending = by[Status.SUBMITTED]
-        if slot.kind == "appraise_late":
-            if not (pending or returned):
-                return None
-            return msg("remind_appraise_late", **base, pending=pending, returned=returned)
-        if slot.kind == "appraise":
-            if not (pending or returned or late):
-                return None
-            return msg("remind_appraise", **base, days=days, pending=pending, returned=returned,
-                       late=late)  # fmt: skip
-        done = len(by[Status.APPRAISED]) + len(by[Status.FINALIZED])
-        if not self.units:
-            return None
-        return msg("remind_report", **base, days=days, done=done, total=len(self.units))
+        context = {
+            "authority": self.authority,
+            "period": self.period,
+            "deadline": slot.deadline,
+            "days": (slot.deadline - self.today).days,
+            "pending": by[Status.SUBMITTED],  # submitted, not appraised yet
+            "returned": returned,  # returned to the unit, not submitted again
+            "late": late if self.today > self.period.submit_by else [],
+            "not_submitted": by[Status.DRAFT],
+            "done": len(by[Status.APPRAISED]) + len(by[Status.FINALIZED]),
+            "total": len(self.units),
+        }
+        worth = {
+            "late": by[Status.DRAFT],
+            "appraise_late": context["pending"] + returned,
+            "appraise": context["pending"] + returned + context["late"],
+            "report": self.units,
+        }
+        return msg(f"remind_{slot.kind}", **context) if worth[slot.kind] else None
 
 
 def _status(u: store.UnitState) -> Status:

@@ -29,6 +29,7 @@ class UnitRow:
     answered: int
     self_total: Decimal
     files: int
+    unreachable: int = 0  # officers who blocked the bot (a reminder was refused)
 
 
 async def authorities(s: AsyncSession, person_id: int) -> list[Unit]:
@@ -52,7 +53,7 @@ async def latest_period(s: AsyncSession, authority_id: int) -> Period | None:
 
 
 async def unit_rows(s: AsyncSession, period: Period) -> list[UnitRow]:
-    """Every unit the period's authority appraises, with its assessment's progress (3 queries)."""
+    """Every unit the period's authority appraises, with its assessment's progress (4 queries)."""
     pairs = (
         await s.execute(
             select(Unit, Assessment)
@@ -84,12 +85,42 @@ async def unit_rows(s: AsyncSession, period: Period) -> list[UnitRow]:
             )
         ).all()
     )
+    blocked = await unreachable_officers(s, [unit.id for unit, _ in pairs])
     rows = []
     for unit, assessment in pairs:
         n, total = sums.get(assessment.id, (0, None)) if assessment else (0, None)
         count = files.get(assessment.id, 0) if assessment else 0
-        rows.append(UnitRow(unit, assessment, n, Decimal(total or 0), count))
+        rows.append(
+            UnitRow(unit, assessment, n, Decimal(total or 0), count, blocked.get(unit.id, 0))
+        )
     return rows
+
+
+async def unreachable_officers(s: AsyncSession, unit_ids: list[int]) -> dict[int, int]:
+    """unit id -> how many of its officers have no identity left that accepts messages."""
+    reachable = (
+        select(Identity.id)
+        .where(Identity.person_id == Person.id, Identity.unreachable_since.is_(None))
+        .exists()
+    )
+    refused = (
+        select(Identity.id)
+        .where(Identity.person_id == Person.id, Identity.unreachable_since.is_not(None))
+        .exists()
+    )
+    rows = await s.execute(
+        select(Membership.unit_id, func.count(Person.id))
+        .join(Person, Person.id == Membership.person_id)
+        .where(
+            Membership.unit_id.in_(unit_ids),
+            Membership.role == Role.OFFICER,
+            Person.removed_at.is_(None),
+            refused,
+            ~reachable,
+        )
+        .group_by(Membership.unit_id)
+    )
+    return {unit_id: n for unit_id, n in rows.all()}
 
 
 async def appraisals(s: AsyncSession, assessment_id: int) -> dict[str, Appraisal]:

@@ -6,8 +6,9 @@ import asyncio
 import logging
 import secrets
 import signal
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import datetime
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -20,6 +21,7 @@ from telegram.ext import (
 )
 
 from bot.app import App
+from bot.telegram.broadcast import reminders_running, resume_handler
 from bot.telegram.handlers import TelegramChannel, on_error
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
         .build()
     )
     channel = TelegramChannel(app)
+    application.add_handler(resume_handler(channel))  # a reminder's "▶ Tiếp tục"
     application.add_handler(CallbackQueryHandler(channel.on_callback))
     application.add_handler(MessageHandler(filters.COMMAND, channel.on_command))
     application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, channel.on_file))
@@ -66,11 +69,18 @@ def webhook_secret(app: App) -> str:
 
 @asynccontextmanager
 async def telegram_running(
-    app: App, *, webhook: bool = False, poll_interval: float = 0.0, poll_timeout: int = 10
+    app: App,
+    *,
+    webhook: bool = False,
+    poll_interval: float = 0.0,
+    poll_timeout: int = 10,
+    reminders: bool = False,
+    reminder_clock: Callable[[], datetime] | None = None,
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    """The bot started: polling, or (``webhook``) updates arriving through ``bot.web``."""
+    """The bot started: polling, or (``webhook``) updates arriving through ``bot.web``;
+    with ``reminders`` the reminder loop too (``reminder_clock``: its clock, for tests)."""
     application = build_application(app)
-    async with application:
+    async with application, AsyncExitStack() as extra:
         await application.bot.set_my_commands(COMMANDS)
         await application.start()
         if webhook:
@@ -88,9 +98,12 @@ async def telegram_running(
                 timeout=poll_timeout,
                 allowed_updates=Update.ALL_TYPES,
             )
+        if reminders:
+            await extra.enter_async_context(reminders_running(app, reminder_clock))
         try:
             yield application
         finally:
+            await extra.aclose()
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             await application.stop()
@@ -101,7 +114,8 @@ async def serve(app: App) -> None:
     if app.settings.public_base_url:
         from bot.web import serve_web
 
-        async with telegram_running(app, webhook=True) as application:
+        reminders = app.settings.reminders_enabled
+        async with telegram_running(app, webhook=True, reminders=reminders) as application:
             log.info("Telegram webhook at %s%s", app.settings.public_base_url, WEBHOOK_PATH)
             await serve_web(app, application)
         return
@@ -109,6 +123,6 @@ async def serve(app: App) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    async with telegram_running(app):
+    async with telegram_running(app, reminders=app.settings.reminders_enabled):
         log.info("Telegram polling started")
         await stop.wait()

@@ -39,7 +39,8 @@ class AppraiserFlow:
 
     async def wants(self, s: AsyncSession, person: Person, event: Event) -> bool:
         """Does this event belong to the appraiser's conversation?"""
-        if not await people.memberships(s, person.id, Role.APPRAISER):
+        roles = {m.role for m in await people.memberships(s, person.id)}
+        if not roles & {Role.APPRAISER, Role.ADMIN}:
             return False
         if isinstance(event, Command) and event.name in COMMANDS:
             return True

@@ -31,7 +31,7 @@ from reports.unit_report import (
     criterion_points,
     effective_scores,
     narratives,
-    report_number,
+    opening,
 )
 from rubric.model import Criterion, Item, Rubric
 from rubric.scoring import fmt, total
@@ -51,20 +51,9 @@ class Bullet:
 def render_outline_report(rubric: Rubric, data: ReportData) -> bytes:
     """The report as DOCX bytes."""
     doc = nd.new_document()
-    width = b.text_width(doc.sections[0])
-    when = nd.ngay_thang_nam(data.report_date, data.year)
-    nd.header_block(
-        doc,
-        width,
-        unit=data.unit_name,
-        parent=data.parent_name,
-        # The number is the văn thư's to give: the self-assessment report has its own.
-        number=f"Số: {report_number(replace(data, report_number=None))}",
-        date_line=f"{data.place}, {when}",
-    )
     subject = f"Tóm tắt kết quả thực hiện công tác dân vận chính quyền năm {data.year}"
-    nd.title_block(doc, width, recipient=data.authority, subject=subject)
-    b.par(doc, rubric.document.legal_basis.replace("{unit}", data.unit_name))
+    # The number is the văn thư's to give: the self-assessment report has its own.
+    opening(doc, rubric, replace(data, report_number=None), subject)
     scores = effective_scores(rubric, data.self_scores, data.self_choices)
     for c in rubric.criteria:
         _section(doc, rubric, data, c, scores)
@@ -78,6 +67,7 @@ def render_outline_report(rubric: Rubric, data: ReportData) -> bytes:
     ]
     b.par(doc, "".join(closing), keep_next=True)
     signer = {"signer_title": data.signer_title, "signer_name": data.signer_name}
+    width = b.text_width(doc.sections[0])
     nd.closing_block(doc, width, recipients=("- Như kính gửi;", "- Lưu: VT."), **signer)
     return b.to_bytes(doc)
 

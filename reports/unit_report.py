@@ -97,7 +97,8 @@ def report_number(data: ReportData) -> str:
 # -- the report (portrait) ----------------------------------------------------
 
 
-def _report(doc: Document, rubric: Rubric, data: ReportData) -> None:
+def opening(doc: Document, rubric: Rubric, data: ReportData, subject: str) -> None:
+    """Header block, "Kính gửi", "BÁO CÁO" with its subject, and the legal basis paragraph."""
     width = b.text_width(doc.sections[0])
     when = nd.ngay_thang_nam(data.report_date, data.year)
     nd.header_block(
@@ -108,9 +109,14 @@ def _report(doc: Document, rubric: Rubric, data: ReportData) -> None:
         number=f"Số: {report_number(data)}",
         date_line=f"{data.place}, {when}",
     )
-    subject = f"Tự đánh giá, xếp loại công tác dân vận chính quyền năm {data.year}"
     nd.title_block(doc, width, recipient=data.authority, subject=subject)
     b.par(doc, rubric.document.legal_basis.replace("{unit}", data.unit_name))
+
+
+def _report(doc: Document, rubric: Rubric, data: ReportData) -> None:
+    subject = f"Tự đánh giá, xếp loại công tác dân vận chính quyền năm {data.year}"
+    opening(doc, rubric, data, subject)
+    width = b.text_width(doc.sections[0])
 
     scores = effective_scores(rubric, data.self_scores, data.self_choices)
     grand = fmt(total(rubric, scores)) if scores else DOTS

@@ -55,19 +55,25 @@ async def latest_period(s: AsyncSession, authority_id: int) -> Period | None:
     )
 
 
+async def units_with_assessments(
+    s: AsyncSession, period: Period
+) -> list[tuple[Unit, Assessment | None]]:
+    """The units the period's authority appraises, each with its assessment if it has one."""
+    rows = await s.execute(
+        select(Unit, Assessment)
+        .outerjoin(
+            Assessment,
+            (Assessment.unit_id == Unit.id) & (Assessment.period_id == period.id),
+        )
+        .where(Unit.parent_id == period.authority_id)
+        .order_by(Unit.kind, Unit.code)
+    )
+    return [(unit, assessment) for unit, assessment in rows.all()]
+
+
 async def unit_rows(s: AsyncSession, period: Period) -> list[UnitRow]:
     """Every unit the period's authority appraises, with its assessment's progress (4 queries)."""
-    pairs = (
-        await s.execute(
-            select(Unit, Assessment)
-            .outerjoin(
-                Assessment,
-                (Assessment.unit_id == Unit.id) & (Assessment.period_id == period.id),
-            )
-            .where(Unit.parent_id == period.authority_id)
-            .order_by(Unit.kind, Unit.code)
-        )
-    ).all()
+    pairs = await units_with_assessments(s, period)
     ids = [a.id for _, a in pairs if a is not None]
     sums = dict(
         (aid, (n, total))

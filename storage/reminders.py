@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.appraisal import units_with_assessments
 from storage.models import (
     Answer,
     Assessment,
@@ -71,17 +72,7 @@ async def periods_of_year(s: AsyncSession, year: int) -> list[tuple[Period, Unit
 
 async def unit_states(s: AsyncSession, period: Period) -> list[UnitState]:
     """Every unit the period's authority appraises, with its scored items and files (3 queries)."""
-    pairs = (
-        await s.execute(
-            select(Unit, Assessment)
-            .outerjoin(
-                Assessment,
-                (Assessment.unit_id == Unit.id) & (Assessment.period_id == period.id),
-            )
-            .where(Unit.parent_id == period.authority_id)
-            .order_by(Unit.kind, Unit.code)
-        )
-    ).all()
+    pairs = await units_with_assessments(s, period)
     ids = [a.id for _, a in pairs if a is not None]
     scored: dict[int, set[str]] = {}
     for aid, item_id in (

@@ -90,7 +90,7 @@ async def create_invite(
     s: AsyncSession, role: Role, unit_id: int, valid_for: timedelta = timedelta(days=30)
 ) -> Invite:
     invite = Invite(
-        token=secrets.token_urlsafe(16),  # 22 URL-safe chars: fits a Telegram deep link
+        token=new_token(),
         role=role,
         unit_id=unit_id,
         expires_at=now() + valid_for,
@@ -98,6 +98,15 @@ async def create_invite(
     s.add(invite)
     await s.flush()
     return invite
+
+
+def new_token() -> str:
+    """22 URL-safe characters (fits a Telegram deep link), never starting with "-": typed after
+    a command (`danvan invite revoke TOKEN`) it must not be taken for an option."""
+    while True:
+        token = secrets.token_urlsafe(16)
+        if token[0].isalnum():
+            return token
 
 
 async def usable_invite(s: AsyncSession, token: str) -> Invite | None:

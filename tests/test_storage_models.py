@@ -189,3 +189,11 @@ class TestModels:
                 assert (answer.item_id, answer.score) == ("II.3", Decimal("2.5"))
         finally:
             await again.dispose()
+
+
+def test_invite_tokens_never_look_like_options() -> None:
+    from storage.people import new_token
+
+    tokens = {new_token() for _ in range(2000)}
+    assert len(tokens) == 2000
+    assert all(t[0].isalnum() and len(t) == 22 for t in tokens)

@@ -80,8 +80,8 @@ class Ctx:
         return self.say(msg(template, **context))
 
     def progress(self) -> dict[str, Any]:
-        items = self.rubric.items()
-        answered = sum(1 for i in items if self.scores().get(i.id) is not None)
+        items, scores = self.rubric.items(), self.scores()
+        answered = sum(1 for i in items if scores.get(i.id) is not None)
         return {
             "answered": answered,
             "n_items": len(items),

@@ -132,7 +132,8 @@ def set_score(ctx: Ctx, item: Item, value: Decimal, choice_id: str | None) -> No
 # -- results text ------------------------------------------------------------
 def ask_results(ctx: Ctx) -> Reply:
     item = _item(ctx)
-    current = (ctx.answers.get(item.id) or None) and ctx.answers[item.id].results_text
+    answer = ctx.answers.get(item.id)
+    current = answer.results_text if answer else None
     skip = Button(SKIP, "Giữ nguyên ▶" if current else "Bỏ qua ▶")
     text = _ask("ask_results", ctx, item=item, current=current)
     return Reply(text, [nav_row(ctx, skip)], target=str(ctx.state), expects="text")

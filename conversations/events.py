@@ -57,6 +57,9 @@ class FileUpload:
     mime_type: str
     kind: str  # "photo" | "document"
     caption: str | None = None
+    # The item the file proves, when it did not come through the chat's current question
+    # (the web upload page of a signed link); None: the item being asked about.
+    item_id: str | None = None
 
 
 Event = Start | Command | Choice | Text | FileUpload

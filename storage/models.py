@@ -136,6 +136,11 @@ class Invite(Base):
     redeemed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     redeemed_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A link code (``/lienket``): redeemed on another channel, it adds that channel's account
+    # to this person instead of creating a new one.
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), index=True
+    )
 
 
 class Period(Base):

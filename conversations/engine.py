@@ -18,10 +18,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from conversations import questions, screens
 from conversations.appraiser_flow import AppraiserFlow
 from conversations.context import Ctx
-from conversations.events import Choice, Command, Event, Reply, Sender, Start
+from conversations.events import Choice, Command, Event, FileUpload, Reply, Sender, Start
+from conversations.evidence import attach
 from conversations.input import key_of
 from conversations.navigation import enter, resume_point
-from conversations.onboarding import redeem
+from conversations.onboarding import link_code, redeem, typed_code
 from conversations.states import (
     CONFIRM,
     EDIT,
@@ -67,7 +68,7 @@ STATES: dict[str, tuple[Prompt, Handler]] = {
 }
 
 # Commands that work whatever the state (the Telegram menu registers these).
-COMMANDS = ("start", "tieptuc", "xemlai", "tiendo", "baocao", "huongdan", "huy")
+COMMANDS = ("start", "tieptuc", "xemlai", "tiendo", "baocao", "huongdan", "huy", "lienket")
 APPRAISER_COMMANDS = ("donvi", "thamdinh", "tonghop")
 
 
@@ -128,13 +129,18 @@ class Engine:
 
     async def _in_transaction(self, s: AsyncSession, sender: Sender, event: Event) -> list[Reply]:
         prefix: list[Reply] = []
+        person = await people.person_for(s, sender.channel, sender.user_id)
+        if person is None:  # an invite or link code typed into the chat counts as /start
+            event = typed_code(event) or event
         if isinstance(event, Start) and event.token:
             prefix, stop = await redeem(s, sender, event.token)
             if stop:
                 return prefix
-        person = await people.person_for(s, sender.channel, sender.user_id)
+            person = await people.person_for(s, sender.channel, sender.user_id)
         if person is None:
             return [*prefix, Reply(msg("unknown_user"))]
+        if isinstance(event, Command) and event.name == "lienket":
+            return [await link_code(s, person)]
         if await self.appraiser.wants(s, person, event):
             return [*prefix, *await self.appraiser.handle(s, person, event)]
         person.cursor = None  # back in the officer's conversation
@@ -208,6 +214,9 @@ class Engine:
             ctx.say_msg("locked_input", assessment=ctx.assessment)
             ctx.ask_next = False
             return
+        if isinstance(event, FileUpload) and event.item_id is not None:
+            await self._web_file(ctx, event, event.item_id)
+            return
         state = ctx.state
         if isinstance(event, Choice) and event.target and event.target != str(state):
             await self._old_button(ctx, event)
@@ -241,6 +250,19 @@ class Engine:
             ctx.goto(State(MENU))
         else:  # start
             ctx.goto(State(MENU))
+
+    @staticmethod
+    async def _web_file(ctx: Ctx, upload: FileUpload, item_id: str) -> None:
+        """A file sent through the upload page of a signed link: it proves the item the link
+        named, wherever the conversation is; the question is asked again only if it is that
+        item's evidence step (so the officer sees the new count)."""
+        item = ctx.rubric.item(item_id)
+        if item is None:
+            ctx.say_msg("web_file_unknown_item", item_id=item_id)
+            ctx.ask_next = False
+            return
+        await attach(ctx, item, upload, via_web=True)
+        ctx.ask_next = ctx.state == State(EVIDENCE, item.id)
 
     @staticmethod
     def _refuse(ctx: Ctx) -> None:

@@ -9,7 +9,7 @@ from storage import assessments as repo
 from storage.models import Evidence
 
 
-async def attach(ctx: Ctx, item: Item, upload: FileUpload) -> None:
+async def attach(ctx: Ctx, item: Item, upload: FileUpload, via_web: bool = False) -> None:
     """Record the file for the item; the same content twice on one item is kept once."""
     existing = await repo.evidence_for(ctx.s, ctx.assessment.id, item.id, upload.sha256)
     if existing is not None:
@@ -31,4 +31,5 @@ async def attach(ctx: Ctx, item: Item, upload: FileUpload) -> None:
     )
     ctx.evidence[item.id] += 1
     ctx.audit("evidence.add", item.id, None, upload.original_name)
-    ctx.say_msg("file_saved", name=upload.original_name, item=item, count=ctx.evidence[item.id])
+    saved = "web_file_saved" if via_web else "file_saved"
+    ctx.say_msg(saved, name=upload.original_name, item=item, count=ctx.evidence[item.id])

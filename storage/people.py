@@ -57,17 +57,29 @@ async def add_person(
     person = Person(full_name=full_name)
     s.add(person)
     await s.flush()
-    s.add(
-        Identity(
-            person_id=person.id,
-            channel=channel,
-            external_id=external_id,
-            chat_id=chat_id,
-            display_name=full_name,
-        )
-    )
-    await s.flush()
+    await add_identity(s, person.id, channel, external_id, chat_id, full_name)
     return person
+
+
+async def add_identity(
+    s: AsyncSession,
+    person_id: int,
+    channel: str,
+    external_id: str,
+    chat_id: str | None = None,
+    display_name: str | None = None,
+) -> Identity:
+    """Another channel's account for an existing person (a link code was redeemed)."""
+    identity = Identity(
+        person_id=person_id,
+        channel=channel,
+        external_id=external_id,
+        chat_id=chat_id,
+        display_name=display_name,
+    )
+    s.add(identity)
+    await s.flush()
+    return identity
 
 
 async def grant(s: AsyncSession, person_id: int, role: Role, unit_id: int) -> Membership:
@@ -87,13 +99,21 @@ async def grant(s: AsyncSession, person_id: int, role: Role, unit_id: int) -> Me
 
 
 async def create_invite(
-    s: AsyncSession, role: Role, unit_id: int, valid_for: timedelta = timedelta(days=30)
+    s: AsyncSession,
+    role: Role,
+    unit_id: int,
+    valid_for: timedelta = timedelta(days=30),
+    *,
+    token: str | None = None,
+    person_id: int | None = None,
 ) -> Invite:
+    """An invite; with ``person_id`` a link code for that person's account on another channel."""
     invite = Invite(
-        token=new_token(),
+        token=token or new_token(),
         role=role,
         unit_id=unit_id,
         expires_at=now() + valid_for,
+        person_id=person_id,
     )
     s.add(invite)
     await s.flush()

@@ -36,6 +36,7 @@ COMMANDS = [
     BotCommand("baocao", "Nhận báo cáo (.docx)"),
     BotCommand("huongdan", "Hướng dẫn sử dụng"),
     BotCommand("huy", "Huỷ thao tác đang làm"),
+    BotCommand("lienket", "Lấy mã liên kết tài khoản Zalo"),
 ]
 
 

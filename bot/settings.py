@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     webhook_secret: str | None = None  # X-Telegram-Bot-Api-Secret-Token; made up when unset
     web_host: str = "127.0.0.1"  # where the web app (webhooks) listens, behind a proxy
     web_port: int = 8080
+    link_secret: str | None = None  # signs download/upload links; shared by every process
+    link_ttl_hours: int = 72  # how long a download/upload link works
     timezone: str = "Asia/Ho_Chi_Minh"
     reminders_enabled: bool = True  # `danvan run` sends the deadline reminders
     reminder_interval: float = 60.0  # seconds between two looks at what is due

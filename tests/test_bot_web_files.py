@@ -1,0 +1,283 @@
+"""The signed-link web pages over real HTTP (uvicorn): downloads and the evidence upload page."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import unquote
+
+import httpx
+import pytest
+import uvicorn
+from markupsafe import escape
+from sqlalchemy import select
+from starlette.applications import Starlette
+
+from bot.app import App, open_app
+from bot.demo import ensure_demo
+from bot.links import Links, UploadGrant
+from bot.settings import Settings
+from bot.web_files import file_routes
+from conversations.events import FileUpload
+from reports.messages import msg, vn_datetime
+from storage.models import Assessment, Period, Status
+from tests.support import rubric
+
+T0 = 1_700_000_000.0
+TTL = timedelta(hours=72)
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = b"%PDF-1.4\n% ke hoach tuyen truyen\n" + os.urandom(3000)
+PNG = b"\x89PNG\r\n\x1a\n" + os.urandom(2000)
+EXE = b"MZ\x90\x00\x03\x00\x00\x00" + os.urandom(2000)
+MB = 1024 * 1024
+
+
+class Clock:
+    now = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Web:
+    app: App
+    links: Links
+    url: str
+    clock: Clock
+    assessment_id: int
+    calls: list[tuple[UploadGrant, FileUpload]] = field(default_factory=list)
+
+    def grant(self, item_id: str = "IV.1") -> UploadGrant:
+        return UploadGrant("zalo", "zl-1", "zl-1", self.assessment_id, item_id)
+
+    def local(self, link: str) -> str:
+        return link.replace("https://bot.example.gov.vn", self.url)
+
+    def stored(self) -> list[Path]:
+        root = Path(self.app.settings.evidence_dir)
+        return [p for p in root.rglob("*") if p.is_file() and ".tmp" not in p.parts]
+
+
+@pytest.fixture
+async def web(settings: Settings) -> AsyncIterator[Web]:
+    settings.max_upload_mb = 1
+    async with open_app(settings) as app:
+        async with app.sessions() as s, s.begin():
+            unit = await ensure_demo(s)
+            period = await s.scalar(select(Period))
+            assert period is not None
+            assessment = Assessment(unit_id=unit.id, period_id=period.id)
+            s.add(assessment)
+        roots = {"out": Path(settings.output_dir), "evidence": Path(settings.evidence_dir)}
+        clock = Clock()
+        links = Links("k" * 40, "https://bot.example.gov.vn", roots, TTL, clock=clock)
+        web = Web(app, links, "", clock, assessment.id)
+
+        async def on_upload(grant: UploadGrant, upload: FileUpload) -> str | None:
+            web.calls.append((grant, upload))
+            return f"Mục {upload.item_id} hiện có {len(web.calls)} tệp."
+
+        asgi = Starlette(routes=file_routes(app, links, on_upload, max_files=3))
+        config = uvicorn.Config(asgi, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+        server = uvicorn.Server(config)
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            assert not task.done()
+            await asyncio.sleep(0.01)
+        web.url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+        try:
+            yield web
+        finally:
+            server.should_exit = True
+            await task
+
+
+def assert_private(response: httpx.Response) -> None:
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["x-robots-tag"].startswith("noindex")
+
+
+async def test_download_with_a_vietnamese_name(web: Web) -> None:
+    report = Path(web.app.settings.output_dir) / "2022" / "VG-CUUCAO" / "bao-cao.docx"
+    report.parent.mkdir(parents=True)
+    report.write_bytes(b"PK\x03\x04" + b"word/document.xml" + os.urandom(5000))
+    name = "Báo cáo tự đánh giá năm 2022 - Đội Cửu Cao.docx"
+    async with httpx.AsyncClient() as client:
+        r = await client.get(web.local(web.links.download_url(report, name)))
+        head = await client.head(web.local(web.links.download_url(report, name)))
+    assert r.status_code == 200 and head.status_code == 200
+    assert r.content == report.read_bytes()
+    assert r.headers["content-type"] == DOCX
+    disposition = r.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="Bao cao tu danh gia nam 2022 - Doi Cuu')
+    assert unquote(disposition.split("filename*=UTF-8''")[1]) == name
+    assert_private(r)
+
+
+async def test_refused_downloads_change_nothing(web: Web) -> None:
+    report = Path(web.app.settings.output_dir) / "a.docx"
+    report.parent.mkdir(parents=True)
+    report.write_bytes(b"PK\x03\x04word/")
+    good = web.local(web.links.download_url(report, "a.docx"))
+    gone = web.local(web.links.download_url(report.with_name("gone.docx")))
+    upload = web.local(web.links.upload_url(web.grant()))
+    async with httpx.AsyncClient() as client:
+        tampered = await client.get(good[:-12] + ("A" if good[-12] != "A" else "B") + good[-11:])
+        missing = await client.get(gone)
+        confused = await client.get(upload.replace("/u/", "/f/"))
+        web.clock.now += TTL.total_seconds() + 1
+        expired = await client.get(good)
+    assert expired.status_code == 410
+    assert "Đường dẫn đã hết hạn" in expired.text and "/baocao" in expired.text
+    assert tampered.status_code == confused.status_code == 403
+    assert "Đường dẫn không hợp lệ" in tampered.text
+    assert missing.status_code == 404 and "Không tìm thấy tệp" in missing.text
+    for r in (expired, tampered, missing):
+        assert r.headers["content-type"] == "text/html; charset=utf-8"
+        assert_private(r)
+    assert report.read_bytes() == b"PK\x03\x04word/"
+
+
+async def test_upload_page_shows_the_unit_and_the_item(web: Web) -> None:
+    link = web.links.upload_url(web.grant("IV.1"))
+    async with httpx.AsyncClient() as client:
+        r = await client.get(web.local(link))
+    assert r.status_code == 200
+    item = rubric().item("IV.1")
+    assert item is not None
+    page = r.text
+    assert '<html lang="vi">' in page and 'name="viewport"' in page
+    assert "<title>Gửi tài liệu kiểm chứng</title>" in page
+    assert "UBND xã Cửu Cao" in page
+    assert "Mục IV.1." in page and str(escape(item.label)) in page
+    assert 'method="post" enctype="multipart/form-data"' in page
+    assert 'type="file" id="files" name="files" multiple' in page
+    assert "PDF, Word (DOC, DOCX), Excel (XLS, XLSX), ảnh JPG, PNG" in page
+    assert "tối đa 1 MB" in page
+    expires = web.links.expires_at(link.rsplit("/", 1)[1])
+    assert f"dùng được đến {vn_datetime(expires)} (giờ Việt Nam)" in page
+    assert "<script" not in page and "http" not in page.split("</title>")[1]
+    assert_private(r)
+    assert "form-action 'self'" in r.headers["content-security-policy"]
+
+
+async def test_posted_files_are_checked_stored_and_attached(web: Web) -> None:
+    big = b"%PDF-1.4\n" + os.urandom(MB)
+    files = [
+        ("files", ("kế hoạch.pdf", PDF, "application/pdf")),
+        ("files", ("C:\\Ảnh\\ảnh hội nghị.png", PNG, "image/png")),
+        ("files", ("setup.pdf", EXE, "application/pdf")),
+    ]
+    link = web.local(web.links.upload_url(web.grant("V.2")))
+    async with httpx.AsyncClient() as client:
+        r = await client.post(link, files=files)
+        too_big = await client.post(link, files=[("files", ("lớn.pdf", big, "application/pdf"))])
+    assert r.status_code == 200
+    page = r.text
+    assert "✅ Đã nhận «kế hoạch.pdf» (3 KB)." in page
+    assert "✅ Đã nhận «ảnh hội nghị.png» (2 KB)." in page
+    assert str(escape(msg("file_bad_type", name="setup.pdf"))) in page
+    assert "Mục V.2 hiện có 2 tệp." in page
+    assert 'name="files" multiple' in page  # the form again, for more files
+    assert too_big.status_code == 200
+    refusal = msg("file_too_big", name="lớn.pdf", size=len(big), limit=MB)
+    assert str(escape(refusal)) in too_big.text
+    assert "Đã nhận" not in too_big.text
+    (g1, pdf), (g2, png) = web.calls
+    assert g1 == g2 == web.grant("V.2")
+    assert pdf == FileUpload(
+        storage_key=pdf.storage_key,
+        sha256=hashlib.sha256(PDF).hexdigest(),
+        size=len(PDF),
+        original_name="kế hoạch.pdf",
+        mime_type="application/pdf",
+        kind="document",
+        caption=None,
+        item_id="V.2",
+    )
+    expected = ("ảnh hội nghị.png", "image/png", "photo")
+    assert (png.original_name, png.mime_type, png.kind) == expected
+    assert await web.app.files.read_bytes(pdf.storage_key) == PDF
+    assert await web.app.files.read_bytes(png.storage_key) == PNG
+    assert len(web.stored()) == 2  # neither the .exe nor the oversized file was kept
+
+
+async def test_empty_files_and_no_file_at_all(web: Web) -> None:
+    link = web.local(web.links.upload_url(web.grant()))
+    async with httpx.AsyncClient() as client:
+        empty = await client.post(link, files=[("files", ("trống.pdf", b"", "application/pdf"))])
+        nothing = await client.post(link, files=[("files", ("", b"", "application/octet-stream"))])
+        four = [("files", (f"{i}.pdf", PDF, "application/pdf")) for i in range(4)]
+        too_many = await client.post(link, files=four)
+    assert str(escape(msg("file_empty", name="trống.pdf"))) in empty.text
+    assert "Đồng chí chưa chọn tệp nào." in nothing.text
+    assert too_many.status_code == 400 and "tối đa 3 tệp" in too_many.text
+    assert web.calls == [] and web.stored() == []
+
+
+async def test_a_request_far_too_large_is_refused_before_reading_it(web: Web) -> None:
+    link = web.local(web.links.upload_url(web.grant()))
+    host, port = link.split("//")[1].split("/")[0].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    path = link.split(port, 1)[1]
+    writer.write(
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {10**10}\r\n"
+        "Content-Type: multipart/form-data; boundary=x\r\n\r\n".encode()
+    )
+    await writer.drain()
+    status = await asyncio.wait_for(reader.readline(), 5)
+    writer.close()
+    assert status.startswith(b"HTTP/1.1 413")
+
+    async def chunked() -> AsyncIterator[bytes]:  # no Content-Length: counted as it comes
+        yield b"--x\r\nContent-Disposition: form-data; name=files; filename=a.pdf\r\n\r\n"
+        for _ in range(5):
+            yield b"\x00" * MB
+
+    async with httpx.AsyncClient() as client:
+        r = await client.post(
+            link, content=chunked(), headers={"Content-Type": "multipart/form-data; boundary=x"}
+        )
+    assert r.status_code == 413 and "Dung lượng gửi quá lớn" in r.text
+    assert web.calls == [] and web.stored() == []
+
+
+async def test_submitted_assessment_takes_no_more_files(web: Web) -> None:
+    async with web.app.sessions() as s, s.begin():
+        assessment = await s.get(Assessment, web.assessment_id)
+        assert assessment is not None
+        assessment.status = Status.SUBMITTED
+    link = web.local(web.links.upload_url(web.grant()))
+    async with httpx.AsyncClient() as client:
+        shown = await client.get(link)
+        posted = await client.post(link, files=[("files", ("a.pdf", PDF, "application/pdf"))])
+    for r in (shown, posted):
+        assert r.status_code == 409
+        assert "Bản tự đánh giá đã được nộp" in r.text and "UBND xã Cửu Cao" in r.text
+    assert web.calls == [] and web.stored() == []
+
+
+async def test_refused_upload_links_store_nothing(web: Web) -> None:
+    good = web.local(web.links.upload_url(web.grant()))
+    tampered = good[:-12] + ("A" if good[-12] != "A" else "B") + good[-11:]
+    unknown = web.local(web.links.upload_url(UploadGrant("zalo", "1", "1", 999_999, "IV.1")))
+    no_item = web.local(web.links.upload_url(web.grant("XX.9")))
+    files = [("files", ("a.pdf", PDF, "application/pdf"))]
+    async with httpx.AsyncClient() as client:
+        bad = await client.post(tampered, files=files)
+        missing = [await client.post(u, files=files) for u in (unknown, no_item)]
+        web.clock.now += TTL.total_seconds() + 1
+        expired = await client.post(good, files=files)
+        expired_page = await client.get(good)
+    assert bad.status_code == 403 and "Đường dẫn không hợp lệ" in bad.text
+    assert [r.status_code for r in missing] == [404, 404]
+    assert expired.status_code == expired_page.status_code == 410
+    assert "Đường dẫn gửi tài liệu kiểm chứng đã hết hạn" in expired.text
+    assert web.calls == [] and web.stored() == []

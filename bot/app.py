@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.links import Links, links_for
 from bot.settings import Settings
 from conversations.engine import Engine
+from conversations.events import Reply
 from reports.district_files import district_files
 from reports.service import ReportService
 from rubric.loader import load_rubric
@@ -18,6 +22,10 @@ from rubric.model import Rubric
 from storage.db import make_engine, make_sessionmaker
 from storage.filestore import FileStore
 from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+# A running channel's sender: (chat id, replies) -> the replies shown in that chat.
+Outbox = Callable[[str, list[Reply]], Awaitable[None]]
 
 
 @dataclass
@@ -28,10 +36,28 @@ class App:
     files: FileStore
     reports: ReportService
     engine: Engine
+    links: Links | None = None  # signed web links (needs PUBLIC_BASE_URL)
+    outboxes: dict[str, Outbox] = field(default_factory=dict)  # the channels running here
 
     @property
     def max_upload_bytes(self) -> int:
         return self.settings.max_upload_mb * 1024 * 1024
+
+    @property
+    def webhook_secret(self) -> str:
+        """The secret every channel's webhook call must carry (made up once when unset)."""
+        if not self.settings.webhook_secret:
+            self.settings.webhook_secret = secrets.token_urlsafe(32)
+        return self.settings.webhook_secret
+
+    async def deliver(self, channel: str, chat_id: str, replies: list[Reply]) -> bool:
+        """Show replies in a chat of any channel running in this process (notifications)."""
+        outbox = self.outboxes.get(channel)
+        if outbox is None:
+            log.warning("channel %s is not running here; %d replies dropped", channel, len(replies))
+            return False
+        await outbox(chat_id, replies)
+        return True
 
 
 def rubric_loader(settings: Settings) -> Callable[[str], Rubric]:
@@ -61,6 +87,7 @@ async def open_app(settings: Settings, migrate: bool = True) -> AsyncIterator[Ap
 
     engine = Engine(sessions, rubric_for, reports.write, Path(settings.evidence_dir), make_summary)
     try:
-        yield App(settings, db, sessions, FileStore(settings.evidence_dir), reports, engine)
+        files = FileStore(settings.evidence_dir)
+        yield App(settings, db, sessions, files, reports, engine, links_for(settings))
     finally:
         await db.dispose()

@@ -31,8 +31,6 @@ def run() -> None:
     if not settings.telegram_bot_token and not settings.zalo_bot_token:
         click.echo("Chưa cấu hình TELEGRAM_BOT_TOKEN/ZALO_BOT_TOKEN: chạy bản demo trên console.")
         raise SystemExit(asyncio.run(run_demo(settings)))
-    if not settings.telegram_bot_token:
-        raise click.ClickException("Kênh Zalo chưa có trong phiên bản này; hãy dùng Telegram.")
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -40,7 +38,7 @@ def run() -> None:
 
 
 async def _run_bot(settings: Settings) -> None:
-    from bot.telegram.application import serve
+    from bot.serve import serve
 
     async with open_app(settings) as app:
         await serve(app)

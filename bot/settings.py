@@ -25,7 +25,10 @@ class Settings(BaseSettings):
     zalo_bot_token: str | None = None
     zalo_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
     public_base_url: str | None = None
-    webhook_secret: str | None = None  # X-Telegram-Bot-Api-Secret-Token; made up when unset
+    # Webhooks (Telegram and Zalo) when PUBLIC_BASE_URL is set; false: poll even then (the web
+    # app still serves the signed links).
+    use_webhooks: bool = True
+    webhook_secret: str | None = None  # both channels' secret header; made up when unset
     web_host: str = "127.0.0.1"  # where the web app (webhooks) listens, behind a proxy
     web_port: int = 8080
     link_secret: str | None = None  # signs download/upload links; shared by every process

@@ -64,3 +64,26 @@ async def accept_local_file(
         kind=ALLOWED[mime],
         caption=caption,
     )
+
+
+async def accept_bytes(
+    name: str, data: bytes, store: FileStore, max_bytes: int, caption: str | None = None
+) -> FileUpload | Rejected:
+    """A file a channel downloaded: size and type (by its bytes) checked, then stored."""
+    if len(data) > max_bytes:
+        return Rejected(msg("file_too_big", name=name, size=len(data), limit=max_bytes))
+    if not data:
+        return Rejected(msg("file_empty", name=name))
+    mime = check_type(name, data[:8192])  # the content decides, not the name
+    if isinstance(mime, Rejected):
+        return mime
+    stored = await store.put_bytes(data)
+    return FileUpload(
+        storage_key=stored.key,
+        sha256=stored.sha256,
+        size=stored.size,
+        original_name=name,
+        mime_type=mime,
+        kind=ALLOWED[mime],
+        caption=caption,
+    )

@@ -1,8 +1,10 @@
-"""The web app beside the bot (Starlette): the channels' webhooks, behind a reverse proxy."""
+"""The web app beside the bot (Starlette), behind a reverse proxy: the channels' webhooks and
+the signed links (report download, evidence upload page)."""
 
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 
 import uvicorn
@@ -14,47 +16,105 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import App
-from bot.telegram.application import WEBHOOK_PATH, webhook_secret
+from bot.links import UploadGrant
+from bot.telegram.application import WEBHOOK_PATH as TELEGRAM_PATH
+from bot.web_files import UploadRefused, file_routes
+from bot.zalo.running import WEBHOOK_PATH as ZALO_PATH
+from bot.zalo.running import ZaloRunner
+from conversations.events import FileUpload, Sender
+from storage.assessments import evidence_for
 
 log = logging.getLogger(__name__)
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+TELEGRAM_SECRET = "X-Telegram-Bot-Api-Secret-Token"
+ZALO_SECRET = "X-Bot-Api-Secret-Token"
 
 
-def web_app(app: App, telegram: Application | None) -> Starlette:  # type: ignore[type-arg]
+def _authorised(app: App, request: Request, header: str) -> bool:
+    given = request.headers.get(header, "")
+    return hmac.compare_digest(given.encode(), app.webhook_secret.encode())
+
+
+async def _json(request: Request) -> object | None:
+    try:
+        return await request.json()
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def upload_handler(app: App):  # type: ignore[no-untyped-def]
+    """A file from the upload page: attached by the engine, confirmed in the officer's chat."""
+
+    async def on_upload(grant: UploadGrant, upload: FileUpload) -> str | None:
+        sender = Sender(grant.channel, grant.user_id, grant.chat_id)
+        event = FileUpload(**{**vars(upload), "assessment_id": grant.assessment_id})
+        replies = await app.engine.handle(sender, event)
+        if grant.chat_id is not None:
+            await app.deliver(grant.channel, grant.chat_id, replies)
+        said = replies[0].text if replies else None
+        async with app.sessions() as s:
+            kept = await evidence_for(s, grant.assessment_id, grant.item_id, upload.sha256)
+        if kept is None:  # locked, another person's or year's link, an unknown item...
+            raise UploadRefused(said or "")
+        return said
+
+    return on_upload
+
+
+def web_app(
+    app: App,
+    telegram: Application | None = None,  # type: ignore[type-arg]
+    zalo: ZaloRunner | None = None,
+) -> Starlette:
     async def telegram_webhook(request: Request) -> Response:
         if telegram is None:
             return PlainTextResponse("not found", status_code=404)
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), webhook_secret(app).encode()):
+        if not _authorised(app, request, TELEGRAM_SECRET):
             return PlainTextResponse("forbidden", status_code=403)
+        body = await _json(request)
         try:
-            update = Update.de_json(await request.json(), telegram.bot)
-        except ValueError:
+            update = Update.de_json(body, telegram.bot) if isinstance(body, dict) else None
+        except (ValueError, KeyError, TypeError):
+            update = None
+        if update is None:
             return PlainTextResponse("bad request", status_code=400)
         await telegram.update_queue.put(update)
+        return JSONResponse({"ok": True})
+
+    async def zalo_webhook(request: Request) -> Response:
+        if zalo is None:
+            return PlainTextResponse("not found", status_code=404)
+        if not _authorised(app, request, ZALO_SECRET):
+            return PlainTextResponse("forbidden", status_code=403)
+        body = await _json(request)
+        if zalo.accept(body) is None:
+            log.warning("Zalo webhook body is not an update: %s", json.dumps(body)[:200])
+            return PlainTextResponse("bad request", status_code=400)
         return JSONResponse({"ok": True})
 
     async def health(_: Request) -> Response:
         return PlainTextResponse("ok")
 
-    return Starlette(
-        routes=[
-            Route(WEBHOOK_PATH, telegram_webhook, methods=["POST"]),
-            Route("/healthz", health),
-        ]
-    )
+    routes = [
+        Route(TELEGRAM_PATH, telegram_webhook, methods=["POST"]),
+        Route(ZALO_PATH, zalo_webhook, methods=["POST"]),
+        Route("/healthz", health),
+    ]
+    if app.links is not None:
+        routes += file_routes(app, app.links, upload_handler(app))
+    return Starlette(routes=routes)
 
 
-def web_server(app: App, telegram: Application | None, port: int | None = None) -> uvicorn.Server:  # type: ignore[type-arg]
+def web_server(
+    app: App,
+    telegram: Application | None = None,  # type: ignore[type-arg]
+    zalo: ZaloRunner | None = None,
+    port: int | None = None,
+) -> uvicorn.Server:
     config = uvicorn.Config(
-        web_app(app, telegram),
+        web_app(app, telegram, zalo),
         host=app.settings.web_host,
         port=app.settings.web_port if port is None else port,
         log_level="warning",
         lifespan="off",
     )
     return uvicorn.Server(config)
-
-
-async def serve_web(app: App, telegram: Application | None) -> None:  # type: ignore[type-arg]
-    await web_server(app, telegram).serve()

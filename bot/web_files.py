@@ -96,6 +96,14 @@ class Result:
     note: str | None = None  # what the bot said (on_upload)
 
 
+class UploadRefused(Exception):
+    """Raised by ``on_upload`` when the bot did not attach the file (the reason, Vietnamese)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 class _BodyTooLarge(Exception):
     pass
 
@@ -161,6 +169,8 @@ def file_routes(app: App, links: Links, on_upload: OnUpload, *, max_files: int =
             return Result(name, False, accepted.message)
         try:
             note = await on_upload(grant, accepted)
+        except UploadRefused as refused:
+            return Result(name, False, refused.message)
         except Exception:
             log.exception("attaching an uploaded file failed")
             return Result(name, False, failed=True)

@@ -114,6 +114,15 @@ class Engine:
                 return []  # another process handled the same update first
         raise AssertionError("unreachable")
 
+    async def peek(self, sender: Sender) -> Reply | None:
+        """The officer's current question, changing nothing (None: not an officer here)."""
+        async with self.sessions() as s:
+            person = await people.person_for(s, sender.channel, sender.user_id)
+            ctx = await self._context(s, person) if person is not None else None
+            reply = self.prompt(ctx) if isinstance(ctx, Ctx) else None
+            await s.rollback()  # _context may have made the assessment: keep nothing
+            return reply
+
     async def _seen(self, channel: str, update_key: str) -> bool:
         async with self.sessions() as s:
             return await updates.seen(s, channel, update_key)
@@ -215,6 +224,10 @@ class Engine:
             ctx.ask_next = False
             return
         if isinstance(event, FileUpload) and event.item_id is not None:
+            if event.assessment_id not in (None, ctx.assessment.id):
+                ctx.say_msg("web_file_other_assessment")  # a link of an earlier year
+                ctx.ask_next = False
+                return
             await self._web_file(ctx, event, event.item_id)
             return
         state = ctx.state

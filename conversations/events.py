@@ -60,6 +60,7 @@ class FileUpload:
     # The item the file proves, when it did not come through the chat's current question
     # (the web upload page of a signed link); None: the item being asked about.
     item_id: str | None = None
+    assessment_id: int | None = None  # the assessment the upload link was made for
 
 
 Event = Start | Command | Choice | Text | FileUpload

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import secrets
-import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import datetime
@@ -15,6 +12,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    CallbackContext,
     CallbackQueryHandler,
     MessageHandler,
     filters,
@@ -22,7 +20,8 @@ from telegram.ext import (
 
 from bot.app import App
 from bot.telegram.broadcast import reminders_running, resume_handler
-from bot.telegram.handlers import TelegramChannel, on_error
+from bot.telegram.handlers import CHANNEL, TelegramChannel, on_error
+from conversations.events import Reply
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
@@ -58,14 +57,17 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
     application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, channel.on_file))
     application.add_handler(MessageHandler(filters.TEXT, channel.on_text))
     application.add_error_handler(on_error)
+
+    async def outbox(chat_id: str, replies: list[Reply]) -> None:  # notifications from elsewhere
+        await channel.send(CallbackContext(application), int(chat_id), replies)
+
+    app.outboxes[CHANNEL] = outbox
     return application
 
 
 def webhook_secret(app: App) -> str:
     """The secret Telegram sends back in X-Telegram-Bot-Api-Secret-Token."""
-    if not app.settings.webhook_secret:
-        app.settings.webhook_secret = secrets.token_urlsafe(32)
-    return app.settings.webhook_secret
+    return app.webhook_secret
 
 
 @asynccontextmanager
@@ -108,22 +110,4 @@ async def telegram_running(
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             await application.stop()
-
-
-async def serve(app: App) -> None:
-    """``danvan run``: polling, or a webhook served by the web app when a public URL is set."""
-    if app.settings.public_base_url:
-        from bot.web import serve_web
-
-        reminders = app.settings.reminders_enabled
-        async with telegram_running(app, webhook=True, reminders=reminders) as application:
-            log.info("Telegram webhook at %s%s", app.settings.public_base_url, WEBHOOK_PATH)
-            await serve_web(app, application)
-        return
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with telegram_running(app, reminders=app.settings.reminders_enabled):
-        log.info("Telegram polling started")
-        await stop.wait()
+            app.outboxes.pop(CHANNEL, None)

@@ -10,7 +10,6 @@ is reported, not retried.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 import time
@@ -24,7 +23,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import CallbackQueryHandler, ContextTypes
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.app import App, rubric_loader
+from bot.app import App
+from bot.reminder_loop import reminders_running as reminder_loop
 from bot.scheduler import Outcome, Scheduler
 from bot.telegram import render
 from bot.telegram.handlers import CHANNEL, TelegramChannel
@@ -153,21 +153,8 @@ def make_bot(app: App) -> Bot:
 async def reminders_running(
     app: App, now: Callable[[], datetime] | None = None
 ) -> AsyncIterator[Scheduler]:
-    """The reminder loop in the background, on a Bot of its own; stopped politely on exit."""
+    """The reminder loop for Telegram alone, on a Bot of its own."""
     async with make_bot(app) as bot:
-        pacer = Pacer(app.settings.reminder_rate)
-        kwargs = {"now": now} if now is not None else {}
-        scheduler = Scheduler(
-            app.sessions, rubric_loader(app.settings), TelegramDelivery(bot, pacer), **kwargs
-        )
-        task = asyncio.create_task(scheduler.run(app.settings.reminder_interval))
-        try:
+        delivery = TelegramDelivery(bot, Pacer(app.settings.reminder_rate))
+        async with reminder_loop(app, {CHANNEL: delivery}, now) as scheduler:
             yield scheduler
-        finally:
-            scheduler.stop()
-            try:
-                await asyncio.wait_for(asyncio.shield(task), 10)
-            except TimeoutError:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task

@@ -7,7 +7,7 @@ from pathlib import PurePath
 from telegram import Message
 from telegram.error import BadRequest
 
-from bot.uploads import ALLOWED, Rejected, check_type
+from bot.uploads import Rejected, accept_bytes
 from conversations.events import FileUpload
 from reports.messages import msg
 from storage.filestore import FileStore
@@ -42,21 +42,7 @@ async def receive(message: Message, store: FileStore, max_bytes: int) -> FileUpl
         data = bytes(await tg_file.download_as_bytearray())
     except BadRequest:  # "file is too big" for the cloud Bot API
         return Rejected(msg("file_too_big", name=name, size=size or max_bytes + 1, limit=max_bytes))
-    if len(data) > max_bytes:
-        return Rejected(msg("file_too_big", name=name, size=len(data), limit=max_bytes))
-    mime = check_type(name, data[:8192])  # the content decides, not the name
-    if isinstance(mime, Rejected):
-        return mime
-    stored = await store.put_bytes(data)
-    return FileUpload(
-        storage_key=stored.key,
-        sha256=stored.sha256,
-        size=stored.size,
-        original_name=name,
-        mime_type=mime,
-        kind=ALLOWED[mime],
-        caption=message.caption,
-    )
+    return await accept_bytes(name, data, store, max_bytes, message.caption)
 
 
 _EXTENSIONS = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".jpg", ".jpeg", ".png"}

@@ -106,8 +106,11 @@ class TelegramChannel:
         for reply in replies:
             chat_id = own_chat
             if reply.recipient is not None:  # a notification to someone else
-                if reply.recipient.channel != CHANNEL:
-                    continue  # reaches them on their own channel (when that channel runs)
+                if reply.recipient.channel != CHANNEL:  # reaches them on their own channel
+                    await self.app.deliver(
+                        reply.recipient.channel, reply.recipient.chat_id, [reply]
+                    )
+                    continue
                 chat_id = int(reply.recipient.chat_id)
             try:
                 await self._send_one(context, chat_id, reply)

@@ -1,0 +1,65 @@
+"""``danvan run``: the channels whose tokens are set, the web app when PUBLIC_BASE_URL is set
+(webhooks and signed links), and the reminder loop over every running channel."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import AsyncExitStack
+
+from bot.app import App
+from bot.reminder_loop import reminders_running
+from bot.scheduler import Deliver
+
+log = logging.getLogger(__name__)
+
+
+async def serve(app: App, stop: asyncio.Event | None = None) -> None:
+    settings = app.settings
+    webhook = bool(settings.public_base_url) and settings.use_webhooks
+    stop = stop or _stop_on_signals()
+    deliveries: dict[str, Deliver] = {}
+    telegram = zalo = None
+    async with AsyncExitStack() as stack:
+        if settings.telegram_bot_token:
+            from bot.telegram.application import telegram_running
+            from bot.telegram.broadcast import Pacer, TelegramDelivery
+
+            telegram = await stack.enter_async_context(telegram_running(app, webhook=webhook))
+            deliveries["telegram"] = TelegramDelivery(telegram.bot, Pacer(settings.reminder_rate))
+            log.info("Telegram: %s", "webhook" if webhook else "polling")
+        if settings.zalo_bot_token:
+            from bot.zalo.running import zalo_running
+
+            zalo = await stack.enter_async_context(zalo_running(app, webhook=webhook))
+            deliveries["zalo"] = zalo.deliver_reminder
+            log.info("Zalo: %s", "webhook" if webhook else "polling")
+        if settings.reminders_enabled and deliveries:
+            await stack.enter_async_context(reminders_running(app, deliveries))
+        if settings.public_base_url:
+            from bot.web import web_server
+
+            server = web_server(app, telegram, zalo)
+            web = asyncio.create_task(server.serve())
+            log.info(
+                "web app on %s:%s for %s",
+                settings.web_host,
+                settings.web_port,
+                settings.public_base_url,
+            )
+            stopped = asyncio.create_task(stop.wait())
+            await asyncio.wait([web, stopped], return_when=asyncio.FIRST_COMPLETED)
+            stopped.cancel()
+            server.should_exit = True
+            await web
+        else:
+            await stop.wait()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop

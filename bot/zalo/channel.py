@@ -1,0 +1,134 @@
+"""Zalo updates → engine events → plain-text messages, with web links where Zalo cannot carry a
+file: the upload page at the evidence step, a download link for every document."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import httpx
+
+from bot.app import App
+from bot.console import parse_line
+from bot.links import UploadGrant
+from bot.uploads import Rejected, accept_bytes
+from bot.zalo import render
+from bot.zalo.client import ZaloClient, ZaloError, split_text
+from bot.zalo.updates import (
+    IMAGE_RECEIVED,
+    STICKER_RECEIVED,
+    TEXT_RECEIVED,
+    UNSUPPORTED_RECEIVED,
+    ZaloUpdate,
+)
+from conversations.events import Event, Reply, Sender, Text
+from conversations.states import EVIDENCE, State
+from reports.messages import msg
+
+log = logging.getLogger(__name__)
+CHANNEL = "zalo"
+
+
+def sender_of(update: ZaloUpdate) -> Sender:
+    return Sender(CHANNEL, update.user_id, update.chat_id, update.display_name)
+
+
+def event_of_text(text: str) -> Event:
+    """ "/tieptuc" is a command, "/start CODE" an invite; "2." is the key "2"; the rest as typed."""
+    if text.strip().startswith("/"):
+        return parse_line(text)
+    return Text(render.typed_key(text))
+
+
+class ZaloChannel:
+    def __init__(self, app: App, client: ZaloClient) -> None:
+        self.app = app
+        self.client = client
+
+    async def handle(self, update: ZaloUpdate) -> None:
+        """One update, start to finish (the caller keeps one chat's updates in order)."""
+        sender = sender_of(update)
+        if update.event_name == TEXT_RECEIVED and update.text is not None:
+            event: Event | Rejected = event_of_text(update.text)
+        elif update.event_name == IMAGE_RECEIVED and update.photo_url:
+            event = await self._photo(update)
+        elif update.event_name in (UNSUPPORTED_RECEIVED, STICKER_RECEIVED):
+            await self._cannot_read(update, sender)
+            return
+        else:
+            log.info("Zalo update %s ignored", update.event_name)
+            return
+        if isinstance(event, Rejected):
+            await self.show(sender, [Reply(event.message)])
+            return
+        replies = await self.app.engine.handle(sender, event, update_key=update.key)
+        await self.show(sender, replies)
+
+    async def _photo(self, update: ZaloUpdate) -> Event | Rejected:
+        assert update.photo_url is not None
+        limit = self.app.max_upload_bytes
+        name = f"anh-zalo-{update.message_id}.jpg"
+        try:
+            data = await self.client.download(update.photo_url, limit + 1)
+        except ZaloError:
+            return Rejected(msg("file_too_big", name=name, size=limit + 1, limit=limit))
+        except httpx.HTTPError:
+            log.warning("photo of Zalo message %s could not be fetched", update.message_id)
+            return Rejected(msg("photo_download_failed"))
+        return await accept_bytes(name, data, self.app.files, limit, update.caption)
+
+    async def _cannot_read(self, update: ZaloUpdate, sender: Sender) -> None:
+        """A file, voice or sticker: Zalo does not hand it over. At the evidence step the
+        upload link is the way; elsewhere a short explanation and the question again."""
+        prompt = await self.app.engine.peek(sender)
+        name = "zalo_sticker" if update.event_name == STICKER_RECEIVED else "zalo_unsupported"
+        replies = [Reply(msg(name))]
+        if prompt is not None:
+            replies.append(prompt)
+        await self.show(sender, replies)
+
+    # -- sending -------------------------------------------------------------
+    async def show(self, sender: Sender, replies: list[Reply]) -> None:
+        """Replies to the sender's chat; notifications go to their own recipients."""
+        for reply in replies:
+            if reply.recipient is not None:
+                await self.app.deliver(reply.recipient.channel, reply.recipient.chat_id, [reply])
+            else:
+                await self._send(sender.chat_id or sender.user_id, reply, sender)
+
+    async def outbox(self, chat_id: str, replies: list[Reply]) -> None:
+        """Messages to a Zalo chat from elsewhere (another channel, the web app)."""
+        for reply in replies:
+            await self._send(chat_id, reply, None)
+
+    async def _send(self, chat_id: str, reply: Reply, sender: Sender | None) -> None:
+        text = render.text_of(reply)
+        extra = self._links(reply, sender)
+        for part in split_text(f"{text}\n\n{extra}" if extra else text):
+            await self.client.send_message(chat_id, part)
+
+    def _links(self, reply: Reply, sender: Sender | None) -> str:
+        links = self.app.links
+        if reply.document is not None:
+            name = reply.filename or reply.document.name
+            if links is None:
+                return msg("zalo_no_download_link", name=name)
+            return msg(
+                "zalo_download_link",
+                url=links.download_url(reply.document, name),
+                name=name,
+                expires=self._expiry(),
+            )
+        state = State.parse(reply.target)
+        if reply.expects == "file" and state.kind == EVIDENCE and sender is not None:
+            if links is None or reply.assessment_id is None or state.ref is None:
+                return msg("zalo_no_upload_link")
+            grant = UploadGrant(
+                CHANNEL, sender.user_id, sender.chat_id, reply.assessment_id, state.ref
+            )
+            return msg("zalo_upload_link", url=links.upload_url(grant), expires=self._expiry())
+        return ""
+
+    def _expiry(self) -> datetime:
+        assert self.app.links is not None
+        return datetime.now(UTC) + self.app.links.ttl

@@ -1,0 +1,103 @@
+"""The Zalo channel started: long polling (one update per getUpdates) or a webhook served by
+the web app; updates of one chat are handled in order, different chats at the same time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from bot.app import App
+from bot.chat_order import ChatQueues
+from bot.scheduler import Outcome
+from bot.zalo.channel import CHANNEL, ZaloChannel
+from bot.zalo.client import ZaloClient, ZaloError, split_text
+from bot.zalo.updates import ZaloUpdate, parse
+from conversations.reminders import Due
+
+log = logging.getLogger(__name__)
+WEBHOOK_PATH = "/zalo/webhook"
+
+
+class ZaloRunner:
+    """Receives updates (from polling or the webhook) and hands them to the channel in order."""
+
+    def __init__(self, app: App, client: ZaloClient) -> None:
+        self.channel = ZaloChannel(app, client)
+        self.client = client
+        self.queues = ChatQueues()
+
+    def accept(self, body: object) -> ZaloUpdate | None:
+        """Queue one update body (bare or wrapped); None when it is not an update."""
+        update = parse(body)
+        if update is None:
+            return None
+        if update.is_bot:
+            return update  # never answer another bot
+        self.queues.submit(update.chat_id, lambda: self.channel.handle(update))
+        return update
+
+    async def poll(self, timeout: int) -> None:
+        """getUpdates until cancelled; the platform answers 408 when nothing came."""
+        pause = 1.0
+        while True:
+            try:
+                bodies = await self.client.get_updates(timeout=timeout)
+                pause = 1.0
+            except (ZaloError, httpx.HTTPError) as exc:
+                log.warning("Zalo getUpdates failed (%s); retrying in %.0f s", exc, pause)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 60.0)
+                continue
+            for body in bodies:
+                if self.accept(body) is None:
+                    log.warning("Zalo sent something that is not an update; ignored")
+
+    async def deliver_reminder(self, due: Due) -> Outcome:
+        """``Scheduler``'s deliver for Zalo: the reminder's text only (no buttons here; the
+        text says to type /tieptuc)."""
+        assert due.reply.recipient is not None
+        chat_id = due.reply.recipient.chat_id
+        try:
+            for part in split_text(due.reply.text):
+                await self.client.send_message(chat_id, part)
+        except httpx.TransportError:
+            return Outcome.RETRY
+        except ZaloError as exc:
+            log.warning("reminder %s to Zalo chat %s not sent: %s", due.key, chat_id, exc)
+            return Outcome.RETRY if exc.error_code == 0 else Outcome.FAILED
+        return Outcome.SENT
+
+
+@asynccontextmanager
+async def zalo_running(
+    app: App, *, webhook: bool = False, poll_timeout: int = 30
+) -> AsyncIterator[ZaloRunner]:
+    settings = app.settings
+    assert settings.zalo_bot_token, "ZALO_BOT_TOKEN is not set"
+    async with ZaloClient(settings.zalo_bot_token, settings.zalo_api_base_url) as client:
+        me = await client.get_me()
+        log.info("Zalo bot %s", me.get("account_name") or me.get("id"))
+        runner = ZaloRunner(app, client)
+        app.outboxes[CHANNEL] = runner.channel.outbox
+        poller: asyncio.Task[None] | None = None
+        if webhook:
+            base = (settings.public_base_url or "").rstrip("/")
+            await client.set_webhook(f"{base}{WEBHOOK_PATH}", app.webhook_secret)
+        else:
+            with contextlib.suppress(ZaloError):  # none was set
+                await client.delete_webhook()
+            poller = asyncio.create_task(runner.poll(poll_timeout))
+        try:
+            yield runner
+        finally:
+            if poller is not None:
+                poller.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await poller
+            await runner.queues.drain()
+            app.outboxes.pop(CHANNEL, None)

@@ -1,0 +1,97 @@
+"""The officer's whole questionnaire on Zalo: numbered replies, a photo in the chat, a PDF
+through the upload link, the report through its download link; over real HTTP."""
+
+from __future__ import annotations
+
+import io
+import os
+from decimal import Decimal
+
+import httpx
+import pytest
+from docx import Document
+from sqlalchemy import select
+
+from bot.settings import Settings
+from storage.models import Assessment, Evidence, Status
+from tests.fake_zalo import FakeZalo
+from tests.support import rubric, score_key
+from tests.telegram_support import invite
+from tests.test_conversations_engine import SCORES, TOTAL
+from tests.zalo_support import ZaloPhone, get, zalo_bot
+
+pytestmark = pytest.mark.slow
+PDF = b"%PDF-1.4\n% bien ban hoi nghi\n"
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF\x00" + os.urandom(3000)
+
+
+async def upload(url: str, *files: tuple[str, bytes, str]) -> httpx.Response:
+    async with httpx.AsyncClient() as client:
+        return await client.post(url, files=[("files", f) for f in files])
+
+
+async def test_a_whole_conversation_by_numbered_replies(
+    zalo_settings: Settings, fake_zalo: FakeZalo
+) -> None:
+    async with zalo_bot(zalo_settings) as app:
+        phone = ZaloPhone(fake_zalo, fake_zalo.user("z-1001", "Nguyễn Văn Zalo"))
+        await phone.type(await invite(app))  # the invite code, typed (Zalo has no deep links)
+        assert "Chào mừng đồng chí" in phone.texts()
+        assert "1. ▶ Tiếp tục" in phone.last and "👉 Trả lời 1, 2, 3 hoặc 4" in phone.last
+        await phone.type(" 1 ")
+        r = rubric()
+        for criterion in r.criteria:
+            for item in criterion.items:
+                assert f"{item.id}." in phone.texts(phone.count() - 2), phone.last
+                await phone.type(score_key(r, item.id, SCORES[item.id]).replace(".", ","))
+                await phone.type(f"Kết quả {item.id}")
+                assert "Tài liệu kiểm chứng" in phone.last
+                if item.id == "I.1":
+                    await phone_evidence(phone)
+                await phone.type("x")  # ✓ Xong
+            await phone.type(f"Làm tốt {criterion.id}")
+            await phone.type(f"Hạn chế {criterion.id}")
+        assert "Tổng" in phone.last or "tổng" in phone.last
+        await phone.choose("Nộp báo cáo")
+        await phone.choose("Tốt")
+        await phone.choose("Xác nhận nộp")
+        link = phone.link("⬇️ Tải «")
+        response = await get(link)
+        assert response.status_code == 200
+        assert "attachment" in response.headers["content-disposition"]
+        doc = Document(io.BytesIO(response.content))
+        table = next(t for t in doc.tables if len(t.columns) == 6)
+        total = next(row for row in table.rows if row.cells[1].text.strip() == "Tổng điểm")
+        assert Decimal(total.cells[3].text.replace(",", ".")) == TOTAL
+        async with app.sessions() as s:
+            assessment = await s.scalar(select(Assessment))
+            assert assessment is not None and assessment.status == Status.SUBMITTED
+            files = list(await s.scalars(select(Evidence).order_by(Evidence.id)))
+        assert [(f.item_id, f.kind, f.mime_type) for f in files] == [
+            ("I.1", "photo", "image/jpeg"),
+            ("I.1", "document", "application/pdf"),
+        ]
+        assert files[1].original_name == "Biên bản hội nghị.pdf"
+        before = phone.count()
+        await phone.type("2")  # after submission: nothing changes
+        assert "đã nộp" in phone.texts(before).lower()
+
+
+async def phone_evidence(phone: ZaloPhone) -> None:
+    fake = phone.fake
+    await phone.answered(fake.send_image(phone.user, JPEG, caption="Hội nghị quán triệt"))
+    assert "Đã nhận tệp «anh-zalo-" in phone.texts(phone.count() - 2)
+    page_url = phone.link("📎 Ảnh: gửi thẳng")
+    page = await get(page_url)
+    assert page.status_code == 200 and "I.1" in page.text and "UBND xã Cửu Cao" in page.text
+    mark = fake.mark()
+    response = await upload(
+        page_url,
+        ("Biên bản hội nghị.pdf", PDF, "application/pdf"),
+        ("virus.pdf", b"MZ\x90\x00" + os.urandom(100), "application/pdf"),
+    )
+    assert response.status_code == 200
+    assert "Biên bản hội nghị.pdf" in response.text and "không thuộc loại" in response.text
+    await fake.wait_for("sendMessage", after=mark)  # the chat confirms the file
+    await fake.wait_idle(quiet=0.1)
+    assert "«Biên bản hội nghị.pdf» (gửi qua trang tải lên) cho mục I.1" in phone.texts()

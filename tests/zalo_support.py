@@ -1,0 +1,132 @@
+"""Zalo test helpers: the bot and its web app running against the fake Zalo server, and a
+phone that reads the numbered choices and types them."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.app import App, open_app
+from bot.demo import ensure_demo
+from bot.settings import Settings
+from bot.web import web_server
+from bot.zalo.running import ZaloRunner, zalo_running
+from tests.fake_zalo import FakeZalo, FakeZaloUser
+
+URL = re.compile(r"https?://\S+")
+
+
+@pytest.fixture
+async def fake_zalo() -> AsyncIterator[FakeZalo]:
+    async with FakeZalo() as server:
+        yield server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def zalo_settings(db_url: str, tmp_path: Path, fake_zalo: FakeZalo) -> Settings:
+    port = free_port()
+    return Settings(
+        _env_file=None,
+        database_url=db_url,
+        data_dir=tmp_path / "data",
+        evidence_dir=tmp_path / "evidence",
+        output_dir=tmp_path / "out",
+        zalo_bot_token=fake_zalo.token,
+        zalo_api_base_url=fake_zalo.base_url,
+        public_base_url=f"http://127.0.0.1:{port}",
+        web_port=port,
+        webhook_secret="zalo-test-secret-0123456789",
+        reminders_enabled=False,
+    )
+
+
+@asynccontextmanager
+async def zalo_bot(settings: Settings, *, webhook: bool = True) -> AsyncIterator[App]:
+    """The app with the demo unit, Zalo started and (with a public URL) the web app."""
+    async with open_app(settings) as app:
+        async with app.sessions() as s, s.begin():
+            await ensure_demo(s)
+        async with (
+            zalo_running(app, webhook=webhook, poll_timeout=1) as runner,
+            web(app, runner),
+        ):
+            yield app
+
+
+@asynccontextmanager
+async def web(app: App, runner: ZaloRunner) -> AsyncIterator[None]:
+    if not app.settings.public_base_url:
+        yield
+        return
+    server = web_server(app, None, runner)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
+
+
+class ZaloPhone:
+    """One officer's Zalo: reads what the bot wrote and types answers."""
+
+    def __init__(self, fake: FakeZalo, user: FakeZaloUser) -> None:
+        self.fake, self.user = fake, user
+
+    @property
+    def last(self) -> str:
+        return self.fake.last_text(self.user.id)
+
+    def texts(self, since: int = 0) -> str:
+        return "\n".join(self.fake.messages(self.user.id)[since:])
+
+    def count(self) -> int:
+        return len(self.fake.messages(self.user.id))
+
+    async def answered(self, action: Awaitable[object]) -> None:
+        mark = self.fake.mark()
+        await action
+        await self.fake.wait_for("sendMessage", after=mark)
+        await self.fake.wait_idle(quiet=0.1)
+
+    async def type(self, text: str) -> None:
+        await self.answered(self.fake.send_text(self.user, text))
+
+    def key_of(self, label: str) -> str:
+        """The number (or letter) the last question shows before ``label``."""
+        for line in reversed(self.last.splitlines()):
+            for key, shown in re.findall(r"(?:^|· )(\w+)\. ([^·]+)", line):
+                if label in shown:
+                    return key
+        raise AssertionError(f"no choice «{label}» in:\n{self.last}")
+
+    async def choose(self, label: str) -> None:
+        await self.type(f"{self.key_of(label)}.")  # typed as a list number: "3."
+
+    def link(self, marker: str) -> str:
+        """The URL on the line after ``marker`` in the last messages."""
+        text = self.texts(max(0, self.count() - 3))
+        after = text[text.rindex(marker) :]
+        found = URL.search(after)
+        assert found, text
+        return found.group(0)
+
+
+async def get(url: str) -> httpx.Response:
+    async with httpx.AsyncClient() as client:
+        return await client.get(url)

@@ -1,0 +1,148 @@
+"""The Zalo channel's edges: polling, both webhook body shapes, forged and repeated updates,
+long messages, what Zalo cannot carry, and one officer moving between Telegram and Zalo."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bot.settings import Settings
+from bot.telegram.application import telegram_running
+from bot.zalo.client import MAX_TEXT
+from conversations.events import Reply
+from storage.models import Answer, AuditEvent, Identity
+from tests.fake_telegram import FakeTelegram
+from tests.fake_zalo import FakeZalo
+from tests.telegram_support import Phone, invite
+from tests.zalo_support import ZaloPhone, get, zalo_bot, zalo_bot_with
+
+pytestmark = pytest.mark.slow
+
+
+async def test_polling_takes_one_update_per_call(
+    zalo_settings: Settings, fake_zalo: FakeZalo
+) -> None:
+    zalo_settings.public_base_url = None  # no web app: polling, and no links to offer
+    async with zalo_bot(zalo_settings, webhook=False) as app:
+        phone = ZaloPhone(fake_zalo, fake_zalo.user("z-2001"))
+        await phone.type(await invite(app))
+        await phone.type("1.")
+        await phone.type("2")
+        await phone.type("Đã ban hành kế hoạch")
+        assert "📎 Đồng chí gửi ảnh chụp tài liệu" in phone.last  # no upload page here
+        mark = fake_zalo.mark()
+        await fake_zalo.wait_for(lambda c: c.method == "getUpdates" and c.status == 408, after=mark)
+        polls = fake_zalo.calls_to("getUpdates")
+        assert len([c for c in polls if c.status == 200]) == 4  # one update per call
+        async with app.sessions() as s:
+            answer = await s.scalar(select(Answer).where(Answer.item_id == "I.1"))
+            assert answer is not None and answer.score == 2
+            assert answer.results_text == "Đã ban hành kế hoạch"
+
+
+@pytest.mark.parametrize("wrap", [False, True], ids=["bare", "wrapped"])
+async def test_webhook_accepts_both_body_shapes_and_refuses_forgeries(
+    zalo_settings: Settings, wrap: bool
+) -> None:
+    async with FakeZalo(wrap_webhook=wrap) as fake:
+        zalo_settings.zalo_api_base_url = fake.base_url
+        zalo_settings.zalo_bot_token = fake.token
+        async with zalo_bot(zalo_settings) as app:
+            (hook,) = fake.calls_to("setWebhook")
+            url = f"{zalo_settings.public_base_url}/zalo/webhook"
+            assert hook.params["url"] == url
+            phone = ZaloPhone(fake, fake.user("z-3001"))
+            await phone.type(await invite(app))
+            assert "Chào mừng đồng chí" in phone.texts()
+            update = await fake.send_text(phone.user, "1")
+            await fake.wait_idle(quiet=0.2)
+            sent = phone.count()
+            forged = {**update, "message": {**update["message"], "message_id": "forged-1"}}
+            for secret in ("wrong-secret-123", ""):
+                status = await fake.post_webhook(url, forged, secret, wrap=wrap)
+                assert status in (401, 403)
+            status = await fake.post_webhook(url, update, app.webhook_secret, wrap=wrap)
+            assert status == 200  # the same update again: accepted, changes nothing
+            async with httpx.AsyncClient() as client:
+                garbage = await client.post(
+                    url, content=b"not json", headers={"X-Bot-Api-Secret-Token": app.webhook_secret}
+                )
+            assert garbage.status_code == 400
+            await fake.wait_idle(quiet=0.3)
+            assert phone.count() == sent
+            async with app.sessions() as s:
+                assert await s.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+async def test_long_messages_are_split_on_lines(
+    zalo_settings: Settings, fake_zalo: FakeZalo
+) -> None:
+    async with zalo_bot(zalo_settings) as app:
+        user = fake_zalo.user("z-4001")
+        lines = [f"Dòng {n:03d}: nội dung báo cáo kết quả thực hiện." for n in range(80)]
+        text = "\n".join(lines)
+        assert len(text) > 3000
+        await app.deliver("zalo", user.id, [Reply(text)])
+        parts = fake_zalo.messages(user.id)
+        assert len(parts) == 2 and all(len(p) <= MAX_TEXT for p in parts)
+        assert "\n".join(parts).splitlines() == lines  # cut between lines, nothing lost
+
+
+async def test_what_zalo_cannot_carry(zalo_settings: Settings, fake_zalo: FakeZalo) -> None:
+    async with zalo_bot(zalo_settings) as app:
+        phone = ZaloPhone(fake_zalo, fake_zalo.user("z-5001"))
+        await phone.type(await invite(app))
+        await phone.answered(fake_zalo.send_sticker(phone.user))
+        assert "chỉ hiểu tin nhắn chữ và ảnh" in phone.texts(phone.count() - 2)
+        for answer in ("1", "2", "Kết quả"):
+            await phone.type(answer)
+        await phone.answered(fake_zalo.send_unsupported(phone.user))  # a PDF sent in Zalo
+        said = phone.texts(phone.count() - 2)
+        assert "Zalo chưa cho phép bot nhận loại tin này" in said
+        page = await get(phone.link("tải lên tại đường dẫn"))
+        assert page.status_code == 200 and "I.1" in page.text
+        await phone.answered(fake_zalo.send_image(phone.user, b"GIF89a" + b"0" * 50))
+        assert "không thuộc loại được nhận" in phone.last
+        await phone.type("abc")  # text where a file or "x" is expected
+        assert "gửi ảnh hoặc tệp minh chứng" in phone.texts(phone.count() - 2)
+        await phone.type("/baocao")  # the draft report, as a link
+        response = await get(phone.link("⬇️ Tải «"))
+        assert response.status_code == 200 and response.content[:2] == b"PK"
+        tampered = phone.link("⬇️ Tải «")[:-3] + "abc"
+        assert (await get(tampered)).status_code == 403
+
+
+async def test_one_officer_on_telegram_then_zalo(
+    zalo_settings: Settings, fake_zalo: FakeZalo, fake: FakeTelegram
+) -> None:
+    zalo_settings.telegram_bot_token = fake.token
+    zalo_settings.telegram_api_base_url = fake.base_url
+    zalo_settings.telegram_api_file_url = fake.base_file_url
+    async with zalo_bot_with(zalo_settings) as app:
+        async with telegram_running(app, poll_timeout=1):
+            telegram = Phone(fake, fake.user(6001, "Lê Thị Hai Kênh"))
+            await telegram.type(f"/start {await invite(app)}")
+            await telegram.tap("▶ Tiếp tục")
+            await telegram.tap_key("2")
+            await telegram.type("/lienket")
+            code = telegram.texts().split("Mã liên kết tài khoản: ")[1][:9]
+
+            zalo = ZaloPhone(fake_zalo, fake_zalo.user("z-6001", "Lê Thị Hai Kênh"))
+            await zalo.type(code)
+            assert "Đã liên kết tài khoản Zalo" in zalo.texts()
+            await zalo.type("/tieptuc")
+            assert "I.2." in zalo.texts(zalo.count() - 2)
+            await zalo.type("1,5")
+            await zalo.type("Kết quả gửi từ Zalo")
+            await zalo.type("x")
+            await telegram.type("/tieptuc")
+            assert telegram.target() == "score:I.3"
+        async with app.sessions() as s:
+            scores = dict((await s.execute(select(Answer.item_id, Answer.score))).all())
+            assert {k: float(v) for k, v in scores.items() if v is not None} == {
+                "I.1": 2.0,
+                "I.2": 1.5,
+            }
+            channels = sorted(await s.scalars(select(Identity.channel)))
+            assert channels.count("zalo") == 1 and channels.count("telegram") == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from conversations.events import Button, Reply
+from conversations.states import NAV_KEYS
 from reports.messages import msg
 
 # "2", "2.", " 2 ", "2)", "b", "B." -> the key; anything else is passed on as typed
@@ -42,7 +43,8 @@ def choices(reply: Reply) -> str:
             lines.extend(f"{b.key}. {_label(b)}" for b in numbered)
     if letters:
         lines.append(" · ".join(f"{b.key}. {b.label}" for b in letters))
-    keys = [b.key for row in reply.buttons for b in row if _is_number(b)]
+    # what to type: the numbers, and letters that are not the navigation line's b/s/x/m
+    keys = [b.key for row in reply.buttons for b in row if _is_number(b) or b.key not in NAV_KEYS]
     if keys:
         lines.append(msg("zalo_answer_with", keys=keys))
     return "\n".join(lines)

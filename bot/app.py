@@ -44,6 +44,10 @@ class App:
         return self.settings.max_upload_mb * 1024 * 1024
 
     @property
+    def max_web_upload_bytes(self) -> int:
+        return self.settings.max_web_upload_mb * 1024 * 1024
+
+    @property
     def webhook_secret(self) -> str:
         """The secret every channel's webhook call must carry (made up once when unset)."""
         if not self.settings.webhook_secret:

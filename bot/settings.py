@@ -17,6 +17,7 @@ class Settings(BaseSettings):
     output_dir: Path = Path("out")
     rubric_dir: Path | None = None  # extra rubric files beside the shipped ones
     max_upload_mb: int = 20
+    max_web_upload_mb: int = 50  # the upload page takes what a chat cannot carry
 
     telegram_bot_token: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"

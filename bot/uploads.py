@@ -24,6 +24,11 @@ ALLOWED = {
 @dataclass(frozen=True)
 class Rejected:
     message: str  # Vietnamese, ready to show
+    too_big: bool = False  # over the chat's limit: the upload page may take it
+
+
+def too_big(name: str, size: int, limit: int) -> Rejected:
+    return Rejected(msg("file_too_big", name=name, size=size, limit=limit), too_big=True)
 
 
 def check_type(name: str, head: bytes) -> str | Rejected:
@@ -43,7 +48,7 @@ async def accept_local_file(
         return Rejected(msg("file_is_dir", path=str(path)))
     size = path.stat().st_size
     if size > max_bytes:
-        return Rejected(msg("file_too_big", name=path.name, size=size, limit=max_bytes))
+        return too_big(path.name, size, max_bytes)
     if size == 0:
         return Rejected(msg("file_empty", name=path.name))
     with path.open("rb") as fh:
@@ -54,7 +59,7 @@ async def accept_local_file(
     try:
         stored = await store.put_path(path, max_size=max_bytes)
     except FileTooLarge:
-        return Rejected(msg("file_too_big", name=path.name, size=size, limit=max_bytes))
+        return too_big(path.name, size, max_bytes)
     return FileUpload(
         storage_key=stored.key,
         sha256=stored.sha256,
@@ -71,7 +76,7 @@ async def accept_bytes(
 ) -> FileUpload | Rejected:
     """A file a channel downloaded: size and type (by its bytes) checked, then stored."""
     if len(data) > max_bytes:
-        return Rejected(msg("file_too_big", name=name, size=len(data), limit=max_bytes))
+        return too_big(name, len(data), max_bytes)
     if not data:
         return Rejected(msg("file_empty", name=name))
     mime = check_type(name, data[:8192])  # the content decides, not the name

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from bot.app import App
 from bot.links import LinkExpired, LinkInvalid, Links, UploadGrant
-from bot.uploads import ALLOWED, Rejected, check_type
+from bot.uploads import ALLOWED, Rejected, check_type, too_big
 from conversations.events import FileUpload
 from reports.messages import msg, vn_datetime
 from rubric.model import Criterion, Item
@@ -109,7 +109,7 @@ class _BodyTooLarge(Exception):
 
 
 def file_routes(app: App, links: Links, on_upload: OnUpload, *, max_files: int = 10) -> list[Route]:
-    limit = app.max_upload_bytes
+    limit = app.max_web_upload_bytes
     sizes = {"limit_mb": limit // (1024 * 1024), "max_files": max_files}
     body_limit = limit * max_files + FORM_OVERHEAD
 
@@ -204,7 +204,7 @@ async def _accept(
     """One posted file: size, then type by its bytes, then into the store."""
     size = file.size or 0
     if size > limit:
-        return Rejected(msg("file_too_big", name=name, size=size, limit=limit))
+        return too_big(name, size, limit)
     if size == 0:
         return Rejected(msg("file_empty", name=name))
     await file.seek(0)
@@ -215,7 +215,7 @@ async def _accept(
     try:
         stored = await app.files.put_stream(_chunks(file), max_size=limit)
     except FileTooLarge:
-        return Rejected(msg("file_too_big", name=name, size=size, limit=limit))
+        return too_big(name, size, limit)
     return FileUpload(
         storage_key=stored.key,
         sha256=stored.sha256,

@@ -66,7 +66,7 @@ class Web:
 
 @pytest.fixture
 async def web(settings: Settings) -> AsyncIterator[Web]:
-    settings.max_upload_mb = 1
+    settings.max_web_upload_mb = 1
     async with open_app(settings) as app:
         async with app.sessions() as s, s.begin():
             unit = await ensure_demo(s)

@@ -7,7 +7,7 @@ from pathlib import PurePath
 from telegram import Message
 from telegram.error import BadRequest
 
-from bot.uploads import Rejected, accept_bytes
+from bot.uploads import Rejected, accept_bytes, too_big
 from conversations.events import FileUpload
 from reports.messages import msg
 from storage.filestore import FileStore
@@ -34,14 +34,14 @@ async def receive(message: Message, store: FileStore, max_bytes: int) -> FileUpl
     assert declared is not None
     file_id, name, size, kind = declared
     if size is not None and size > max_bytes:
-        return Rejected(msg("file_too_big", name=name, size=size, limit=max_bytes))
+        return too_big(name, size, max_bytes)
     if kind == "document" and _extension_refused(name):
         return Rejected(msg("file_bad_type", name=name))
     try:
         tg_file = await message.get_bot().get_file(file_id)
         data = bytes(await tg_file.download_as_bytearray())
     except BadRequest:  # "file is too big" for the cloud Bot API
-        return Rejected(msg("file_too_big", name=name, size=size or max_bytes + 1, limit=max_bytes))
+        return too_big(name, size or max_bytes + 1, max_bytes)
     return await accept_bytes(name, data, store, max_bytes, message.caption)
 
 

@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 from bot.app import App
 from bot.telegram import callback, files, render
 from bot.telegram.send import quietly, retrying
+from bot.upload_offer import offer
 from bot.uploads import Rejected
 from conversations.events import Command, Event, Reply, Sender, Start, Text
 from reports.messages import msg
@@ -52,7 +53,11 @@ class TelegramChannel:
         assert message is not None
         upload = await files.receive(message, self.app.files, self.app.max_upload_bytes)
         if isinstance(upload, Rejected):
-            await self.send(context, message.chat_id, [Reply(upload.message)])
+            replies = [Reply(upload.message)]
+            if upload.too_big and self.app.links is not None:  # the upload page takes it
+                more = await offer(self.app, sender_of(update), "big_file_upload_link")
+                replies.extend([more] if more else [])
+            await self.send(context, message.chat_id, replies)
             return
         await self.process(update, context, upload)
 

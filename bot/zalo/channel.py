@@ -4,14 +4,13 @@ file: the upload page at the evidence step, a download link for every document."
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 import httpx
 
 from bot.app import App
 from bot.console import parse_line
-from bot.links import UploadGrant
-from bot.uploads import Rejected, accept_bytes
+from bot.upload_offer import expiry, upload_line
+from bot.uploads import Rejected, accept_bytes, too_big
 from bot.zalo import render
 from bot.zalo.client import ZaloClient, ZaloError, split_text
 from bot.zalo.updates import (
@@ -22,7 +21,6 @@ from bot.zalo.updates import (
     ZaloUpdate,
 )
 from conversations.events import Event, Reply, Sender, Text
-from conversations.states import EVIDENCE, State
 from reports.messages import msg
 
 log = logging.getLogger(__name__)
@@ -71,7 +69,7 @@ class ZaloChannel:
         try:
             data = await self.client.download(update.photo_url, limit + 1)
         except ZaloError:
-            return Rejected(msg("file_too_big", name=name, size=limit + 1, limit=limit))
+            return too_big(name, limit + 1, limit)
         except httpx.HTTPError:
             log.warning("photo of Zalo message %s could not be fetched", update.message_id)
             return Rejected(msg("photo_download_failed"))
@@ -113,22 +111,8 @@ class ZaloChannel:
             name = reply.filename or reply.document.name
             if links is None:
                 return msg("zalo_no_download_link", name=name)
-            return msg(
-                "zalo_download_link",
-                url=links.download_url(reply.document, name),
-                name=name,
-                expires=self._expiry(),
-            )
-        state = State.parse(reply.target)
-        if reply.expects == "file" and state.kind == EVIDENCE and sender is not None:
-            if links is None or reply.assessment_id is None or state.ref is None:
-                return msg("zalo_no_upload_link")
-            grant = UploadGrant(
-                CHANNEL, sender.user_id, sender.chat_id, reply.assessment_id, state.ref
-            )
-            return msg("zalo_upload_link", url=links.upload_url(grant), expires=self._expiry())
-        return ""
-
-    def _expiry(self) -> datetime:
-        assert self.app.links is not None
-        return datetime.now(UTC) + self.app.links.ttl
+            url = links.download_url(reply.document, name)
+            return msg("zalo_download_link", url=url, name=name, expires=expiry(self.app))
+        if sender is None:
+            return ""
+        return upload_line(self.app, sender, reply, "zalo_upload_link") or ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.telegram import callback
+from bot.text import split_text
 from conversations.events import Reply
 
 TEXT_LIMIT = 4096
@@ -27,18 +28,7 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 def chunks(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Split a long text at paragraph, then line, then word boundaries."""
-    if len(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = max(rest.rfind(sep, 0, limit) for sep in ("\n\n", "\n", " "))
-        cut = cut if cut > limit // 2 else limit
-        parts.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest:
-        parts.append(rest)
-    return parts
+    return split_text(text, limit) or [""]
 
 
 def chosen(text: str, label: str) -> str:

@@ -7,14 +7,20 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from bot.app import open_app, rubric_loader
+from bot.demo import ensure_demo
+from bot.reminder_loop import by_channel
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.telegram.application import telegram_running
 from bot.zalo.client import MAX_TEXT
+from bot.zalo.running import zalo_running
 from conversations.events import Reply
 from storage.models import Answer, AuditEvent, Identity
 from tests.fake_telegram import FakeTelegram
 from tests.fake_zalo import FakeZalo
 from tests.telegram_support import Phone, invite
+from tests.test_bot_scheduler import Clock
 from tests.zalo_support import ZaloPhone, get, zalo_bot, zalo_bot_with
 
 pytestmark = pytest.mark.slow
@@ -146,3 +152,28 @@ async def test_one_officer_on_telegram_then_zalo(
             }
             channels = sorted(await s.scalars(select(Identity.channel)))
             assert channels.count("zalo") == 1 and channels.count("telegram") == 1
+
+
+async def test_reminders_reach_zalo_officers_once(
+    zalo_settings: Settings, fake_zalo: FakeZalo
+) -> None:
+    zalo_settings.public_base_url = None
+    async with open_app(zalo_settings) as app:
+        async with app.sessions() as s, s.begin():
+            await ensure_demo(s)
+        async with zalo_running(app, poll_timeout=1) as runner:
+            phone = ZaloPhone(fake_zalo, fake_zalo.user("z-8001"))
+            await phone.type(await invite(app))
+            scheduler = Scheduler(
+                app.sessions,
+                rubric_loader(app.settings),
+                by_channel({"zalo": runner.deliver_reminder}),
+                channels=("zalo",),
+                now=Clock("2022-11-08 08:05"),
+            )
+            sent = phone.count()
+            assert (await scheduler.tick()).sent == 1
+            assert (await scheduler.tick()).sent == 0  # claimed: never twice
+            reminder = phone.texts(sent)
+            assert "15/11/2022" in reminder and "/tieptuc" in reminder
+            assert "Trả lời" not in reminder  # no numbered choice: "1" would score an item

@@ -21,7 +21,7 @@ from tests.fake_telegram import FakeTelegram
 from tests.fake_zalo import FakeZalo
 from tests.telegram_support import Phone, invite
 from tests.test_bot_scheduler import Clock
-from tests.zalo_support import ZaloPhone, get, zalo_bot, zalo_bot_with
+from tests.zalo_support import ZaloPhone, get, zalo_bot
 
 pytestmark = pytest.mark.slow
 
@@ -125,7 +125,7 @@ async def test_one_officer_on_telegram_then_zalo(
     zalo_settings.telegram_bot_token = fake.token
     zalo_settings.telegram_api_base_url = fake.base_url
     zalo_settings.telegram_api_file_url = fake.base_file_url
-    async with zalo_bot_with(zalo_settings) as app:
+    async with zalo_bot(zalo_settings) as app:
         async with telegram_running(app, poll_timeout=1):
             telegram = Phone(fake, fake.user(6001, "Lê Thị Hai Kênh"))
             await telegram.type(f"/start {await invite(app)}")

@@ -67,13 +67,6 @@ async def zalo_bot(settings: Settings, *, webhook: bool = True) -> AsyncIterator
 
 
 @asynccontextmanager
-async def zalo_bot_with(settings: Settings) -> AsyncIterator[App]:
-    """Like ``zalo_bot``; other channels may then be started on the same app."""
-    async with zalo_bot(settings) as app:
-        yield app
-
-
-@asynccontextmanager
 async def web(app: App, runner: ZaloRunner) -> AsyncIterator[None]:
     if not app.settings.public_base_url:
         yield

@@ -31,9 +31,8 @@ def run() -> None:
     if not settings.telegram_bot_token and not settings.zalo_bot_token:
         click.echo("Chưa cấu hình TELEGRAM_BOT_TOKEN/ZALO_BOT_TOKEN: chạy bản demo trên console.")
         raise SystemExit(asyncio.run(run_demo(settings)))
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call otherwise
     asyncio.run(_run_bot(settings))
 
 

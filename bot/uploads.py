@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conversations.events import FileUpload
 from reports.messages import msg
-from storage.filestore import FileStore, FileTooLarge, guess_mime
+from storage.filestore import FileStore, FileTooLarge, StoredFile, guess_mime
 
 # MIME types an officer may send as evidence (PDF, Word, Excel, JPG, PNG).
 ALLOWED = {
@@ -29,6 +29,22 @@ class Rejected:
 
 def too_big(name: str, size: int, limit: int) -> Rejected:
     return Rejected(msg("file_too_big", name=name, size=size, limit=limit), too_big=True)
+
+
+def upload_of(
+    stored: StoredFile, name: str, mime: str, caption: str | None = None, item_id: str | None = None
+) -> FileUpload:
+    """The engine's event for a checked file now in the store."""
+    return FileUpload(
+        storage_key=stored.key,
+        sha256=stored.sha256,
+        size=stored.size,
+        original_name=name,
+        mime_type=mime,
+        kind=ALLOWED[mime],
+        caption=caption,
+        item_id=item_id,
+    )
 
 
 def check_type(name: str, head: bytes) -> str | Rejected:
@@ -60,15 +76,7 @@ async def accept_local_file(
         stored = await store.put_path(path, max_size=max_bytes)
     except FileTooLarge:
         return too_big(path.name, size, max_bytes)
-    return FileUpload(
-        storage_key=stored.key,
-        sha256=stored.sha256,
-        size=stored.size,
-        original_name=path.name,
-        mime_type=mime,
-        kind=ALLOWED[mime],
-        caption=caption,
-    )
+    return upload_of(stored, path.name, mime, caption)
 
 
 async def accept_bytes(
@@ -83,12 +91,4 @@ async def accept_bytes(
     if isinstance(mime, Rejected):
         return mime
     stored = await store.put_bytes(data)
-    return FileUpload(
-        storage_key=stored.key,
-        sha256=stored.sha256,
-        size=stored.size,
-        original_name=name,
-        mime_type=mime,
-        kind=ALLOWED[mime],
-        caption=caption,
-    )
+    return upload_of(stored, name, mime, caption)

@@ -4,8 +4,8 @@ the signed links (report download, evidence upload page)."""
 from __future__ import annotations
 
 import hmac
-import json
 import logging
+from collections.abc import Awaitable, Callable
 
 import uvicorn
 from starlette.applications import Starlette
@@ -29,18 +29,6 @@ TELEGRAM_SECRET = "X-Telegram-Bot-Api-Secret-Token"
 ZALO_SECRET = "X-Bot-Api-Secret-Token"
 
 
-def _authorised(app: App, request: Request, header: str) -> bool:
-    given = request.headers.get(header, "")
-    return hmac.compare_digest(given.encode(), app.webhook_secret.encode())
-
-
-async def _json(request: Request) -> object | None:
-    try:
-        return await request.json()
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
 def upload_handler(app: App):  # type: ignore[no-untyped-def]
     """A file from the upload page: attached by the engine, confirmed in the officer's chat."""
 
@@ -60,43 +48,73 @@ def upload_handler(app: App):  # type: ignore[no-untyped-def]
     return on_upload
 
 
+Accept = Callable[[object], Awaitable[bool]]  # the JSON body -> whether it was an update
+
+
+def webhook(
+    app: App, header: str, accept: Accept | None
+) -> Callable[[Request], Awaitable[Response]]:
+    """A channel's webhook: the secret header checked in constant time, then the body queued."""
+
+    async def endpoint(request: Request) -> Response:
+        if accept is None:  # that channel does not run here
+            return PlainTextResponse("not found", status_code=404)
+        given = request.headers.get(header, "")
+        if not hmac.compare_digest(given.encode(), app.webhook_secret.encode()):
+            return PlainTextResponse("forbidden", status_code=403)
+        try:
+            body = await request.json()
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        if not await accept(body):
+            log.warning("%s: the body is not an update", request.url.path)
+            return PlainTextResponse("bad request", status_code=400)
+        return JSONResponse({"ok": True})
+
+    return endpoint
+
+
+def telegram_accept(telegram: Application | None) -> Accept | None:  # type: ignore[type-arg]
+    if telegram is None:
+        return None
+
+    async def accept(body: object) -> bool:
+        try:
+            update = Update.de_json(body, telegram.bot) if isinstance(body, dict) else None
+        except (ValueError, KeyError, TypeError):
+            return False
+        if update is not None:
+            await telegram.update_queue.put(update)
+        return update is not None
+
+    return accept
+
+
+def zalo_accept(zalo: ZaloRunner | None) -> Accept | None:
+    if zalo is None:
+        return None
+
+    async def accept(body: object) -> bool:
+        return zalo.accept(body) is not None
+
+    return accept
+
+
 def web_app(
     app: App,
     telegram: Application | None = None,  # type: ignore[type-arg]
     zalo: ZaloRunner | None = None,
 ) -> Starlette:
-    async def telegram_webhook(request: Request) -> Response:
-        if telegram is None:
-            return PlainTextResponse("not found", status_code=404)
-        if not _authorised(app, request, TELEGRAM_SECRET):
-            return PlainTextResponse("forbidden", status_code=403)
-        body = await _json(request)
-        try:
-            update = Update.de_json(body, telegram.bot) if isinstance(body, dict) else None
-        except (ValueError, KeyError, TypeError):
-            update = None
-        if update is None:
-            return PlainTextResponse("bad request", status_code=400)
-        await telegram.update_queue.put(update)
-        return JSONResponse({"ok": True})
-
-    async def zalo_webhook(request: Request) -> Response:
-        if zalo is None:
-            return PlainTextResponse("not found", status_code=404)
-        if not _authorised(app, request, ZALO_SECRET):
-            return PlainTextResponse("forbidden", status_code=403)
-        body = await _json(request)
-        if zalo.accept(body) is None:
-            log.warning("Zalo webhook body is not an update: %s", json.dumps(body)[:200])
-            return PlainTextResponse("bad request", status_code=400)
-        return JSONResponse({"ok": True})
-
     async def health(_: Request) -> Response:
         return PlainTextResponse("ok")
 
     routes = [
-        Route(TELEGRAM_PATH, telegram_webhook, methods=["POST"]),
-        Route(ZALO_PATH, zalo_webhook, methods=["POST"]),
+        Route(
+            TELEGRAM_PATH,
+            webhook(app, TELEGRAM_SECRET, telegram_accept(telegram)),
+            methods=["POST"],
+        ),
+        Route(ZALO_PATH, webhook(app, ZALO_SECRET, zalo_accept(zalo)), methods=["POST"]),
         Route("/healthz", health),
     ]
     if app.links is not None:

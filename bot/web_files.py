@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from bot.app import App
 from bot.links import LinkExpired, LinkInvalid, Links, UploadGrant
-from bot.uploads import ALLOWED, Rejected, check_type, too_big
+from bot.uploads import Rejected, check_type, too_big, upload_of
 from conversations.events import FileUpload
 from reports.messages import msg, vn_datetime
 from rubric.model import Criterion, Item
@@ -216,16 +216,7 @@ async def _accept(
         stored = await app.files.put_stream(_chunks(file), max_size=limit)
     except FileTooLarge:
         return too_big(name, size, limit)
-    return FileUpload(
-        storage_key=stored.key,
-        sha256=stored.sha256,
-        size=stored.size,
-        original_name=name,
-        mime_type=mime,
-        kind=ALLOWED[mime],
-        caption=None,
-        item_id=item_id,
-    )
+    return upload_of(stored, name, mime, item_id=item_id)
 
 
 async def _chunks(file: UploadFile) -> AsyncIterator[bytes]:

@@ -1,0 +1,253 @@
+"""Load benchmark: the real bot (``danvan run``) and a bare PTB bot against the fake Bot API.
+
+    .venv/bin/python -m bench.load                       # SQLite, polling, 200 officers
+    .venv/bin/python -m bench.load --webhook
+    .venv/bin/python -m bench.load --db postgresql --webhook --processes 2
+    .venv/bin/python -m bench.load --quick               # a smoke run, < 60 s
+
+Everything lives in a temporary folder (and, with PostgreSQL, a temporary database) that is
+removed at the end; nothing is written into the repository unless ``--json`` says where.
+Phases: saturation (no think time: updates/s), paced (``--rate`` updates/s offered with
+exponential think times: latency delivery -> first reply), then the same paced traffic while
+one officer asks ``/baocao`` over and over, and while an appraiser asks ``/tonghop``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import procs
+from bench.report import print_report
+from bench.seed import APPRAISER_ID, REPORTER_ID, database_size, seed, settings_for, temp_database
+from bench.timing import report_timings
+
+ADMIN_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n")[0])
+    p.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    p.add_argument("--pg-admin-url", default=ADMIN_PG_URL, help="creates/drops bench_* databases")
+    p.add_argument("--officers", type=int, default=200)
+    p.add_argument("--rate", type=float, help="paced updates/s (default: half bare saturation)")
+    p.add_argument("--webhook", action="store_true", help="webhook instead of long polling")
+    p.add_argument("--processes", type=int, default=1, help="bot processes (webhook+postgresql)")
+    p.add_argument("--duration", type=float, default=20.0, help="measured seconds per phase")
+    p.add_argument("--warmup", type=float, default=5.0, help="seconds before measuring")
+    p.add_argument("--updates", type=int, default=0, help="end a phase after this many updates")
+    p.add_argument("--near-done", type=float, default=0.1,
+                   help="share of units with all items but the last answered")  # fmt: skip
+    p.add_argument("--reports", type=int, default=20, help="unit report timings (median)")
+    p.add_argument("--quick", action="store_true", help="small and short: a smoke run")
+    p.add_argument("--skip-bare", action="store_true", help="no bare bot (needs --rate)")
+    p.add_argument("--skip-blocking", action="store_true", help="no /baocao, /tonghop phases")
+    p.add_argument("--what-if", default="",
+                   help="diagnosis: no-rate-limit,concurrent=N,profile")  # fmt: skip
+    p.add_argument("--markdown", action="store_true", help="print a table for RESULTS.md")
+    p.add_argument("--json", type=Path, help="also write the figures to this file")
+    p.add_argument("--against", type=Path, help="a previous --json run to compare with")
+    p.add_argument("--wait-quiet", type=float, default=0.0, metavar="S",
+                   help="first wait up to S seconds for other processes to go quiet")  # fmt: skip
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
+    args = p.parse_args(argv)
+    if args.processes > 1 and not (args.webhook and args.db == "postgresql"):
+        p.error("--processes > 1 needs --webhook and --db postgresql")
+    if args.skip_bare and not args.rate:
+        p.error("--skip-bare needs --rate")
+    if args.quick:
+        args.officers = min(args.officers, 20)
+        args.duration, args.warmup, args.reports = min(args.duration, 6.0), 2.0, 5
+    return args
+
+
+def what_if_env(spec: str, work: Path, index: int) -> dict[str, str]:
+    env: dict[str, str] = {}
+    for part in filter(None, (s.strip() for s in spec.split(","))):
+        if part == "no-rate-limit":
+            env["BENCH_NO_RATE_LIMIT"] = "1"
+        elif part.startswith("concurrent="):
+            env["BENCH_CONCURRENT_UPDATES"] = part.split("=", 1)[1]
+        elif part == "profile":
+            env["BENCH_PROFILE"] = str(work / f"bot-{index}.prof")
+        else:
+            raise SystemExit(f"unknown --what-if {part!r}")
+    return env
+
+
+async def start_bots(
+    args: argparse.Namespace, bare: bool, fake: dict[str, Any], url: str, work: Path
+) -> tuple[list[procs.Child], list[int]]:
+    count = 1 if bare else args.processes
+    bots, ports = [], []
+    for index in range(count):
+        port = procs.free_port()
+        env = procs.child_env(
+            TELEGRAM_BOT_TOKEN=fake["token"],
+            TELEGRAM_API_BASE_URL=fake["base_url"],
+            TELEGRAM_API_FILE_URL=fake["file_url"],
+            TELEGRAM_BOT_USERNAME="danvan_bench_bot",
+            DATABASE_URL=url,
+            DATA_DIR=str(work / "data"),
+            EVIDENCE_DIR=str(work / "data" / "evidence"),
+            OUTPUT_DIR=str(work / "out"),
+            REMINDERS_ENABLED="false",
+            WEBHOOK_SECRET="bench-secret",
+        )
+        if args.webhook:
+            env.update(PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", WEB_PORT=str(port))
+        if bare:
+            argv = [sys.executable, "-m", "bench.bare_bot"]
+        elif args.what_if:
+            env.update(what_if_env(args.what_if, work, index))
+            argv = [sys.executable, "-m", "bench.patched_bot"]
+        else:
+            argv = [sys.executable, "-m", "bot", "run"]
+        name = f"{'bare' if bare else 'bot'}-{index}"
+        bots.append(await procs.start(name, argv, env, work, work / f"{name}.log", pipes=False))
+        ports.append(port)
+    return bots, ports
+
+
+async def measure(
+    args: argparse.Namespace, bare: bool, url: str, work: Path, seeded: Any, rate: float | None
+) -> dict[str, Any]:
+    """Start a runner and the bot(s), run the phases, stop everything."""
+    runner = await procs.start_runner(work)
+    bots: list[procs.Child] = []
+    result: dict[str, Any] = {"phases": {}}
+    try:
+        fake = await runner.first()
+        await runner.call(cmd="people", officers=seeded.invites,
+                          reporter=None if bare else REPORTER_ID,
+                          appraiser=None if bare else APPRAISER_ID)  # fmt: skip
+        bots, ports = await start_bots(args, bare, fake, url, work)
+        ready = await runner.call(cmd="ready", webhooks=len(bots) if args.webhook else 0)
+        if not ready.get("ok"):
+            raise RuntimeError(f"{ready}\n" + "\n".join(b.tail() for b in bots))
+        if args.webhook:
+            for bot, port in zip(bots, ports, strict=True):
+                await procs.wait_healthy(port, bot)
+        result["rss_idle_mb"] = [procs.peak_rss_mb(b.pid, "VmRSS") for b in bots]
+
+        async def phase(name: str, **cmd: Any) -> dict[str, Any]:
+            ours = [*bots, runner]
+            cpu = [procs.cpu_seconds(c.pid) or 0.0 for c in ours]
+            busy, began = procs.busy_cpu_seconds(), asyncio.get_running_loop().time()
+            db_cpu = procs.database_server_cpu_seconds()
+            got = await runner.call(cmd="phase", updates=args.updates, **cmd)
+            for bot in bots:
+                if bot.proc.returncode is not None:
+                    raise RuntimeError(f"{bot.name} exited ({bot.proc.returncode}):\n{bot.tail()}")
+            if not got.get("mode"):
+                raise RuntimeError(f"phase {name} failed: {got}")
+            elapsed = asyncio.get_running_loop().time() - began  # the drain included
+            used = [(procs.cpu_seconds(c.pid) or 0.0) - c0 for c, c0 in zip(ours, cpu, strict=True)]
+            got["bot_cpu_pct"] = [round(u / elapsed * 100, 1) for u in used[:-1]]
+            db_used = max(0.0, procs.database_server_cpu_seconds() - db_cpu)
+            got["db_server_cpu_pct"] = round(db_used / elapsed * 100, 1)
+            others = procs.busy_cpu_seconds() - busy - sum(used) - db_used
+            got["others_cpu_pct"] = round(max(0.0, others) / elapsed * 100, 1)
+            got["bot_rss_mb"] = [procs.peak_rss_mb(b.pid, "VmRSS") for b in bots]
+            result["phases"][name] = got
+            print(f"  {'bare' if bare else 'ours'} {name}: {_line(got)}", file=sys.stderr)
+            return got
+
+        sat = await phase("saturation", mode="saturation", duration=args.duration,
+                          warmup=args.warmup)  # fmt: skip
+        rate = rate or round(sat["updates_per_s"] / 2, 1)
+        result["rate"] = rate
+        paced = await phase("paced", mode="paced", rate=rate, duration=args.duration,
+                            warmup=min(3.0, args.warmup))  # fmt: skip
+        if not bare and not args.skip_blocking:
+            low = min(rate, round(sat["updates_per_s"] / 2, 1))
+            result["blocking_rate"] = low
+            if low < rate:
+                await phase("baseline", mode="paced", rate=low, duration=args.duration,
+                            warmup=min(3.0, args.warmup), seed=2)  # fmt: skip
+            else:
+                result["phases"]["baseline"] = paced
+            for who in ("baocao", "tonghop"):
+                await phase(who, mode="paced", rate=low, duration=args.duration,
+                            warmup=min(3.0, args.warmup), requester=who, seed=3)  # fmt: skip
+        result["rss_mb"] = [procs.peak_rss_mb(b.pid) for b in bots]
+    finally:
+        for bot in bots:
+            code = await bot.stop()
+            if code not in (0, -15, None):
+                print(f"{bot.name} exited with {code}:\n{bot.tail()}", file=sys.stderr)
+        await runner.stop()
+    return result
+
+
+def _line(got: dict[str, Any]) -> str:
+    lat = got["latency_ms"]
+    return (
+        f"{got['updates_per_s']} updates/s, latency p50 {lat['p50']} p95 {lat['p95']} "
+        f"p99 {lat['p99']} ms (n={lat['n']}), bot CPU {got['bot_cpu_pct']} %, "
+        f"RSS {got['bot_rss_mb']} MB, runner CPU {got['runner_cpu_pct']} %, "
+        f"PostgreSQL {got['db_server_cpu_pct']} %, other processes {got['others_cpu_pct']} %, "
+        f"results {got['results']}"
+    )
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)  # clean up too
+    figures: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()}}
+    figures["load_before"] = await procs.wait_quiet(args.wait_quiet)
+    work = Path(tempfile.mkdtemp(prefix="danvan-bench-"))
+    try:
+        async with temp_database(args.db, work, args.pg_admin_url) as url:
+            settings = settings_for(url, work)
+            print(f"seeding {args.officers} units ({args.db}) in {work}", file=sys.stderr)
+            seeded = await seed(settings, args.officers, args.near_done)
+            print("timing the reports (in-process, idle machine)", file=sys.stderr)
+            busy, own, began = procs.busy_cpu_seconds(), time.process_time(), time.monotonic()
+            figures["timings"] = await report_timings(settings, seeded, args.reports,
+                                                      1 if args.quick else 3)  # fmt: skip
+            others = procs.busy_cpu_seconds() - busy - (time.process_time() - own)
+            figures["timings"]["others_cpu_pct"] = round(
+                max(0.0, others) / (time.monotonic() - began) * 100, 1
+            )
+            print(f"  {figures['timings']}", file=sys.stderr)
+            if not args.skip_bare:
+                figures["bare"] = await measure(args, True, url, work, seeded, None)
+            rate = args.rate or figures["bare"]["rate"]
+            figures["ours"] = await measure(args, False, url, work, seeded, rate)
+            figures["db_bytes"] = await database_size(url, work)
+    finally:
+        if args.keep:
+            print(f"kept {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    try:
+        figures = asyncio.run(run(args))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print(
+            "interrupted: children stopped, temporary files and database removed", file=sys.stderr
+        )
+        return 130
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, ensure_ascii=False), encoding="utf-8")
+    against = json.loads(args.against.read_text(encoding="utf-8")) if args.against else None
+    print_report(figures, against, markdown=args.markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -15,8 +15,10 @@ from storage.models import (
     CriterionNote,
     Evidence,
     Period,
+    Status,
     Unit,
 )
+from storage.updates import insert_or_nothing
 
 
 async def latest_period(s: AsyncSession, unit: Unit) -> Period | None:
@@ -32,15 +34,29 @@ async def latest_period(s: AsyncSession, unit: Unit) -> Period | None:
 
 
 async def get_or_create(s: AsyncSession, unit_id: int, period_id: int) -> Assessment:
-    found = await s.scalar(
-        select(Assessment).where(Assessment.unit_id == unit_id, Assessment.period_id == period_id)
+    """The unit's assessment of the period, made when missing, and locked until the end of the
+    transaction (``SELECT ... FOR UPDATE``; SQLite has one writer at a time anyway).
+
+    Several processes (or one process's concurrent tasks) handling events of one assessment
+    then apply them one after another, each on what the previous one committed: no answer is
+    lost, no optimistic-version conflict has to be retried, and two officers answering the
+    same item at once do not both insert its row. Two transactions making the assessment at
+    once both ``INSERT ... ON CONFLICT DO NOTHING``: the second waits for the first, inserts
+    nothing and then reads (and locks) the first one's row.
+    """
+    query = (
+        select(Assessment)
+        .where(Assessment.unit_id == unit_id, Assessment.period_id == period_id)
+        .with_for_update()
     )
-    if found:
+    found = await s.scalar(query)
+    if found is not None:
         return found
-    assessment = Assessment(unit_id=unit_id, period_id=period_id)
-    s.add(assessment)
-    await s.flush()
-    return assessment
+    values = {"unit_id": unit_id, "period_id": period_id, "status": Status.DRAFT, "version": 1}
+    await s.execute(insert_or_nothing(s, Assessment, ["unit_id", "period_id"]).values(**values))
+    found = await s.scalar(query)
+    assert found is not None
+    return found
 
 
 async def find(s: AsyncSession, unit_code: str, year: int) -> Assessment | None:

@@ -83,9 +83,12 @@ def telegram_accept(telegram: Application | None) -> Accept | None:  # type: ign
             update = Update.de_json(body, telegram.bot) if isinstance(body, dict) else None
         except (ValueError, KeyError, TypeError):
             return False
-        if update is not None:
-            await telegram.update_queue.put(update)
-        return update is not None
+        if update is None:
+            return False
+        # Answered once handled: the platform sends the chat's next update only then, so
+        # behind a load balancer one chat's updates are applied in order.
+        await telegram.process_update(update)
+        return True
 
     return accept
 
@@ -95,7 +98,10 @@ def zalo_accept(zalo: ZaloRunner | None) -> Accept | None:
         return None
 
     async def accept(body: object) -> bool:
-        return zalo.accept(body) is not None
+        handled = zalo.accept(body)
+        if handled is not None:
+            await handled  # answered once handled (see telegram_accept)
+        return handled is not None
 
     return accept
 

@@ -16,7 +16,7 @@ from bot.chat_order import ChatQueues
 from bot.scheduler import Outcome
 from bot.zalo.channel import CHANNEL, ZaloChannel
 from bot.zalo.client import ZaloClient, ZaloError, split_text
-from bot.zalo.updates import ZaloUpdate, parse
+from bot.zalo.updates import parse
 from conversations.reminders import Due
 
 log = logging.getLogger(__name__)
@@ -31,15 +31,15 @@ class ZaloRunner:
         self.client = client
         self.queues = ChatQueues()
 
-    def accept(self, body: object) -> ZaloUpdate | None:
-        """Queue one update body (bare or wrapped); None when it is not an update."""
+    def accept(self, body: object) -> asyncio.Task[None] | None:
+        """Queue one update body (bare or wrapped) behind its chat's earlier ones: the task
+        that handles it; None when the body is not an update."""
         update = parse(body)
         if update is None:
             return None
-        if update.is_bot:
-            return update  # never answer another bot
-        self.queues.submit(update.chat_id, lambda: self.channel.handle(update))
-        return update
+        if update.is_bot:  # never answer another bot
+            return self.queues.submit(update.chat_id, _nothing)
+        return self.queues.submit(update.chat_id, lambda: self.channel.handle(update))
 
     async def poll(self, timeout: int) -> None:
         """getUpdates until cancelled; the platform answers 408 when nothing came."""
@@ -71,6 +71,10 @@ class ZaloRunner:
             log.warning("reminder %s to Zalo chat %s not sent: %s", due.key, chat_id, exc)
             return Outcome.RETRY if exc.error_code == 0 else Outcome.FAILED
         return Outcome.SENT
+
+
+async def _nothing() -> None:
+    return None
 
 
 @asynccontextmanager

@@ -78,7 +78,8 @@ async def test_outline_report_renders_to_pdf(tools: None, tmp_path: Path) -> Non
     assert n > 3
     assert "Tóm tắt kết quả thực hiện công tác dân vận chính quyền năm 2022" in page_text(pdf, 1)
     assert first_line(pdf, 2) == "2"
-    assert "Tổng số điểm đạt được là 92,5" in page_text(pdf, n).replace("\n", " ")
+    # pdftotext may break justified words ("T ổng s ố"): compare without any whitespace
+    assert "Tổngsốđiểmđạtđượclà92,5" in "".join(page_text(pdf, n).split())
 
 
 async def test_without_libreoffice_there_is_no_pdf(tmp_path, monkeypatch) -> None:

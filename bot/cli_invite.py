@@ -25,6 +25,15 @@ def deep_link(settings: Settings, token: str) -> str:
     return f"https://t.me/{name}?start={token}"
 
 
+def invite_line(settings: Settings, unit_name: str, token: str) -> str:
+    """How the invite reaches the person: a Telegram deep link, and/or the code for Zalo."""
+    telegram = settings.telegram_bot_token or settings.telegram_bot_username
+    if settings.zalo_bot_token and not telegram:
+        return f"{unit_name}: mã {token}  (gửi mã này vào bot Zalo)"
+    line = f"{unit_name}: {deep_link(settings, token)}  (mã: {token})"
+    return f"{line}; trên Zalo: gửi mã vào bot" if settings.zalo_bot_token else line
+
+
 def status(invite: Invite, person: Person | None) -> str:
     if invite.redeemed_at is not None:
         who = person.full_name if person else "?"
@@ -49,7 +58,7 @@ async def _create(unit_code: str, role: Role, count: int, days: int) -> list[str
             (await people.create_invite(s, role, unit.id, timedelta(days=days))).token
             for _ in range(count)
         ]
-        return [f"{unit.name}: {deep_link(settings, t)}  (mã: {t})" for t in tokens]
+        return [invite_line(settings, unit.name, t) for t in tokens]
 
 
 @main.group()

@@ -560,10 +560,6 @@ BUSY = 3  # officers keeping process A busy with /baocao, one chat each (as Tele
 INVALID = "không phải là điểm hợp lệ"
 
 
-# The reports arrive at the fake Bot API as multipart bodies: aiohttp's own multipart reader
-# calls its deprecated StreamReader.unread_data() when a chunk ends inside a boundary (aiohttp
-# #3260), which under ``filterwarnings = error`` made the fake answer 500 now and then.
-@pytest.mark.filterwarnings("ignore:unread_data:DeprecationWarning")
 async def test_a_chats_updates_stay_in_order_while_one_process_is_busy(cluster: Cluster) -> None:
     """Telegram POSTs a chat's next update only once the webhook answered the previous one.
     With process A kept busy by other officers' /baocao, an officer's score, results text and

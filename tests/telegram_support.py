@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
@@ -17,7 +18,7 @@ from bot.telegram import callback
 from bot.telegram.application import telegram_running
 from storage import people
 from storage.models import Role, Unit
-from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.fake_telegram import BotMessage, FakeTelegram, FakeUser
 from tests.support import rubric, score_key
 from tests.test_conversations_engine import SCORES
 
@@ -87,14 +88,24 @@ class Phone:
         await self.fake.wait_for(lambda c: c.method in ANSWERS, after=mark)
         await self.fake.wait_idle(quiet=0.15)
 
+    async def asked(self, timeout: float = 5.0) -> BotMessage:
+        """The open question; if the bot has not asked one yet (a slow machine paused between
+        two of its messages), wait for it a little."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not any(m.reply_markup for m in self.fake.chat(self.user.id)):
+            if asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.02)
+        return self.question
+
     async def tap(self, label: str) -> None:
-        question = self.question
+        question = await self.asked()
         data = next(d for t, d in self.fake.buttons(question) if t == label)
         await self.answered(self.fake.press(self.user, question.message_id, data))
 
     async def tap_key(self, key: str) -> None:
         """Press the button with this key; a half point has no button and is typed."""
-        question = self.question
+        question = await self.asked()
         data = next((d for _, d in self.fake.buttons(question) if d.endswith(f"|{key}")), None)
         if data is None:
             await self.type(key)

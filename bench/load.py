@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import signal
 import sys
@@ -57,6 +58,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--against", type=Path, help="a previous --json run to compare with")
     p.add_argument("--wait-quiet", type=float, default=0.0, metavar="S",
                    help="first wait up to S seconds for other processes to go quiet")  # fmt: skip
+    p.add_argument("--nice", type=int, default=0,
+                   help="scheduling priority of the benchmark and its children (-10: ahead of "
+                   "other work on a shared machine; needs root)")  # fmt: skip
     p.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
     args = p.parse_args(argv)
     if args.processes > 1 and not (args.webhook and args.db == "postgresql"):
@@ -184,6 +188,11 @@ async def measure(
             code = await bot.stop()
             if code not in (0, -15, None):
                 print(f"{bot.name} exited with {code}:\n{bot.tail()}", file=sys.stderr)
+        result["bot_errors"] = [bot.errors() for bot in bots]
+        for bot, errors in zip(bots, result["bot_errors"], strict=True):
+            if errors["count"]:
+                print(f"  {bot.name}: {errors['count']} ERROR lines, e.g. {errors['first']}",
+                      file=sys.stderr)  # fmt: skip
         await runner.stop()
     return result
 
@@ -211,7 +220,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             settings = settings_for(url, work)
             print(f"seeding {args.officers} units ({args.db}) in {work}", file=sys.stderr)
             seeded = await seed(settings, args.officers, args.near_done)
-            print("timing the reports (in-process, idle machine)", file=sys.stderr)
+            print("timing the reports (in-process, before any load)", file=sys.stderr)
             busy, own, began = procs.busy_cpu_seconds(), time.process_time(), time.monotonic()
             figures["timings"] = await report_timings(settings, seeded, args.reports,
                                                       1 if args.quick else 3)  # fmt: skip
@@ -235,6 +244,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    if args.nice:
+        os.setpriority(os.PRIO_PROCESS, 0, args.nice)  # inherited by every child
     try:
         figures = asyncio.run(run(args))
     except (KeyboardInterrupt, asyncio.CancelledError):

@@ -106,6 +106,18 @@ class Child:
             return ""
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
+    def errors(self, keep: int = 5) -> dict[str, Any]:
+        """ERROR lines of the child's log: how many, and the first few distinct messages."""
+        if self.log is None or not self.log.exists():
+            return {"count": 0, "first": []}
+        lines = [ln for ln in self.log.read_text(errors="replace").splitlines() if " ERROR " in ln]
+        first: list[str] = []
+        for line in lines:
+            message = line.split(" ERROR ", 1)[1][:200]
+            if message not in first and len(first) < keep:
+                first.append(message)
+        return {"count": len(lines), "first": first}
+
     async def stop(self, grace: float = 20.0) -> int | None:
         if self.proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):

@@ -81,6 +81,13 @@ def rows(figures: dict[str, Any], against: dict[str, Any] | None) -> list[list[s
          fmt(op["saturation"]["runner_cpu_pct"], 0),
          fmt(bp.get("saturation", {}).get("runner_cpu_pct"), 0), "", "", ""],
     ]  # fmt: skip
+    unique = list({id(p): p for p in op.values()}.values())  # "baseline" may be "paced"
+    stuck = sum(p.get("stuck_after_drain", 0) for p in unique)
+    timeouts = sum(p["results"].get("timeout", 0) for p in unique)
+    errors = sum(e["count"] for e in ours.get("bot_errors", []))
+    out.append(["updates never answered (stuck after the drain + timeouts) / bot ERROR lines",
+                f"{stuck + timeouts} / {errors}", "", "", "0 / 0",
+                _met(stuck + timeouts + errors == 0)])  # fmt: skip
     noise = [p.get("others_cpu_pct") or 0.0 for p in [*op.values(), *bp.values()]]
     noise.append(t.get("others_cpu_pct") or 0.0)
     out.append(["other processes' CPU during the run, max %", fmt(max(noise), 0), "", "",

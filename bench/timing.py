@@ -1,6 +1,6 @@
 """In-process timings of the slow work: the unit report and the 40-unit district export.
 
-Measured in the orchestrator before any bot or load runs (an idle machine), through the same
+Measured in the orchestrator before any bot or load runs, through the same
 objects the bot uses (``open_app``: ``ReportService.write`` and ``district_files``).
 """
 

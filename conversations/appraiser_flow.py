@@ -17,8 +17,7 @@ from conversations.input import key_of
 from conversations.states import State
 from reports.messages import msg
 from rubric.model import Rubric
-from storage import people
-from storage.models import Person, Role
+from storage.models import Membership, Person, Role
 
 AHandler = Callable[[ACtx, Event], Awaitable[None]]
 APrompt = Callable[[ACtx], Awaitable[Reply]]
@@ -37,17 +36,18 @@ class AppraiserFlow:
         self.rubric_for = rubric_for
         self.evidence_root = evidence_root
 
-    async def wants(self, s: AsyncSession, person: Person, event: Event) -> bool:
-        """Does this event belong to the appraiser's conversation?"""
-        roles = {m.role for m in await people.memberships(s, person.id)}
+    @staticmethod
+    def wants(person: Person, grants: list[Membership], event: Event) -> bool:
+        """Does this event belong to the appraiser's conversation? (``grants``: the person's
+        memberships)"""
+        roles = {m.role for m in grants}
         if not roles & {Role.APPRAISER, Role.ADMIN}:
             return False
         if isinstance(event, Command) and event.name in COMMANDS:
             return True
         if isinstance(event, Choice) and event.target:
             return event.target.startswith("a_")
-        is_officer = bool(await people.memberships(s, person.id, Role.OFFICER))
-        if not is_officer:
+        if Role.OFFICER not in roles:
             return True
         if isinstance(event, Start | Command):
             return False  # an officer-and-appraiser's officer commands

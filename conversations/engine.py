@@ -43,7 +43,7 @@ from rubric.model import Rubric
 from rubric.scoring import parse_score
 from storage import assessments as repo
 from storage import people, updates
-from storage.models import Person, Role, Status
+from storage.models import Membership, Person, Role, Status
 
 Handler = Callable[[Ctx, Event], Awaitable[None]]
 Prompt = Callable[[Ctx], Reply]
@@ -150,10 +150,11 @@ class Engine:
             return [*prefix, Reply(msg("unknown_user"))]
         if isinstance(event, Command) and event.name == "lienket":
             return [await link_code(s, person)]
-        if await self.appraiser.wants(s, person, event):
+        grants = await people.memberships(s, person.id)
+        if self.appraiser.wants(person, grants, event):
             return [*prefix, *await self.appraiser.handle(s, person, event)]
         person.cursor = None  # back in the officer's conversation
-        ctx_or_reply = await self._context(s, person)
+        ctx_or_reply = await self._context(s, person, grants)
         if isinstance(ctx_or_reply, Reply):
             return [*prefix, ctx_or_reply]
         ctx = ctx_or_reply
@@ -301,12 +302,15 @@ class Engine:
         assert value is not None
         questions.set_score(ctx, item, value, choice.id if choice else None)
 
-    async def _context(self, s: AsyncSession, person: Person) -> Ctx | Reply:
-        officer = await people.memberships(s, person.id, Role.OFFICER)
+    async def _context(
+        self, s: AsyncSession, person: Person, grants: list[Membership] | None = None
+    ) -> Ctx | Reply:
+        if grants is None:
+            grants = await people.memberships(s, person.id)
+        officer = [m for m in grants if m.role == Role.OFFICER]
         if not officer:
             return Reply(msg("not_an_officer"))
-        unit = await people.unit(s, officer[0].unit_id)
-        period = await repo.latest_period(s, unit)
+        unit, period = await repo.unit_and_period(s, officer[0].unit_id)
         if period is None:
             return Reply(msg("no_period", unit=unit))
         assessment = await repo.get_or_create(s, unit.id, period.id)

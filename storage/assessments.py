@@ -33,6 +33,20 @@ async def latest_period(s: AsyncSession, unit: Unit) -> Period | None:
     )
 
 
+async def unit_and_period(s: AsyncSession, unit_id: int) -> tuple[Unit, Period | None]:
+    """The unit and the newest period of its appraising unit, in one query."""
+    row = (
+        await s.execute(
+            select(Unit, Period)
+            .outerjoin(Period, Period.authority_id == Unit.parent_id)
+            .where(Unit.id == unit_id)
+            .order_by(Period.year.desc(), Period.id.desc())
+            .limit(1)
+        )
+    ).one()
+    return row[0], row[1]
+
+
 async def get_or_create(s: AsyncSession, unit_id: int, period_id: int) -> Assessment:
     """The unit's assessment of the period, made when missing, and locked until the end of the
     transaction (``SELECT ... FOR UPDATE``; SQLite has one writer at a time anyway).

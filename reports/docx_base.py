@@ -17,6 +17,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.image.image import Image
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.styles import styleId_from_name
 from docx.section import Section
 from docx.shared import Length, Pt
 from docx.table import Table, _Cell, _Row
@@ -105,8 +106,9 @@ def text_width(section: Section) -> Length:
 
 def add_run(paragraph: Paragraph, text: str, **fmt) -> None:
     run = paragraph.add_run(clean(text))
-    run.bold = fmt.get("bold")
-    run.italic = fmt.get("italic")
+    for name in ("bold", "italic"):  # a new run inherits both: set only what is asked
+        if fmt.get(name) is not None:
+            setattr(run, name, fmt[name])
     if fmt.get("size"):
         set_fonts(run._r.get_or_add_rPr(), size=fmt["size"])
 
@@ -124,12 +126,14 @@ def par(
     **fmt,
 ) -> Paragraph:
     """Add a paragraph; ``fmt`` (bold, italic, size) applies to every plain segment."""
-    if isinstance(container, _Cell) and _is_blank_cell(container):
-        p = container.paragraphs[0]
-        if style:
-            p.style = style
-    else:
-        p = container.add_paragraph(style=style)
+    p = (
+        container.paragraphs[0]
+        if isinstance(container, _Cell) and _is_blank_cell(container)
+        else container.add_paragraph()
+    )
+    if style:
+        # by id: python-docx's lookup by name walks every style, for every paragraph (slow)
+        p._p.get_or_add_pPr().style = styleId_from_name(style)
     segments = [content] if isinstance(content, str | tuple) else content
     for seg in segments:
         text, own = (seg, {}) if isinstance(seg, str) else seg
@@ -150,7 +154,10 @@ def par(
 
 def _is_blank_cell(cell: _Cell) -> bool:
     ps = cell.paragraphs
-    return len(ps) == 1 and not ps[0].runs and ps[0].style.name == "Normal"
+    if len(ps) != 1 or ps[0].runs:
+        return False
+    ppr = ps[0]._p.pPr  # the style id, not ``.style`` (which walks every style to find it)
+    return ppr is None or ppr.style in (None, "Normal")
 
 
 def _border(parent, tag: str, sides: Iterable[str], val: str, sz: int = 4) -> None:

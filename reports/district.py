@@ -46,6 +46,9 @@ APPRAISED = (Status.APPRAISED, Status.FINALIZED)
 UNRATED = "Chưa xếp loại"
 
 
+TITLE = "TỔNG HỢP KẾT QUẢ TỰ ĐÁNH GIÁ, XẾP LOẠI CÔNG TÁC DÂN VẬN CHÍNH QUYỀN NĂM {year}"
+
+
 @dataclass(frozen=True)
 class CriterionInfo:
     id: str  # "IV"

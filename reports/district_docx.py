@@ -16,8 +16,7 @@ from docx.table import Table, _Cell
 
 from reports import docx_base as b
 from reports import layout as nd30
-from reports.district import DistrictRow, DistrictSummary
-from reports.district_xlsx import TITLE
+from reports.district import TITLE, DistrictRow, DistrictSummary
 from rubric.scoring import fmt
 
 TABLE_PT = 11

@@ -9,12 +9,25 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reports.district import DistrictSummary, gather_district
-from reports.district_chart import write_district_chart
 from reports.district_docx import write_district_docx
-from reports.district_xlsx import write_district_xlsx
 from rubric.model import Rubric
 from storage.models import Period
 
+
+def write_district_xlsx(summary: DistrictSummary, path: Path) -> object:
+    from reports.district_xlsx import write_district_xlsx as write  # openpyxl: when first used
+
+    return write(summary, path)
+
+
+def write_district_chart(summary: DistrictSummary, path: Path) -> object:
+    from reports.district_chart import write_district_chart as write  # matplotlib: likewise
+
+    return write(summary, path)
+
+
+# The libraries of the spreadsheet and the chart (~50 MB) load when a summary is first made,
+# not in every bot process at start.
 WRITERS: tuple[tuple[str, Callable[[DistrictSummary, Path], object]], ...] = (
     ("xlsx", write_district_xlsx),
     ("docx", write_district_docx),

@@ -15,9 +15,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reports.district import DistrictRow, DistrictSummary
+from reports.district import TITLE, DistrictRow, DistrictSummary
 
-TITLE = "TỔNG HỢP KẾT QUẢ TỰ ĐÁNH GIÁ, XẾP LOẠI CÔNG TÁC DÂN VẬN CHÍNH QUYỀN NĂM {year}"
 STATS_SHEET = "Thống kê"
 HEADER_ROW = 3
 FIRST_ROW = HEADER_ROW + 1

@@ -16,6 +16,7 @@ from bot.telegram.send import quietly, retrying
 from bot.upload_offer import offer
 from bot.uploads import Rejected
 from conversations.events import Command, Event, Reply, Sender, Start, Text
+from conversations.merge import merge_notices
 from reports.messages import msg
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ class TelegramChannel:
         return busy
 
     async def send(self, context: Context, own_chat: int, replies: list[Reply]) -> None:
-        for reply in replies:
+        for reply in merge_notices(replies, render.TEXT_LIMIT):
             chat_id = own_chat
             if reply.recipient is not None:  # a notification to someone else
                 if reply.recipient.channel != CHANNEL:  # reaches them on their own channel

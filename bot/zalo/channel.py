@@ -12,7 +12,7 @@ from bot.console import parse_line
 from bot.upload_offer import expiry, upload_line
 from bot.uploads import Rejected, accept_bytes, too_big
 from bot.zalo import render
-from bot.zalo.client import ZaloClient, ZaloError, split_text
+from bot.zalo.client import MAX_TEXT, ZaloClient, ZaloError, split_text
 from bot.zalo.updates import (
     IMAGE_RECEIVED,
     STICKER_RECEIVED,
@@ -21,6 +21,7 @@ from bot.zalo.updates import (
     ZaloUpdate,
 )
 from conversations.events import Event, Reply, Sender, Text
+from conversations.merge import merge_notices
 from reports.messages import msg
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ class ZaloChannel:
     # -- sending -------------------------------------------------------------
     async def show(self, sender: Sender, replies: list[Reply]) -> None:
         """Replies to the sender's chat; notifications go to their own recipients."""
-        for reply in replies:
+        for reply in merge_notices(replies, MAX_TEXT):
             if reply.recipient is not None:
                 await self.app.deliver(reply.recipient.channel, reply.recipient.chat_id, [reply])
             else:

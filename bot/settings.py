@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     telegram_bot_username: str | None = None  # for invite links t.me/<username>?start=<code>
     telegram_api_file_url: str = "https://api.telegram.org/file/bot"
+    # Requests a second the bot allows itself (Telegram: about 30 messages a second); 0 = no
+    # limiter of our own (Telegram's 429 answers are still waited out and retried).
+    telegram_rate_limit: float = 30.0
     zalo_bot_token: str | None = None
     zalo_api_base_url: str = "https://bot-api.zaloplatforms.com/bot"
     public_base_url: str | None = None

@@ -15,12 +15,13 @@ import httpx
 import pytest
 from docx import Document
 from sqlalchemy import func, select
+from telegram.ext import AIORateLimiter
 
 from bot.app import open_app
 from bot.demo import ensure_demo
 from bot.settings import Settings
 from bot.telegram import callback
-from bot.telegram.application import COMMANDS, telegram_running
+from bot.telegram.application import COMMANDS, build_application, telegram_running
 from bot.web import web_server
 from storage.models import Answer, Assessment, Evidence, Person, Status
 from tests.fake_telegram import FakeTelegram
@@ -240,3 +241,10 @@ async def test_danvan_run_starts_polling(settings: Settings, fake: FakeTelegram)
         proc.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
     assert proc.returncode == 0, stderr.decode()[-2000:]
+
+
+async def test_the_rate_limiter_follows_the_setting(settings: Settings) -> None:
+    async with open_app(settings) as app:
+        assert isinstance(build_application(app).bot.rate_limiter, AIORateLimiter)
+        settings.telegram_rate_limit = 0  # e.g. a local Bot API server: 429s still retried
+        assert build_application(app).bot.rate_limiter is None

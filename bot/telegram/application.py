@@ -42,14 +42,16 @@ COMMANDS = [
 def build_application(app: App) -> Application:  # type: ignore[type-arg]
     settings = app.settings
     assert settings.telegram_bot_token, "TELEGRAM_BOT_TOKEN is not set"
-    application = (
+    builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_file_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
-        .build()
     )
+    if settings.telegram_rate_limit > 0:
+        limiter = AIORateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=3)
+        builder = builder.rate_limiter(limiter)
+    application = builder.build()
     channel = TelegramChannel(app)
     application.add_handler(resume_handler(channel))  # a reminder's "▶ Tiếp tục"
     application.add_handler(CallbackQueryHandler(channel.on_callback))

@@ -69,7 +69,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         p.error("--skip-bare needs --rate")
     if args.quick:
         args.officers = min(args.officers, 20)
-        args.duration, args.warmup, args.reports = min(args.duration, 6.0), 2.0, 5
+        args.duration, args.warmup, args.reports = min(args.duration, 4.0), 1.0, 3
     return args
 
 
@@ -213,6 +213,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     assert task is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)  # clean up too
     figures: dict[str, Any] = {"args": {k: str(v) for k, v in vars(args).items()}}
+    figures["commit"] = procs.source_version()
     figures["load_before"] = await procs.wait_quiet(args.wait_quiet)
     work = Path(tempfile.mkdtemp(prefix="danvan-bench-"))
     try:

@@ -25,6 +25,20 @@ _CLEAN_PREFIXES = ("TELEGRAM_", "ZALO_", "DATABASE_URL", "PUBLIC_BASE_URL", "WEB
 _CLEAN_PREFIXES += ("DATA_DIR", "EVIDENCE_DIR", "OUTPUT_DIR", "REMINDER", "RUBRIC_DIR")
 
 
+def source_version() -> str:
+    """The commit measured, "+changes" when the application's files differ from it."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    changed = git("status", "--porcelain", "--", "bot", "conversations", "storage", "reports",
+                  "rubric", "pyproject.toml")  # fmt: skip
+    return f"{head}+changes" if changed else head
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

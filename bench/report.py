@@ -108,7 +108,7 @@ def title(figures: dict[str, Any]) -> str:
     what_if = f", what-if: {a['what_if']}" if a.get("what_if") else ""
     return (
         f"{a['db']}, {transport}, {a['processes']} process(es), {a['officers']} officers, "
-        f"{a['duration']} s per phase{what_if}"
+        f"{a['duration']} s per phase{what_if} (commit {figures.get('commit', '?')})"
     )
 
 

@@ -67,7 +67,8 @@ async def run_phase(
     if requester is not None:
         tasks.append(asyncio.create_task(requester_loop(requester)))
     stopper = asyncio.create_task(_pause(stop, end - time.monotonic()))
-    await asyncio.wait([stopper, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    everyone = asyncio.ensure_future(asyncio.wait(tasks))  # e.g. every officer has submitted
+    await asyncio.wait([stopper, everyone], return_when=asyncio.FIRST_COMPLETED)
     stop.set()
     end = min(end, time.monotonic())
     cpu_used = (time.process_time() - cpu_before) / max(1e-9, end - began)
@@ -76,6 +77,7 @@ async def run_phase(
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     stopper.cancel()
+    everyone.cancel()
     return _report(fake, phase, active, requester, measure_from, end, cpu_used, len(pending))
 
 

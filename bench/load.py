@@ -51,6 +51,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="small and short: a smoke run")
     p.add_argument("--skip-bare", action="store_true", help="no bare bot (needs --rate)")
     p.add_argument("--skip-blocking", action="store_true", help="no /baocao, /tonghop phases")
+    p.add_argument("--telegram-rate-limit", type=float, metavar="R",
+                   help="the bot's TELEGRAM_RATE_LIMIT (0 = none; default: its own)")  # fmt: skip
     p.add_argument("--what-if", default="",
                    help="diagnosis: no-rate-limit,concurrent=N,profile")  # fmt: skip
     p.add_argument("--markdown", action="store_true", help="print a table for RESULTS.md")
@@ -106,6 +108,8 @@ async def start_bots(
             REMINDERS_ENABLED="false",
             WEBHOOK_SECRET="bench-secret",
         )
+        if args.telegram_rate_limit is not None and not bare:
+            env["TELEGRAM_RATE_LIMIT"] = f"{args.telegram_rate_limit:g}"
         if args.webhook:
             env.update(PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", WEB_PORT=str(port))
         if bare:

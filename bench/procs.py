@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -21,6 +22,7 @@ import httpx
 
 REPO = Path(__file__).resolve().parents[1]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Timeout)\w*: ")
 _CLEAN_PREFIXES = ("TELEGRAM_", "ZALO_", "DATABASE_URL", "PUBLIC_BASE_URL", "WEB_", "WEBHOOK_")
 _CLEAN_PREFIXES += ("DATA_DIR", "EVIDENCE_DIR", "OUTPUT_DIR", "REMINDER", "RUBRIC_DIR")
 
@@ -121,16 +123,17 @@ class Child:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
     def errors(self, keep: int = 5) -> dict[str, Any]:
-        """ERROR lines of the child's log: how many, and the first few distinct messages."""
+        """ERROR lines of the child's log: how many, and the first few distinct exceptions
+        (the last line of each traceback, e.g. "sqlite3.OperationalError: database is locked")."""
         if self.log is None or not self.log.exists():
             return {"count": 0, "first": []}
-        lines = [ln for ln in self.log.read_text(errors="replace").splitlines() if " ERROR " in ln]
+        lines = self.log.read_text(errors="replace").splitlines()
+        count = sum(" ERROR " in line for line in lines)
         first: list[str] = []
         for line in lines:
-            message = line.split(" ERROR ", 1)[1][:200]
-            if message not in first and len(first) < keep:
-                first.append(message)
-        return {"count": len(lines), "first": first}
+            if _EXCEPTION.match(line) and line[:200] not in first and len(first) < keep:
+                first.append(line[:200])
+        return {"count": count, "first": first}
 
     async def stop(self, grace: float = 20.0) -> int | None:
         if self.proc.returncode is None:

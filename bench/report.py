@@ -110,6 +110,8 @@ def title(figures: dict[str, Any]) -> str:
     a = figures["args"]
     transport = "webhook" if a["webhook"] == "True" else "polling"
     what_if = f", what-if: {a['what_if']}" if a.get("what_if") else ""
+    if a.get("telegram_rate_limit") not in (None, "None"):
+        what_if += f", TELEGRAM_RATE_LIMIT={a['telegram_rate_limit']}"
     return (
         f"{a['db']}, {transport}, {a['processes']} process(es), {a['officers']} officers, "
         f"{a['duration']} s per phase{what_if} (commit {figures.get('commit', '?')})"

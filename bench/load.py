@@ -53,6 +53,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--skip-blocking", action="store_true", help="no /baocao, /tonghop phases")
     p.add_argument("--telegram-rate-limit", type=float, metavar="R",
                    help="the bot's TELEGRAM_RATE_LIMIT (0 = none; default: its own)")  # fmt: skip
+    p.add_argument("--bot-env", action="append", default=[], metavar="NAME=VALUE",
+                   help="extra bot environment, e.g. MALLOC_ARENA_MAX=2 (repeatable)")  # fmt: skip
     p.add_argument("--what-if", default="",
                    help="diagnosis: no-rate-limit,concurrent=N,profile")  # fmt: skip
     p.add_argument("--markdown", action="store_true", help="print a table for RESULTS.md")
@@ -67,6 +69,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.processes > 1 and not (args.webhook and args.db == "postgresql"):
         p.error("--processes > 1 needs --webhook and --db postgresql")
+    if any("=" not in item for item in args.bot_env):
+        p.error("--bot-env takes NAME=VALUE")
     if args.skip_bare and not args.rate:
         p.error("--skip-bare needs --rate")
     if args.quick:
@@ -108,6 +112,8 @@ async def start_bots(
             REMINDERS_ENABLED="false",
             WEBHOOK_SECRET="bench-secret",
         )
+        if not bare:
+            env.update(dict(item.split("=", 1) for item in args.bot_env))
         if args.telegram_rate_limit is not None and not bare:
             env["TELEGRAM_RATE_LIMIT"] = f"{args.telegram_rate_limit:g}"
         if args.webhook:

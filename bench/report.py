@@ -110,6 +110,8 @@ def title(figures: dict[str, Any]) -> str:
     a = figures["args"]
     transport = "webhook" if a["webhook"] == "True" else "polling"
     what_if = f", what-if: {a['what_if']}" if a.get("what_if") else ""
+    if a.get("bot_env") not in (None, "[]"):
+        what_if += f", bot env {a['bot_env']}"
     if a.get("telegram_rate_limit") not in (None, "None"):
         what_if += f", TELEGRAM_RATE_LIMIT={a['telegram_rate_limit']}"
     return (

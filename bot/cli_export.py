@@ -15,9 +15,8 @@ from bot.app import open_app
 from bot.cli import main
 from bot.settings import get_settings
 from reports.district import DistrictSummary, gather_district
-from reports.district_chart import write_district_chart
 from reports.district_docx import write_district_docx
-from reports.district_xlsx import write_district_xlsx
+from reports.district_files import write_district_chart, write_district_xlsx  # load lazily
 from storage.models import Period, Unit
 
 WRITERS: dict[str, tuple[str, Callable[[DistrictSummary, Path], Path]]] = {

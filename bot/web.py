@@ -6,6 +6,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 import uvicorn
 from starlette.applications import Starlette
@@ -34,7 +35,7 @@ def upload_handler(app: App):  # type: ignore[no-untyped-def]
 
     async def on_upload(grant: UploadGrant, upload: FileUpload) -> str | None:
         sender = Sender(grant.channel, grant.user_id, grant.chat_id)
-        event = FileUpload(**{**vars(upload), "assessment_id": grant.assessment_id})
+        event = replace(upload, assessment_id=grant.assessment_id)
         replies = await app.engine.handle(sender, event)
         if grant.chat_id is not None:
             await app.deliver(grant.channel, grant.chat_id, replies)

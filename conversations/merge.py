@@ -8,11 +8,11 @@ from dataclasses import replace
 from conversations.events import Reply
 
 
-def _plain(reply: Reply) -> bool:
+def _own_text(reply: Reply) -> bool:
+    """A text for the sender's own chat: no file, report, summary, alert or other recipient."""
     return (
         reply.recipient is None
         and reply.document is None
-        and not reply.buttons
         and not reply.alert
         and reply.report_for is None
         and reply.summary_for is None
@@ -20,28 +20,19 @@ def _plain(reply: Reply) -> bool:
 
 
 def merge_notices(replies: list[Reply], limit: int) -> list[Reply]:
-    """Each plain notice joins the next own-chat text reply when both fit in ``limit``."""
+    """Each notice (an own-chat text without buttons) joins the next own-chat text when both
+    fit in ``limit``."""
     merged: list[Reply] = []
-    pending: Reply | None = None
     for reply in replies:
-        if pending is not None:
-            joinable = (
-                reply.recipient is None
-                and reply.document is None
-                and not reply.alert
-                and reply.report_for is None
-                and reply.summary_for is None
-                and len(pending.text) + 2 + len(reply.text) <= limit
-            )
-            if joinable:
-                reply = replace(reply, text=f"{pending.text}\n\n{reply.text}")
-            else:
-                merged.append(pending)
-            pending = None
-        if _plain(reply):
-            pending = reply
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and _own_text(last)
+            and not last.buttons
+            and _own_text(reply)
+            and len(last.text) + 2 + len(reply.text) <= limit
+        ):
+            merged[-1] = replace(reply, text=f"{last.text}\n\n{reply.text}")
         else:
             merged.append(reply)
-    if pending is not None:
-        merged.append(pending)
     return merged

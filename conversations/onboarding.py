@@ -22,10 +22,10 @@ def typed_code(event: Event) -> Start | None:
     """A stranger's text that may be an invite or link code ("abcd efgh" -> "ABCD-EFGH")."""
     if not isinstance(event, Text):
         return None
-    token = "".join(event.text.split()[:3]) if len(event.text.split()) <= 2 else ""
-    if not 8 <= len(token) <= 64 or not all(
-        ch.isascii() and (ch.isalnum() or ch in "-_") for ch in token
-    ):
+    words = event.text.split()
+    token = "".join(words)
+    code_like = all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in token)
+    if len(words) > 2 or not 8 <= len(token) <= 64 or not code_like:
         return None  # "xin chào" is a greeting, not a code
     return Start(token)
 
@@ -35,8 +35,13 @@ def candidates(token: str) -> list[str]:
     compact = token.strip().upper().replace("-", "").replace(" ", "")
     found = [token.strip()]
     if len(compact) == 8 and all(ch in LINK_ALPHABET for ch in compact):
-        found.append(f"{compact[:4]}-{compact[4:]}")
+        found.append(_shown(compact))
     return found
+
+
+def _shown(code: str) -> str:
+    """A link code as the bot shows it: "ABCD-EFGH"."""
+    return f"{code[:4]}-{code[4:]}"
 
 
 async def redeem(s: AsyncSession, sender: Sender, token: str) -> tuple[list[Reply], bool]:
@@ -92,8 +97,7 @@ async def link_code(s: AsyncSession, person: Person) -> Reply:
     grants = await people.memberships(s, person.id)
     if not grants:
         return Reply(msg("not_an_officer"))
-    code = "".join(secrets.choice(LINK_ALPHABET) for _ in range(8))
-    code = f"{code[:4]}-{code[4:]}"
+    code = _shown("".join(secrets.choice(LINK_ALPHABET) for _ in range(8)))
     first = grants[0]
     await people.create_invite(
         s, first.role, first.unit_id, LINK_VALID_FOR, token=code, person_id=person.id

@@ -12,7 +12,7 @@ from bot.console import parse_line
 from bot.upload_offer import expiry, upload_line
 from bot.uploads import Rejected, accept_bytes, too_big
 from bot.zalo import render
-from bot.zalo.client import MAX_TEXT, ZaloClient, ZaloError, split_text
+from bot.zalo.client import MAX_TEXT, DownloadTooLarge, ZaloClient, ZaloError, split_text
 from bot.zalo.updates import (
     IMAGE_RECEIVED,
     STICKER_RECEIVED,
@@ -68,10 +68,10 @@ class ZaloChannel:
         limit = self.app.max_upload_bytes
         name = f"anh-zalo-{update.message_id}.jpg"
         try:
-            data = await self.client.download(update.photo_url, limit + 1)
-        except ZaloError:
+            data = await self.client.download(update.photo_url, limit)
+        except DownloadTooLarge:
             return too_big(name, limit + 1, limit)
-        except httpx.HTTPError:
+        except (ZaloError, httpx.HTTPError):
             log.warning("photo of Zalo message %s could not be fetched", update.message_id)
             return Rejected(msg("photo_download_failed"))
         return await accept_bytes(name, data, self.app.files, limit, update.caption)

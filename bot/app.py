@@ -89,7 +89,14 @@ async def open_app(settings: Settings, migrate: bool = True) -> AsyncIterator[Ap
     async def make_summary(period_id: int) -> list[Path]:
         return await district_files(sessions, rubric_for, period_id, out_dir)
 
-    engine = Engine(sessions, rubric_for, reports.write, Path(settings.evidence_dir), make_summary)
+    engine = Engine(
+        sessions,
+        rubric_for,
+        reports.write,
+        Path(settings.evidence_dir),
+        make_summary,
+        one_writer=db.dialect.name == "sqlite",
+    )
     try:
         files = FileStore(settings.evidence_dir)
         yield App(settings, db, sessions, files, reports, engine, links_for(settings))

@@ -7,7 +7,9 @@ restart continues at the same question. No channel or HTTP library is used.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -80,8 +82,16 @@ class Engine:
         make_report: ReportMaker,
         evidence_root: Path = Path("data/evidence"),
         make_summary: SummaryMaker | None = None,
+        *,
+        one_writer: bool = False,
     ) -> None:
+        """``one_writer``: the database takes one write transaction at a time (SQLite), so this
+        process runs its transactions one after another instead of letting them queue on the
+        database's lock (where a wait past its busy timeout fails with "database is locked")."""
         self.sessions = sessions
+        self._writing: AbstractAsyncContextManager[object] = (
+            asyncio.Lock() if one_writer else nullcontext()
+        )
         self.rubric_for = rubric_for
         self.make_report = make_report
         self.make_summary = make_summary
@@ -130,7 +140,7 @@ class Engine:
     async def _handle_once(
         self, sender: Sender, event: Event, update_key: str | None, busy: Busy | None
     ) -> list[Reply]:
-        async with self.sessions() as s, s.begin():
+        async with self._writing, self.sessions() as s, s.begin():
             if update_key is not None and not await updates.claim(s, sender.channel, update_key):
                 return []
             replies = await self._in_transaction(s, sender, event)

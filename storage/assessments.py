@@ -21,18 +21,6 @@ from storage.models import (
 from storage.updates import insert_or_nothing
 
 
-async def latest_period(s: AsyncSession, unit: Unit) -> Period | None:
-    """The newest period of the unit's appraising unit (a unit is assessed by its parent)."""
-    if unit.parent_id is None:
-        return None
-    return await s.scalar(
-        select(Period)
-        .where(Period.authority_id == unit.parent_id)
-        .order_by(Period.year.desc(), Period.id.desc())
-        .limit(1)
-    )
-
-
 async def unit_and_period(s: AsyncSession, unit_id: int) -> tuple[Unit, Period | None]:
     """The unit and the newest period of its appraising unit, in one query."""
     row = (

@@ -38,7 +38,7 @@ async def store_cuu_cao(url: str) -> None:
     try:
         async with make_sessionmaker(engine)() as s, s.begin():
             unit = await ensure_demo(s)
-            period = await repo.latest_period(s, unit)
+            _, period = await repo.unit_and_period(s, unit.id)
             assert period is not None
             a = await repo.get_or_create(s, unit.id, period.id)
             for item in rubric.items():

@@ -127,8 +127,8 @@ class Engine:
     async def peek(self, sender: Sender) -> Reply | None:
         """The officer's current question, changing nothing (None: not an officer here)."""
         async with self.sessions() as s:
-            person = await people.person_for(s, sender.channel, sender.user_id)
-            ctx = await self._context(s, person) if person is not None else None
+            person, grants = await people.person_and_memberships(s, sender.channel, sender.user_id)
+            ctx = await self._context(s, person, grants) if person is not None else None
             reply = self.prompt(ctx) if isinstance(ctx, Ctx) else None
             await s.rollback()  # _context may have made the assessment: keep nothing
             return reply
@@ -148,19 +148,18 @@ class Engine:
 
     async def _in_transaction(self, s: AsyncSession, sender: Sender, event: Event) -> list[Reply]:
         prefix: list[Reply] = []
-        person = await people.person_for(s, sender.channel, sender.user_id)
+        person, grants = await people.person_and_memberships(s, sender.channel, sender.user_id)
         if person is None:  # an invite or link code typed into the chat counts as /start
             event = typed_code(event) or event
         if isinstance(event, Start) and event.token:
             prefix, stop = await redeem(s, sender, event.token)
             if stop:
                 return prefix
-            person = await people.person_for(s, sender.channel, sender.user_id)
+            person, grants = await people.person_and_memberships(s, sender.channel, sender.user_id)
         if person is None:
             return [*prefix, Reply(msg("unknown_user"))]
         if isinstance(event, Command) and event.name == "lienket":
-            return [await link_code(s, person)]
-        grants = await people.memberships(s, person.id)
+            return [await link_code(s, person, grants)]
         if self.appraiser.wants(person, grants, event):
             return [*prefix, *await self.appraiser.handle(s, person, event)]
         person.cursor = None  # back in the officer's conversation
@@ -313,17 +312,14 @@ class Engine:
         questions.set_score(ctx, item, value, choice.id if choice else None)
 
     async def _context(
-        self, s: AsyncSession, person: Person, grants: list[Membership] | None = None
+        self, s: AsyncSession, person: Person, grants: list[Membership]
     ) -> Ctx | Reply:
-        if grants is None:
-            grants = await people.memberships(s, person.id)
         officer = [m for m in grants if m.role == Role.OFFICER]
         if not officer:
             return Reply(msg("not_an_officer"))
-        unit, period = await repo.unit_and_period(s, officer[0].unit_id)
-        if period is None:
+        unit, period, assessment = await repo.current(s, officer[0].unit_id)
+        if period is None or assessment is None:
             return Reply(msg("no_period", unit=unit))
-        assessment = await repo.get_or_create(s, unit.id, period.id)
         return Ctx(
             s=s,
             rubric=self.rubric_for(period.rubric_id),

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.events import Event, Reply, Sender, Start, Text
 from reports.messages import msg
 from storage import people
-from storage.models import Invite, Person
+from storage.models import Invite, Membership, Person
 
 LINK_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed on a phone
 LINK_VALID_FOR = timedelta(minutes=15)
@@ -92,9 +92,9 @@ def _use(invite: Invite, person: Person) -> None:
     invite.redeemed_by_id = person.id
 
 
-async def link_code(s: AsyncSession, person: Person) -> Reply:
-    """``/lienket``: a short one-time code that links another channel's account to ``person``."""
-    grants = await people.memberships(s, person.id)
+async def link_code(s: AsyncSession, person: Person, grants: list[Membership]) -> Reply:
+    """``/lienket``: a short one-time code that links another channel's account to ``person``
+    (``grants``: their memberships)."""
     if not grants:
         return Reply(msg("not_an_officer"))
     code = _shown("".join(secrets.choice(LINK_ALPHABET) for _ in range(8)))

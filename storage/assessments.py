@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -33,6 +33,40 @@ async def unit_and_period(s: AsyncSession, unit_id: int) -> tuple[Unit, Period |
         )
     ).one()
     return row[0], row[1]
+
+
+async def current(s: AsyncSession, unit_id: int) -> tuple[Unit, Period | None, Assessment | None]:
+    """The unit, the newest period of its appraising unit and the unit's assessment of that
+    period, locked as ``get_or_create`` locks it; the assessment made when missing.
+
+    One query once the assessment exists (every event but a unit's very first); the first
+    time, ``unit_and_period`` and ``get_or_create``.
+    """
+    newest = (
+        select(Period.id)
+        .where(Period.authority_id == Unit.parent_id)
+        .order_by(Period.year.desc(), Period.id.desc())
+        .limit(1)
+        .correlate(Unit)
+        .scalar_subquery()
+    )
+    row = (
+        await s.execute(
+            select(Unit, Period, Assessment)
+            .join(Period, Period.id == newest)
+            .join(
+                Assessment, and_(Assessment.unit_id == Unit.id, Assessment.period_id == Period.id)
+            )
+            .where(Unit.id == unit_id)
+            .with_for_update(of=Assessment)
+        )
+    ).first()
+    if row is not None:
+        return row[0], row[1], row[2]
+    unit, period = await unit_and_period(s, unit_id)
+    if period is None:
+        return unit, None, None
+    return unit, period, await get_or_create(s, unit.id, period.id)
 
 
 async def get_or_create(s: AsyncSession, unit_id: int, period_id: int) -> Assessment:

@@ -38,6 +38,28 @@ async def person_for(s: AsyncSession, channel: str, external_id: str) -> Person 
     )
 
 
+async def person_and_memberships(
+    s: AsyncSession, channel: str, external_id: str
+) -> tuple[Person | None, list[Membership]]:
+    """``person_for`` and that person's ``memberships``, in one query (every event needs both)."""
+    rows = (
+        await s.execute(
+            select(Person, Membership)
+            .join(Identity, Identity.person_id == Person.id)
+            .outerjoin(Membership, Membership.person_id == Person.id)
+            .where(
+                Identity.channel == channel,
+                Identity.external_id == external_id,
+                Person.removed_at.is_(None),
+            )
+            .order_by(Membership.id)
+        )
+    ).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [grant for _, grant in rows if grant is not None]
+
+
 async def memberships(
     s: AsyncSession, person_id: int, role: Role | None = None
 ) -> list[Membership]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -19,6 +19,31 @@ from storage.models import (
     Unit,
 )
 from storage.updates import insert_or_nothing
+
+# The hot path's statements are built once (building one costs about as much as running it
+# on SQLite); each event runs them with its own parameters.
+_NEWEST_PERIOD = (
+    select(Period.id)
+    .where(Period.authority_id == Unit.parent_id)
+    .order_by(Period.year.desc(), Period.id.desc())
+    .limit(1)
+    .correlate(Unit)
+    .scalar_subquery()
+)
+_CURRENT = (
+    select(Unit, Period, Assessment)
+    .join(Period, Period.id == _NEWEST_PERIOD)
+    .join(Assessment, and_(Assessment.unit_id == Unit.id, Assessment.period_id == Period.id))
+    .where(Unit.id == bindparam("unit_id"))
+    .with_for_update(of=Assessment)
+)
+_ANSWERS = select(Answer).where(Answer.assessment_id == bindparam("assessment_id"))
+_NOTES = select(CriterionNote).where(CriterionNote.assessment_id == bindparam("assessment_id"))
+_EVIDENCE_COUNTS = (
+    select(Evidence.item_id, func.count())
+    .where(Evidence.assessment_id == bindparam("assessment_id"))
+    .group_by(Evidence.item_id)
+)
 
 
 async def unit_and_period(s: AsyncSession, unit_id: int) -> tuple[Unit, Period | None]:
@@ -42,25 +67,7 @@ async def current(s: AsyncSession, unit_id: int) -> tuple[Unit, Period | None, A
     One query once the assessment exists (every event but a unit's very first); the first
     time, ``unit_and_period`` and ``get_or_create``.
     """
-    newest = (
-        select(Period.id)
-        .where(Period.authority_id == Unit.parent_id)
-        .order_by(Period.year.desc(), Period.id.desc())
-        .limit(1)
-        .correlate(Unit)
-        .scalar_subquery()
-    )
-    row = (
-        await s.execute(
-            select(Unit, Period, Assessment)
-            .join(Period, Period.id == newest)
-            .join(
-                Assessment, and_(Assessment.unit_id == Unit.id, Assessment.period_id == Period.id)
-            )
-            .where(Unit.id == unit_id)
-            .with_for_update(of=Assessment)
-        )
-    ).first()
+    row = (await s.execute(_CURRENT, {"unit_id": unit_id})).first()
     if row is not None:
         return row[0], row[1], row[2]
     unit, period = await unit_and_period(s, unit_id)
@@ -105,14 +112,12 @@ async def find(s: AsyncSession, unit_code: str, year: int) -> Assessment | None:
 
 
 async def answers(s: AsyncSession, assessment_id: int) -> dict[str, Answer]:
-    rows = await s.scalars(select(Answer).where(Answer.assessment_id == assessment_id))
+    rows = await s.scalars(_ANSWERS, {"assessment_id": assessment_id})
     return {a.item_id: a for a in rows}
 
 
 async def notes(s: AsyncSession, assessment_id: int) -> dict[str, CriterionNote]:
-    rows = await s.scalars(
-        select(CriterionNote).where(CriterionNote.assessment_id == assessment_id)
-    )
+    rows = await s.scalars(_NOTES, {"assessment_id": assessment_id})
     return {n.criterion_id: n for n in rows}
 
 
@@ -126,11 +131,7 @@ async def evidence(s: AsyncSession, assessment_id: int) -> list[Evidence]:
 
 
 async def evidence_counts(s: AsyncSession, assessment_id: int) -> Counter[str]:
-    rows = await s.execute(
-        select(Evidence.item_id, func.count())
-        .where(Evidence.assessment_id == assessment_id)
-        .group_by(Evidence.item_id)
-    )
+    rows = await s.execute(_EVIDENCE_COUNTS, {"assessment_id": assessment_id})
     return Counter({item_id: count for item_id, count in rows.all()})
 
 

@@ -151,10 +151,11 @@ async def measure(
             for bot, port in zip(bots, ports, strict=True):
                 await procs.wait_healthy(port, bot)
         result["rss_idle_mb"] = [procs.peak_rss_mb(b.pid, "VmRSS") for b in bots]
+        watches = [procs.WorkerPeak(b.pid).start() for b in bots]
 
         async def phase(name: str, **cmd: Any) -> dict[str, Any]:
             ours = [*bots, runner]
-            cpu = [procs.cpu_seconds(c.pid) or 0.0 for c in ours]
+            cpu = [procs.tree_cpu_seconds(c.pid) or 0.0 for c in ours]
             busy, began = procs.busy_cpu_seconds(), asyncio.get_running_loop().time()
             db_cpu = procs.database_server_cpu_seconds()
             got = await runner.call(cmd="phase", updates=args.updates, **cmd)
@@ -164,7 +165,9 @@ async def measure(
             if not got.get("mode"):
                 raise RuntimeError(f"phase {name} failed: {got}")
             elapsed = asyncio.get_running_loop().time() - began  # the drain included
-            used = [(procs.cpu_seconds(c.pid) or 0.0) - c0 for c, c0 in zip(ours, cpu, strict=True)]
+            used = [
+                (procs.tree_cpu_seconds(c.pid) or 0.0) - c0 for c, c0 in zip(ours, cpu, strict=True)
+            ]
             got["bot_cpu_pct"] = [round(u / elapsed * 100, 1) for u in used[:-1]]
             db_used = max(0.0, procs.database_server_cpu_seconds() - db_cpu)
             got["db_server_cpu_pct"] = round(db_used / elapsed * 100, 1)
@@ -193,6 +196,7 @@ async def measure(
                 await phase(who, mode="paced", rate=low, duration=args.duration,
                             warmup=min(3.0, args.warmup), requester=who, seed=3)  # fmt: skip
         result["rss_mb"] = [procs.peak_rss_mb(b.pid) for b in bots]
+        result["worker_rss_mb"] = [await w.stop() for w in watches]
     finally:
         for bot in bots:
             code = await bot.stop()

@@ -65,12 +65,68 @@ def peak_rss_mb(pid: int, field: str = "VmHWM") -> float | None:
     return None
 
 
-def cpu_seconds(pid: int) -> float | None:
+def _stat_fields(pid: int) -> list[str] | None:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
+
+
+def descendants(pid: int) -> list[int]:
+    """The live processes below ``pid`` (e.g. the bot's report workers), children first."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        fields = _stat_fields(int(stat.parent.name))
+        if fields is not None:
+            parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, queue = [], [pid]
+    while queue:
+        children = parents.get(queue.pop(0), [])
+        found += children
+        queue += children
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds of ``pid`` and everything below it: live descendants' own time plus the
+    time of the ones that exited (cutime + cstime of whoever reaped them)."""
+    total = None
+    for member in [pid, *descendants(pid)]:
+        fields = _stat_fields(member)
+        if fields is not None:
+            utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
+            total = (total or 0.0) + (utime + stime + cutime + cstime) / CLK_TCK
+    return total
+
+
+class WorkerPeak:
+    """The largest peak RSS (VmHWM) seen among a process's descendants, sampled every
+    ``every`` seconds (a report worker may be recycled between two phase ends)."""
+
+    def __init__(self, pid: int, every: float = 0.5) -> None:
+        self.pid, self.every, self.mb = pid, every, 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> WorkerPeak:
+        self._task = asyncio.create_task(self._watch())
+        return self
+
+    async def stop(self) -> float | None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._sample()
+        return self.mb or None
+
+    def _sample(self) -> None:
+        for child in descendants(self.pid):
+            self.mb = max(self.mb, peak_rss_mb(child) or 0.0)
+
+    async def _watch(self) -> None:
+        while True:
+            self._sample()
+            await asyncio.sleep(self.every)
 
 
 def busy_cpu_seconds() -> float:

@@ -65,6 +65,7 @@ def rows(figures: dict[str, Any], against: dict[str, Any] | None) -> list[list[s
         )  # fmt: skip
     rss = [r for r in ours["rss_mb"] if r is not None]
     brss = [r for r in (bare or {}).get("rss_mb", []) if r is not None]
+    wrss = [r for r in ours.get("worker_rss_mb", []) if r is not None]
     out += [
         [f"unit report, median of {t['unit_report_runs']} (in-process), ms",
          fmt(t["unit_report_ms"]), "", "", f"< {REPORT_TARGET_MS:.0f} ms",
@@ -76,6 +77,9 @@ def rows(figures: dict[str, Any], against: dict[str, Any] | None) -> list[list[s
         ["peak RSS per bot process, MB", " + ".join(fmt(r) for r in rss),
          " + ".join(fmt(r) for r in brss), "", f"< {RSS_TARGET_MB:.0f} MB",
          _met(bool(rss) and max(rss) < RSS_TARGET_MB)],
+        ["peak RSS per report worker process (documents), MB",
+         " + ".join(fmt(r) for r in wrss) or "—", "", "", f"< {RSS_TARGET_MB:.0f} MB",
+         _met(max(wrss, default=0.0) < RSS_TARGET_MB)],
         ["database size at the end, MB", fmt(figures["db_bytes"] / 1e6), "", "", "", ""],
         ["bot CPU in saturation, % of one core",
          " + ".join(fmt(c, 0) for c in op["saturation"]["bot_cpu_pct"]),

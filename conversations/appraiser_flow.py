@@ -35,6 +35,7 @@ class AppraiserFlow:
     def __init__(self, rubric_for: Callable[[str], Rubric], evidence_root: Path) -> None:
         self.rubric_for = rubric_for
         self.evidence_root = evidence_root
+        self.observers: list[Callable[[str, str, Event], None]] = []  # (before, after, event)
 
     @staticmethod
     def wants(person: Person, grants: list[Membership], event: Event) -> bool:
@@ -59,6 +60,7 @@ class AppraiserFlow:
             return [ctx]
         if not await self._valid(ctx):
             ctx.goto(State(appraiser.UNITS))
+        before = ctx.state.kind
         if isinstance(event, Start | Command):
             self._command(ctx, "start" if isinstance(event, Start) else event.name)
         elif isinstance(event, Choice) and not await self._genuine(ctx, event):
@@ -67,6 +69,8 @@ class AppraiserFlow:
         else:
             _, handler = STATES[ctx.state.kind]
             await handler(ctx, event)
+        for observe in self.observers:
+            observe(before, ctx.state.kind, event)
         if ctx.ask_next:
             ask, _ = STATES[ctx.state.kind]
             ctx.replies.append(await ask(ctx))

@@ -12,9 +12,14 @@ from bot.app import open_app
 from bot.cli import main
 from bot.demo import run_demo
 from bot.settings import Settings, get_settings
-from conversations.diagram import mermaid
+from conversations.diagram import APPRAISER, OFFICER, Diagram
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# Each diagram and the README.md text its mermaid block follows.
+README_DIAGRAMS: tuple[tuple[Diagram, str], ...] = (
+    (OFFICER, "The diagram is generated from `conversations/diagram.py`"),
+    (APPRAISER, "### The appraiser's conversation"),
+)
 
 
 @main.command()
@@ -46,14 +51,17 @@ async def _run_bot(settings: Settings) -> None:
 @main.command()
 @click.option("--write", is_flag=True, help="Cập nhật sơ đồ trong README.md.")
 def diagram(write: bool) -> None:
-    """In sơ đồ trạng thái của cuộc hội thoại (Mermaid)."""
-    text = mermaid()
+    """In sơ đồ trạng thái của hai cuộc hội thoại: cán bộ, rồi thẩm định (Mermaid)."""
     if not write:
-        click.echo(text, nl=False)
+        click.echo("\n".join(d.mermaid() for d, _ in README_DIAGRAMS), nl=False)
         return
     readme = Path("README.md")
     content = readme.read_text(encoding="utf-8")
-    start = content.index("```mermaid\n") + len("```mermaid\n")
-    end = content.index("```", start)
-    readme.write_text(content[:start] + text + content[end:], encoding="utf-8")
+    for d, anchor in README_DIAGRAMS:
+        if anchor not in content:
+            raise click.ClickException(f"README.md không có đoạn «{anchor}»")
+        start = content.index("```mermaid\n", content.index(anchor)) + len("```mermaid\n")
+        end = content.index("```", start)
+        content = content[:start] + d.mermaid() + content[end:]
+    readme.write_text(content, encoding="utf-8")
     click.echo("Đã cập nhật sơ đồ trong README.md")

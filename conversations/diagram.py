@@ -1,12 +1,16 @@
-"""The officer's conversation as a state diagram (Mermaid), generated from declared moves.
+"""The conversations as state diagrams (Mermaid), generated from declared moves.
 
-``MOVES`` lists every move between states that a button, typed answer or file can cause;
-a test drives the engine and checks that each move it observes is declared here, so the
-diagram in the README cannot drift from what the engine does.
+``OFFICER`` and ``APPRAISER`` list every move between states that a button, typed answer
+or file can cause (a state kind to a state kind; a command's jump is a note, not a move).
+Tests drive the engine, check that each move they observe is declared here and that each
+declared move happens, so the diagrams in the README cannot drift from what the engine does.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
+from conversations import appraise, appraiser
 from conversations.states import (
     CONFIRM,
     EDIT,
@@ -22,72 +26,127 @@ from conversations.states import (
     SUBMITTED,
 )
 
+Move = tuple[str, str, str]  # (before, after, Vietnamese label: the buttons or input)
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """One conversation: where it starts, its moves, notes on states, where it ends."""
+
+    start: str
+    start_label: str
+    moves: tuple[Move, ...]
+    notes: dict[str, str] = field(default_factory=dict)
+    end: str | None = None
+
+    def allowed(self, before: str, after: str) -> bool:
+        """Staying is always allowed (invalid input); any other move must be declared."""
+        return before == after or any(m[0] == before and m[1] == after for m in self.moves)
+
+    def states(self) -> set[str]:
+        return {m[0] for m in self.moves} | {m[1] for m in self.moves}
+
+    def mermaid(self) -> str:
+        """The diagram as Mermaid ``stateDiagram-v2`` text."""
+        lines = ["stateDiagram-v2", f"    [*] --> {self.start}: {self.start_label}"]
+        labels: dict[tuple[str, str], list[str]] = {}
+        for before, after, label in self.moves:
+            labels.setdefault((before, after), []).append(label)
+        for (before, after), texts in labels.items():
+            lines.append(f"    {before} --> {after}: {' / '.join(texts)}")
+        if self.end is not None:
+            lines.append(f"    {self.end} --> [*]")
+        for state, note in self.notes.items():
+            lines.append(f"    note right of {state}: {note}")
+        return "\n".join(lines) + "\n"
+
+
 QUESTIONS = (SCORE, RESULTS, EVIDENCE, STRENGTHS, SHORTCOMINGS)
 
-MOVES: tuple[tuple[str, str, str], ...] = (
-    (MENU, SCORE, "Tiếp tục"),
-    (MENU, RESULTS, "Tiếp tục (câu đang dở)"),
-    (MENU, EVIDENCE, "Tiếp tục (câu đang dở)"),
-    (MENU, STRENGTHS, "Tiếp tục (câu đang dở)"),
-    (MENU, SHORTCOMINGS, "Tiếp tục (câu đang dở)"),
-    (MENU, REVIEW, "Xem lại / còn mục chưa chấm"),
-    (MENU, RATING, "Nộp báo cáo"),
-    (SCORE, RESULTS, "điểm hoặc mức · Bỏ qua"),
-    (SCORE, EVIDENCE, "Quay lại"),
-    (SCORE, SHORTCOMINGS, "Quay lại (đầu tiêu chí)"),
-    (RESULTS, EVIDENCE, "văn bản · tệp · Bỏ qua"),
-    (RESULTS, SCORE, "Quay lại"),
-    (EVIDENCE, SCORE, "Xong (mục tiếp theo)"),
-    (EVIDENCE, STRENGTHS, "Xong (hết tiêu chí)"),
-    (EVIDENCE, REVIEW, "Xong (đang sửa)"),
-    (EVIDENCE, RESULTS, "Quay lại"),
-    (STRENGTHS, SHORTCOMINGS, "văn bản · Bỏ qua"),
-    (STRENGTHS, EVIDENCE, "Quay lại"),
-    (SHORTCOMINGS, SCORE, "văn bản · Bỏ qua (tiêu chí tiếp theo)"),
-    (SHORTCOMINGS, REVIEW, "hết tiêu chí · đang sửa"),
-    (SHORTCOMINGS, STRENGTHS, "Quay lại"),
-    (REVIEW, EDIT, "Sửa một mục"),
-    (REVIEW, SCORE, "gõ số hiệu mục · Tiếp tục"),
-    (REVIEW, RESULTS, "Tiếp tục (câu đang dở)"),
-    (REVIEW, EVIDENCE, "Tiếp tục (câu đang dở)"),
-    (REVIEW, STRENGTHS, "Tiếp tục (câu đang dở)"),
-    (REVIEW, SHORTCOMINGS, "Tiếp tục (câu đang dở)"),
-    (REVIEW, RATING, "Nộp báo cáo"),
-    (EDIT, EDIT_CRITERION, "Tiêu chí n"),
-    (EDIT, REVIEW, "Quay lại"),
-    (EDIT_CRITERION, SCORE, "mục"),
-    (EDIT_CRITERION, STRENGTHS, "Đánh giá chung"),
-    (EDIT_CRITERION, EDIT, "Quay lại"),
-    (RATING, CONFIRM, "mức xếp loại"),
-    (RATING, REVIEW, "Quay lại"),
-    (CONFIRM, SUBMITTED, "Xác nhận nộp"),
-    (CONFIRM, RATING, "Quay lại"),
-    (CONFIRM, REVIEW, "còn mục chưa chấm"),
-    *((q, MENU, "Menu") for q in QUESTIONS),
-    (SCORE, MENU, "Quay lại (câu đầu tiên)"),
-    (REVIEW, MENU, "Menu"),
+OFFICER = Diagram(
+    start=MENU,
+    start_label="/start",
+    moves=(
+        (MENU, SCORE, "Tiếp tục"),
+        (MENU, RESULTS, "Tiếp tục (câu đang dở)"),
+        (MENU, EVIDENCE, "Tiếp tục (câu đang dở)"),
+        (MENU, STRENGTHS, "Tiếp tục (câu đang dở)"),
+        (MENU, SHORTCOMINGS, "Tiếp tục (câu đang dở)"),
+        (MENU, REVIEW, "Xem lại / còn mục chưa chấm"),
+        (MENU, RATING, "Nộp báo cáo"),
+        (SCORE, RESULTS, "điểm hoặc mức · Bỏ qua"),
+        (SCORE, EVIDENCE, "Quay lại"),
+        (SCORE, SHORTCOMINGS, "Quay lại (đầu tiêu chí)"),
+        (RESULTS, EVIDENCE, "văn bản · tệp · Bỏ qua"),
+        (RESULTS, SCORE, "Quay lại"),
+        (EVIDENCE, SCORE, "Xong (mục tiếp theo)"),
+        (EVIDENCE, STRENGTHS, "Xong (hết tiêu chí)"),
+        (EVIDENCE, REVIEW, "Xong (đang sửa)"),
+        (EVIDENCE, RESULTS, "Quay lại"),
+        (STRENGTHS, SHORTCOMINGS, "văn bản · Bỏ qua"),
+        (STRENGTHS, EVIDENCE, "Quay lại"),
+        (SHORTCOMINGS, SCORE, "văn bản · Bỏ qua (tiêu chí tiếp theo)"),
+        (SHORTCOMINGS, REVIEW, "hết tiêu chí · đang sửa"),
+        (SHORTCOMINGS, STRENGTHS, "Quay lại"),
+        (REVIEW, EDIT, "Sửa một mục"),
+        (REVIEW, SCORE, "gõ số hiệu mục · Tiếp tục"),
+        (REVIEW, RESULTS, "Tiếp tục (câu đang dở)"),
+        (REVIEW, EVIDENCE, "Tiếp tục (câu đang dở)"),
+        (REVIEW, STRENGTHS, "Tiếp tục (câu đang dở)"),
+        (REVIEW, SHORTCOMINGS, "Tiếp tục (câu đang dở)"),
+        (REVIEW, RATING, "Nộp báo cáo"),
+        (EDIT, EDIT_CRITERION, "Tiêu chí n"),
+        (EDIT, REVIEW, "Quay lại"),
+        (EDIT_CRITERION, SCORE, "mục"),
+        (EDIT_CRITERION, STRENGTHS, "Đánh giá chung"),
+        (EDIT_CRITERION, EDIT, "Quay lại"),
+        (RATING, CONFIRM, "mức xếp loại"),
+        (RATING, REVIEW, "Quay lại"),
+        (CONFIRM, SUBMITTED, "Xác nhận nộp"),
+        (CONFIRM, RATING, "Quay lại"),
+        (CONFIRM, REVIEW, "còn mục chưa chấm"),
+        *((q, MENU, "Menu") for q in QUESTIONS),
+        (SCORE, MENU, "Quay lại (câu đầu tiên)"),
+        (REVIEW, MENU, "Menu"),
+    ),
+    notes={
+        MENU: "/start · /huy",
+        REVIEW: "/xemlai",
+        SUBMITTED: "khoá: chỉ /baocao, /tiendo",
+    },
+    end=SUBMITTED,
 )
 
-NOTES = {
-    MENU: "/start · /huy",
-    REVIEW: "/xemlai",
-    SUBMITTED: "khoá: chỉ /baocao, /tiendo",
-}
+UNITS, UNIT, RETURN = appraiser.UNITS, appraiser.UNIT, appraiser.RETURN
+ITEM, A_RATING, A_CONFIRM = appraise.ITEM, appraise.RATING, appraise.CONFIRM
 
-
-def allowed(before: str, after: str) -> bool:
-    return before == after or any(m[0] == before and m[1] == after for m in MOVES)
-
-
-def mermaid() -> str:
-    """The diagram as Mermaid ``stateDiagram-v2`` text."""
-    lines = ["stateDiagram-v2", f"    [*] --> {MENU}: /start"]
-    labels: dict[tuple[str, str], list[str]] = {}
-    for before, after, label in MOVES:
-        labels.setdefault((before, after), []).append(label)
-    for (before, after), texts in labels.items():
-        lines.append(f"    {before} --> {after}: {' / '.join(texts)}")
-    lines.append(f"    {SUBMITTED} --> [*]")
-    for state, note in NOTES.items():
-        lines.append(f"    note right of {state}: {note}")
-    return "\n".join(lines) + "\n"
+# The appraiser's screens also move within a state (another filter or page, the next item):
+# those moves are drawn as loops, since they are most of what an appraiser does.
+APPRAISER = Diagram(
+    start=UNITS,
+    start_label="/donvi",
+    moves=(
+        (UNITS, UNITS, "Tất cả · Chưa nộp · Đã nộp · Đã thẩm định · Trang trước · Trang sau"),
+        (UNITS, UNIT, "số thứ tự đơn vị"),
+        (UNIT, UNIT, "Báo cáo · Tệp minh chứng"),
+        (UNIT, UNITS, "Danh sách"),
+        (UNIT, ITEM, "Thẩm định"),
+        (UNIT, RETURN, "Trả lại"),
+        (RETURN, UNIT, "lý do trả lại · Huỷ"),
+        (
+            ITEM,
+            ITEM,
+            "điểm hoặc mức · = Như đơn vị · Bỏ qua (mục sau) · ◀ (mục trước) · gõ nhận xét",
+        ),
+        (ITEM, A_RATING, "điểm hoặc mức · = Như đơn vị · Bỏ qua (mục cuối)"),
+        (ITEM, UNIT, "Đơn vị · ◀ (mục đầu tiên)"),
+        (A_RATING, A_CONFIRM, "mức xếp loại"),
+        (A_RATING, ITEM, "Quay lại · còn mục chưa chấm"),
+        (A_CONFIRM, UNIT, "Xác nhận kết quả"),
+        (A_CONFIRM, A_RATING, "Quay lại"),
+    ),
+    notes={
+        UNITS: "từ mọi bước: /donvi · /start · /huy · /thamdinh (lọc Đã nộp)",
+        UNIT: "/tonghop, /huongdan ở mọi bước: gửi bảng tổng hợp, hướng dẫn (không đổi bước)",
+    },
+)

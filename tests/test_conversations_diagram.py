@@ -1,4 +1,4 @@
-"""The README's state diagram is generated from ``MOVES`` and every real move is declared."""
+"""The README's officer diagram is generated from ``OFFICER`` and every real move is declared."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from conversations.diagram import allowed, mermaid
+from conversations.diagram import OFFICER
 from conversations.events import Command, Event, Start
 from tests.support import Chat, make_engine, setup_demo
 from tests.test_conversations_engine import answer_everything, go_to
@@ -37,11 +37,11 @@ async def test_every_observed_move_is_in_the_diagram(
     await chat.command("xemlai")
     for key in ("n", "2", "y"):
         await chat.say(key)
-    undeclared = {move for move in seen if not allowed(*move)}
+    undeclared = {move for move in seen if not OFFICER.allowed(*move)}
     assert not undeclared, f"moves missing from conversations/diagram.py: {undeclared}"
     assert ("confirm", "submitted") in seen and len(seen) >= 20
 
 
 def test_readme_shows_the_generated_diagram() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert f"```mermaid\n{mermaid()}```" in readme, "run: danvan diagram --write"
+    assert f"```mermaid\n{OFFICER.mermaid()}```" in readme, "run: danvan diagram --write"

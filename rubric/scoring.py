@@ -54,10 +54,11 @@ def unanswered(rubric: Rubric, scores: Mapping[str, Decimal | None]) -> list[Ite
     return [i for i in rubric.items() if i.required and scores.get(i.id) is None]
 
 
-def fmt(value: Decimal | None) -> str:
-    """Vietnamese number format: 4,5 and 12 (no trailing zeros); empty for None."""
+def fmt(value: Decimal | int | None) -> str:
+    """Vietnamese number format: 4,5 and 12 (no trailing zeros); empty for None. An int is
+    accepted too (a template's sum that starts at 0 stays 0 when nothing was scored)."""
     if value is None:
         return ""
-    normalized = value.quantize(Decimal("0.1")).normalize()
+    normalized = Decimal(value).quantize(Decimal("0.1")).normalize()
     text = f"{normalized:f}"
     return text.replace(".", ",")

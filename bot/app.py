@@ -17,6 +17,7 @@ from conversations.engine import Engine
 from conversations.events import Reply
 from reports.district_files import district_files
 from reports.service import ReportService
+from reports.workers import ReportWorkers
 from rubric.loader import load_rubric
 from rubric.model import Rubric
 from storage.db import make_engine, make_sessionmaker
@@ -81,13 +82,12 @@ async def open_app(settings: Settings, migrate: bool = True) -> AsyncIterator[Ap
     db = make_engine(settings.database_url)
     sessions = make_sessionmaker(db)
     rubric_for = rubric_loader(settings)
-    reports = ReportService(
-        sessions, rubric_for, Path(settings.evidence_dir), Path(settings.output_dir)
-    )
+    workers = ReportWorkers(settings.report_workers)  # the documents' processes
     out_dir = Path(settings.output_dir)
+    reports = ReportService(sessions, rubric_for, Path(settings.evidence_dir), out_dir, workers)
 
     async def make_summary(period_id: int) -> list[Path]:
-        return await district_files(sessions, rubric_for, period_id, out_dir)
+        return await district_files(sessions, rubric_for, period_id, out_dir, workers)
 
     engine = Engine(
         sessions,
@@ -101,4 +101,7 @@ async def open_app(settings: Settings, migrate: bool = True) -> AsyncIterator[Ap
         files = FileStore(settings.evidence_dir)
         yield App(settings, db, sessions, files, reports, engine, links_for(settings))
     finally:
-        await db.dispose()
+        try:
+            await workers.aclose()
+        finally:
+            await db.dispose()

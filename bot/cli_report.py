@@ -28,7 +28,10 @@ NO_LIBREOFFICE = (
 
 
 async def _write(unit: str, year: int, kinds: tuple[str, ...]) -> list[Path]:
-    async with open_app(get_settings()) as app:
+    # One command, one report: written here, as `danvan export` writes its files (no other chat
+    # waits on this event loop; a worker process would only add its start, ~0.3 s).
+    settings = get_settings().model_copy(update={"report_workers": 0})
+    async with open_app(settings) as app:
         async with app.sessions() as s:
             assessment = await repo.find(s, unit, year)
         if assessment is None:

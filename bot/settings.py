@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -18,6 +19,9 @@ class Settings(BaseSettings):
     rubric_dir: Path | None = None  # extra rubric files beside the shipped ones
     max_upload_mb: int = 20
     max_web_upload_mb: int = 50  # the upload page takes what a chat cannot carry
+    # Processes writing the reports (python-docx, the charts) beside the bot's own, started on
+    # first use; 0 = in a thread of the bot's process (other chats wait meanwhile; for tests)
+    report_workers: int = Field(1, ge=0)
 
     telegram_bot_token: str | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reports.district import DistrictSummary, gather_district
 from reports.district_docx import write_district_docx
+from reports.workers import ReportWorkers
 from rubric.model import Rubric
 from storage.models import Period
 
@@ -27,7 +27,7 @@ def write_district_chart(summary: DistrictSummary, path: Path) -> object:
 
 
 # The libraries of the spreadsheet and the chart (~50 MB) load when a summary is first made,
-# not in every bot process at start.
+# not in every bot process at start (in the worker process that writes them: reports.workers).
 WRITERS: tuple[tuple[str, Callable[[DistrictSummary, Path], object]], ...] = (
     ("xlsx", write_district_xlsx),
     ("docx", write_district_docx),
@@ -40,7 +40,10 @@ async def district_files(
     rubric_for: Callable[[str], Rubric],
     period_id: int,
     out_dir: Path,
+    workers: ReportWorkers | None = None,
 ) -> list[Path]:
+    """Write the period's summary files; ``workers``: where (default: a thread of this process)."""
+    workers = workers if workers is not None else ReportWorkers(0)
     async with sessions() as s:
         period = await s.get(Period, period_id)
         assert period is not None
@@ -49,6 +52,6 @@ async def district_files(
     for suffix, write in WRITERS:
         path = out_dir / f"tong-hop-{period.year}-{period.authority_id}.{suffix}"
         path.parent.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(write, summary, path)  # CPU-bound: off the event loop
+        await workers.run(write, summary, path)  # CPU-bound: off the event loop and its GIL
         paths.append(path)
     return paths

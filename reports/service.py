@@ -6,7 +6,6 @@ summary after the Đề cương (``outline_report``); ``both`` gathers once and 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from reports.collect import gather
 from reports.data import ReportData
 from reports.outline_report import write_outline_report
 from reports.unit_report import write_unit_report
+from reports.workers import ReportWorkers
 from rubric.model import Rubric
 from storage.models import Assessment, Period, Unit
 
@@ -42,11 +42,14 @@ class ReportService:
         rubric_for: Callable[[str], Rubric],
         evidence_root: Path,
         out_dir: Path,
+        workers: ReportWorkers | None = None,
     ) -> None:
         self.sessions = sessions
         self.rubric_for = rubric_for
         self.evidence_root = evidence_root
         self.out_dir = out_dir
+        # where the documents are written; none given: in a thread of this process
+        self.workers = workers if workers is not None else ReportWorkers(0)
 
     async def unit_report(self, assessment_id: int, draft: bool = False) -> Path:
         """Write the unit's self-assessment report (.docx) and return its path."""
@@ -73,8 +76,8 @@ class ReportService:
         for kind in kinds:
             prefix, writer = KINDS[kind]
             path = self.out_dir / f"{prefix}-{got.stem}{suffix}.docx"
-            # python-docx is CPU-bound: keep the event loop free for other officers.
-            paths.append(await asyncio.to_thread(writer, got.rubric, got.data, path))
+            # python-docx is CPU-bound: in a worker process, off the loop and its GIL.
+            paths.append(await self.workers.run(writer, got.rubric, got.data, path))
         return paths
 
     async def gather(self, assessment_id: int) -> Gathered:

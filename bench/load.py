@@ -58,8 +58,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                    "that the code is compared; 30 shows the production cap")  # fmt: skip
     p.add_argument("--bot-env", action="append", default=[], metavar="NAME=VALUE",
                    help="extra bot environment, e.g. MALLOC_ARENA_MAX=2 (repeatable)")  # fmt: skip
-    p.add_argument("--what-if", default="",
-                   help="diagnosis: no-rate-limit,concurrent=N,profile")  # fmt: skip
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile the bot (kept with --keep: bot-N.prof in the run's folder)",
+    )
     p.add_argument("--markdown", action="store_true", help="print a table for RESULTS.md")
     p.add_argument("--json", type=Path, help="also write the figures to this file")
     p.add_argument("--against", type=Path, help="a previous --json run to compare with")
@@ -80,20 +83,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         args.officers = min(args.officers, 20)
         args.duration, args.warmup, args.reports = min(args.duration, 4.0), 1.0, 3
     return args
-
-
-def what_if_env(spec: str, work: Path, index: int) -> dict[str, str]:
-    env: dict[str, str] = {}
-    for part in filter(None, (s.strip() for s in spec.split(","))):
-        if part == "no-rate-limit":
-            env["BENCH_NO_RATE_LIMIT"] = "1"
-        elif part.startswith("concurrent="):
-            env["BENCH_CONCURRENT_UPDATES"] = part.split("=", 1)[1]
-        elif part == "profile":
-            env["BENCH_PROFILE"] = str(work / f"bot-{index}.prof")
-        else:
-            raise SystemExit(f"unknown --what-if {part!r}")
-    return env
 
 
 async def start_bots(
@@ -123,9 +112,9 @@ async def start_bots(
             env.update(PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", WEB_PORT=str(port))
         if bare:
             argv = [sys.executable, "-m", "bench.bare_bot"]
-        elif args.what_if:
-            env.update(what_if_env(args.what_if, work, index))
-            argv = [sys.executable, "-m", "bench.patched_bot"]
+        elif args.profile:
+            env["BENCH_PROFILE"] = str(work / f"bot-{index}.prof")
+            argv = [sys.executable, "-m", "bench.profiled_bot"]
         else:
             argv = [sys.executable, "-m", "bot", "run"]
         name = f"{'bare' if bare else 'bot'}-{index}"

@@ -113,14 +113,14 @@ def rows(figures: dict[str, Any], against: dict[str, Any] | None) -> list[list[s
 def title(figures: dict[str, Any]) -> str:
     a = figures["args"]
     transport = "webhook" if a["webhook"] == "True" else "polling"
-    what_if = f", what-if: {a['what_if']}" if a.get("what_if") else ""
+    variant = ", profiled" if a.get("profile") else ""
     if a.get("bot_env") not in (None, "[]"):
-        what_if += f", bot env {a['bot_env']}"
+        variant += f", bot env {a['bot_env']}"
     if a.get("telegram_rate_limit") not in (None, "None"):
-        what_if += f", TELEGRAM_RATE_LIMIT={a['telegram_rate_limit']}"
+        variant += f", TELEGRAM_RATE_LIMIT={a['telegram_rate_limit']}"
     return (
         f"{a['db']}, {transport}, {a['processes']} process(es), {a['officers']} officers, "
-        f"{a['duration']} s per phase{what_if} (commit {figures.get('commit', '?')})"
+        f"{a['duration']} s per phase{variant} (commit {figures.get('commit', '?')})"
     )
 
 

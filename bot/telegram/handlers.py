@@ -135,8 +135,7 @@ class TelegramChannel:
             await self._send_text(context, chat_id, part, None)
         sent = await self._send_text(context, chat_id, parts[-1], markup)
         if markup is not None:
-            await self._retire_keyboard(context, chat_id)
-            self.last_prompt[chat_id] = sent.message_id
+            await self._open_question(context, chat_id, sent.message_id)
 
     @staticmethod
     async def _send_text(
@@ -154,10 +153,15 @@ class TelegramChannel:
             lambda: context.bot.send_document(chat_id, data, filename=name, caption=caption)
         )
 
-    async def _retire_keyboard(self, context: Context, chat_id: int) -> None:
-        """The previous question's buttons go once a new question is asked."""
-        previous = self.last_prompt.pop(chat_id, None)
-        if previous is not None:
+    async def _open_question(self, context: Context, chat_id: int, message_id: int) -> None:
+        """The new question is the chat's open one; the previous question's buttons go.
+
+        Read and replaced at once (no await in between): a chat's own update and a notification
+        to it (e.g. from the upload page) may ask at the same time, and each then retires the
+        question it replaced, so only the last one asked keeps its buttons."""
+        previous = self.last_prompt.get(chat_id)
+        self.last_prompt[chat_id] = message_id
+        if previous is not None and previous != message_id:
             await quietly(
                 lambda: context.bot.edit_message_reply_markup(chat_id, previous, reply_markup=None)
             )

@@ -20,6 +20,7 @@ from telegram.ext import (
 
 from bot.app import App
 from bot.telegram.broadcast import reminders_running, resume_handler
+from bot.telegram.chat_order import ChatOrderProcessor
 from bot.telegram.handlers import CHANNEL, TelegramChannel, on_error
 from conversations.events import Reply
 
@@ -47,6 +48,8 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_file_url)
+        # polling: other chats' updates at the same time, one chat's in order
+        .concurrent_updates(ChatOrderProcessor())
     )
     if settings.telegram_rate_limit > 0:
         limiter = AIORateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=3)

@@ -9,7 +9,6 @@ from datetime import datetime
 
 from telegram import BotCommand, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackContext,
@@ -22,6 +21,7 @@ from bot.app import App
 from bot.telegram.broadcast import reminders_running, resume_handler
 from bot.telegram.chat_order import ChatOrderProcessor
 from bot.telegram.handlers import CHANNEL, TelegramChannel, on_error
+from bot.telegram.rate_limit import MessageRateLimiter
 from conversations.events import Reply
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,8 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
         # polling: other chats' updates at the same time, one chat's in order
         .concurrent_updates(ChatOrderProcessor())
     )
-    if settings.telegram_rate_limit > 0:
-        limiter = AIORateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=3)
+    if settings.telegram_rate_limit > 0:  # new messages a second; see bot.telegram.rate_limit
+        limiter = MessageRateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=3)
         builder = builder.rate_limiter(limiter)
     application = builder.build()
     channel = TelegramChannel(app)

@@ -113,7 +113,7 @@ def rows(figures: dict[str, Any], against: dict[str, Any] | None) -> list[list[s
 def title(figures: dict[str, Any]) -> str:
     a = figures["args"]
     transport = "webhook" if a["webhook"] == "True" else "polling"
-    variant = ", profiled" if a.get("profile") else ""
+    variant = ", profiled" if a.get("profile") == "True" else ""
     if a.get("bot_env") not in (None, "[]"):
         variant += f", bot env {a['bot_env']}"
     if a.get("telegram_rate_limit") not in (None, "None"):

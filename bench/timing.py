@@ -1,20 +1,19 @@
 """In-process timings of the slow work: the unit report and the 40-unit district export.
 
 Measured in the orchestrator before any bot or load runs, through the same
-objects the bot uses (``open_app``: ``ReportService.write`` and ``district_files``).
+objects the bot uses (``open_app``: ``ReportService.write`` and the engine's summary maker, both
+writing in the app's report worker process).
 """
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any
 
 from bench.seed import Seeded
 from bench.stats import median
-from bot.app import open_app, rubric_loader
+from bot.app import open_app
 from bot.settings import Settings
-from reports.district_files import district_files
 
 
 async def _timed(calls: int, make: Any) -> list[float]:
@@ -30,7 +29,6 @@ async def _timed(calls: int, make: Any) -> list[float]:
 async def report_timings(
     settings: Settings, seeded: Seeded, reports: int = 20, exports: int = 3
 ) -> dict[str, Any]:
-    out_dir = Path(settings.output_dir) / "timing"
     async with open_app(settings, migrate=False) as app:
         aid = seeded.report_assessment
         unit = await _timed(reports, lambda: app.reports.write(aid, ("unit",)))
@@ -40,11 +38,9 @@ async def report_timings(
         began = time.perf_counter()
         await app.reports.gather(aid)
         gather_s = time.perf_counter() - began
-        rubric_for = rubric_loader(settings)
-        export = await _timed(
-            exports,
-            lambda: district_files(app.sessions, rubric_for, seeded.district_period, out_dir),
-        )
+        make_summary = app.engine.make_summary
+        assert make_summary is not None
+        export = await _timed(exports, lambda: make_summary(seeded.district_period))
     return {
         "unit_report_ms": round((median(unit) or 0) * 1000, 1),
         "unit_report_runs": len(unit),

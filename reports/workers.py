@@ -83,9 +83,15 @@ class ReportWorkers:
         closing.add_done_callback(self._closing.discard)
 
 
+WORKER_NICENESS = 10  # documents yield the CPU to the bot's replies when both want it
+
+
 def _start_worker() -> None:
-    """Ctrl+C is the bot's to handle (it stops its workers); a killed bot takes them along."""
+    """Ctrl+C is the bot's to handle (it stops its workers); a killed bot takes them along.
+    A worker runs at a lower priority: on a busy machine a report takes a little longer
+    rather than the other officers' answers waiting behind it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(WORKER_NICENESS)
     parent = multiprocessing.parent_process()
     assert parent is not None
     threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True).start()

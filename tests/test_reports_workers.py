@@ -21,7 +21,7 @@ from sqlalchemy import select
 from bot.app import open_app
 from bot.settings import Settings
 from reports.unit_report import write_unit_report
-from reports.workers import ReportWorkers
+from reports.workers import WORKER_NICENESS, ReportWorkers
 from storage.models import Assessment
 from tests.test_reports_district import build_district, district_specs, rubric
 from tests.test_reports_unit_report import filled, shipped_rubric
@@ -103,6 +103,15 @@ async def test_workers_are_replaced_after_their_share_of_jobs() -> None:
         await workers.aclose()
     assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
     assert multiprocessing.active_children() == []
+
+
+async def test_workers_yield_the_cpu_to_the_bot() -> None:
+    workers = ReportWorkers(1)
+    try:
+        niceness = await workers.run(os.nice, 0)  # os.nice(0): the current niceness
+    finally:
+        await workers.aclose()
+    assert niceness == min(19, os.nice(0) + WORKER_NICENESS)  # 19: the lowest priority
 
 
 async def test_without_workers_jobs_run_in_a_thread_here() -> None:

@@ -246,5 +246,5 @@ async def test_danvan_run_starts_polling(settings: Settings, fake: FakeTelegram)
 async def test_the_rate_limiter_follows_the_setting(settings: Settings) -> None:
     async with open_app(settings) as app:
         assert isinstance(build_application(app).bot.rate_limiter, AIORateLimiter)
-        settings.telegram_rate_limit = 0  # e.g. a local Bot API server: 429s still retried
+        settings.telegram_rate_limit = 0  # e.g. a local Bot API server: no limiter, no 429 retries
         assert build_application(app).bot.rate_limiter is None

@@ -52,6 +52,6 @@ async def district_files(
     for suffix, write in WRITERS:
         path = out_dir / f"tong-hop-{period.year}-{period.authority_id}.{suffix}"
         path.parent.mkdir(parents=True, exist_ok=True)
-        await workers.run(write, summary, path)  # CPU-bound: off the event loop and its GIL
+        await workers.write(path, write, summary)  # CPU-bound: off the event loop and its GIL
         paths.append(path)
     return paths

@@ -77,7 +77,7 @@ class ReportService:
             prefix, writer = KINDS[kind]
             path = self.out_dir / f"{prefix}-{got.stem}{suffix}.docx"
             # python-docx is CPU-bound: in a worker process, off the loop and its GIL.
-            paths.append(await self.workers.run(writer, got.rubric, got.data, path))
+            paths.append(await self.workers.write(path, writer, got.rubric, got.data))
         return paths
 
     async def gather(self, assessment_id: int) -> Gathered:

@@ -11,12 +11,14 @@ import gc
 import logging
 import multiprocessing
 import os
+import secrets
 import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import connection, context, popen_spawn_posix, spawn
+from pathlib import Path
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,18 @@ class ReportWorkers:
         except BrokenProcessPool:  # a worker died (killed, out of memory): once more, anew
             log.warning("a report worker died; trying %r again in a new one", fn)
         return await self._submit(fn, args)
+
+    async def write(self, path: Path, fn: Callable[..., object], *args: Any) -> Path:
+        """``fn(*args, a_path)`` writes a file; it lands at ``path`` in one step (written beside
+        it under a temporary name, then renamed): two requests for the same report at once, or
+        a reader sending the file meanwhile, see the old file or the new one, never half."""
+        part = path.with_name(f".{path.stem}.{secrets.token_hex(4)}{path.suffix}")  # same type
+        try:
+            await self.run(fn, *args, part)
+            os.replace(part, path)
+        finally:
+            part.unlink(missing_ok=True)
+        return path
 
     async def aclose(self) -> None:
         """Stop the workers once their jobs are done (jobs not yet started are dropped); a

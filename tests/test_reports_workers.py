@@ -114,6 +114,28 @@ async def test_workers_yield_the_cpu_to_the_bot() -> None:
     assert niceness == min(19, os.nice(0) + WORKER_NICENESS)  # 19: the lowest priority
 
 
+def _write_text(text: str, fail: bool, path: Path) -> None:
+    assert path.suffix == ".docx" and path.name.startswith(".")  # same type, hidden meanwhile
+    path.write_text(text[: len(text) // 2], encoding="utf-8")  # half of it so far
+    if fail:
+        raise OSError("disk full")
+    path.write_text(text, encoding="utf-8")
+
+
+async def test_a_file_lands_whole_or_not_at_all(tmp_path: Path) -> None:
+    target = tmp_path / "bao-cao-tu-danh-gia-2022-VG-CUUCAO.docx"
+    workers = ReportWorkers(1)
+    try:
+        assert await workers.write(target, _write_text, "bản mới", False) == target
+        assert target.read_text(encoding="utf-8") == "bản mới"
+        with pytest.raises(OSError, match="disk full"):
+            await workers.write(target, _write_text, "bản hỏng giữa chừng", True)
+    finally:
+        await workers.aclose()
+    assert target.read_text(encoding="utf-8") == "bản mới"  # the previous file, whole
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no part file left behind
+
+
 async def test_without_workers_jobs_run_in_a_thread_here() -> None:
     workers = ReportWorkers(0)
     assert await workers.run(os.getpid) == os.getpid()

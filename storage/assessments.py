@@ -51,10 +51,8 @@ async def unit_and_period(s: AsyncSession, unit_id: int) -> tuple[Unit, Period |
     row = (
         await s.execute(
             select(Unit, Period)
-            .outerjoin(Period, Period.authority_id == Unit.parent_id)
+            .outerjoin(Period, Period.id == _NEWEST_PERIOD)
             .where(Unit.id == unit_id)
-            .order_by(Period.year.desc(), Period.id.desc())
-            .limit(1)
         )
     ).one()
     return row[0], row[1]

@@ -17,6 +17,7 @@ from storage.models import Role, Status, Unit
 
 UNITS, UNIT, RETURN = "a_units", "a_unit", "a_return"
 PAGE = 8
+PREVIOUS_PAGE, NEXT_PAGE = "pt", "ps"  # trang trước, trang sau
 BOTH = ("unit", "outline")  # appraisers get both reports
 FILTERS = {  # key -> (label, statuses shown; None = all)
     "fa": ("Tất cả", None),
@@ -59,9 +60,9 @@ async def ask_units(ctx: ACtx) -> Reply:
     keyboard.append([Button(k, label) for k, (label, _) in FILTERS.items() if k != key])
     nav = []
     if page > 0:
-        nav.append(Button("p-", "◀ Trang trước"))
+        nav.append(Button(PREVIOUS_PAGE, "◀ Trang trước"))
     if page + 1 < pages:
-        nav.append(Button("p+", "Trang sau ▶"))
+        nav.append(Button(NEXT_PAGE, "Trang sau ▶"))
     if nav:
         keyboard.append(nav)
     return Reply(text, keyboard, target=str(ctx.state), assessment_id=0, expects="choice")
@@ -72,8 +73,8 @@ async def on_units(ctx: ACtx, event: Event) -> None:
     current, page = _filter_page(ctx)
     if key in FILTERS:
         ctx.goto(State(UNITS, f"{key}.0"))
-    elif key in ("p-", "p+"):
-        ctx.goto(State(UNITS, f"{current}.{max(0, page + (1 if key == 'p+' else -1))}"))
+    elif key in (PREVIOUS_PAGE, NEXT_PAGE):
+        ctx.goto(State(UNITS, f"{current}.{max(0, page + (1 if key == NEXT_PAGE else -1))}"))
     elif key and key.startswith("u"):
         ctx.goto(State(UNIT, key[1:]))
     else:
@@ -157,7 +158,8 @@ async def on_return(ctx: ACtx, event: Event) -> None:
         ctx.ask_next = False
         return
     ctx.audit(a, "assessment.return", None, a.status.value, reason)
-    a.status, a.returned_reason, a.cursor = Status.DRAFT, reason, REVIEW
+    a.status, a.returned_reason = Status.DRAFT, reason
+    await assessments.reset_positions(ctx.s, a.id, REVIEW)
     unit = await ctx.s.get(Unit, a.unit_id)
     notice = Reply(ctx_msg("returned_to_unit", ctx, reason=reason))
     await ctx.notify(a.unit_id, Role.OFFICER, notice)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conversations.grammar import is_key
+
 
 @dataclass(frozen=True)
 class Sender:
@@ -76,8 +78,12 @@ class Recipient:
 
 @dataclass(frozen=True)
 class Button:
-    key: str  # what the person may also type, e.g. "2", "b", "IV.1"
+    key: str  # what the person may also type, e.g. "2", "b", "IV.1" (conversations.grammar)
     label: str
+
+    def __post_init__(self) -> None:
+        if not is_key(self.key):
+            raise ValueError(f"button key outside the grammar: {self.key!r}")
 
 
 @dataclass

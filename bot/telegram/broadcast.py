@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -26,7 +25,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.app import App
 from bot.reminder_loop import reminders_running as reminder_loop
 from bot.scheduler import Outcome, Scheduler
-from bot.telegram import render
+from bot.telegram import callback, render
 from bot.telegram.handlers import CHANNEL, TelegramChannel
 from bot.telegram.send import quietly
 from conversations.events import Command
@@ -35,7 +34,6 @@ from conversations.reminders import RESUME_KEY, RESUME_TARGET, Due
 log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
-RESUME_DATA = re.compile(rf"^1\|\d+\|{RESUME_TARGET}\|{RESUME_KEY}$")
 
 
 class Pacer:
@@ -136,7 +134,13 @@ def resume_handler(channel: TelegramChannel) -> CallbackQueryHandler:  # type: i
             await quietly(lambda: message.edit_reply_markup(reply_markup=None))
         await channel.process(update, context, Command("tieptuc"))
 
-    return CallbackQueryHandler(on_resume, pattern=RESUME_DATA)
+    return CallbackQueryHandler(on_resume, pattern=is_resume)
+
+
+def is_resume(data: object) -> bool:
+    """Callback data of a reminder's "▶ Tiếp tục" (decoded by the one callback grammar)."""
+    choice = callback.decode(data) if isinstance(data, str) else None
+    return choice is not None and (choice.target, choice.key) == (RESUME_TARGET, RESUME_KEY)
 
 
 def make_bot(app: App) -> Bot:

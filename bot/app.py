@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.journal import Journal
 from bot.links import Links, links_for
 from bot.settings import Settings
 from conversations.engine import Engine
@@ -37,6 +38,7 @@ class App:
     files: FileStore
     reports: ReportService
     engine: Engine
+    journal: Journal  # updates answered, open questions: written in batches
     links: Links | None = None  # signed web links (needs PUBLIC_BASE_URL)
     outboxes: dict[str, Outbox] = field(default_factory=dict)  # the channels running here
 
@@ -97,11 +99,13 @@ async def open_app(settings: Settings, migrate: bool = True) -> AsyncIterator[Ap
         make_summary,
         one_writer=db.dialect.name == "sqlite",
     )
+    journal = Journal(sessions, writing=engine.writing)
     try:
         files = FileStore(settings.evidence_dir)
-        yield App(settings, db, sessions, files, reports, engine, links_for(settings))
+        yield App(settings, db, sessions, files, reports, engine, journal, links_for(settings))
     finally:
         try:
+            await journal.aclose()
             await workers.aclose()
         finally:
             await db.dispose()

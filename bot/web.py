@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -17,6 +18,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import App
+from bot.body_limit import BodyLimit
 from bot.links import UploadGrant
 from bot.telegram.application import WEBHOOK_PATH as TELEGRAM_PATH
 from bot.web_files import UploadRefused, file_routes
@@ -28,6 +30,7 @@ from storage.assessments import evidence_for
 log = logging.getLogger(__name__)
 TELEGRAM_SECRET = "X-Telegram-Bot-Api-Secret-Token"
 ZALO_SECRET = "X-Bot-Api-Secret-Token"
+WEBHOOK_BODY_LIMIT = 1024 * 1024  # an update is a few KB; Telegram's biggest are well under
 
 
 def upload_handler(app: App):  # type: ignore[no-untyped-def]
@@ -65,7 +68,7 @@ def webhook(
             return PlainTextResponse("forbidden", status_code=403)
         try:
             body = await request.json()
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # not JSON, or nested too deep
             body = None
         if not await accept(body):
             log.warning("%s: the body is not an update", request.url.path)
@@ -126,7 +129,8 @@ def web_app(
     ]
     if app.links is not None:
         routes += file_routes(app, app.links, upload_handler(app))
-    return Starlette(routes=routes)
+    limits = {TELEGRAM_PATH: WEBHOOK_BODY_LIMIT, ZALO_PATH: WEBHOOK_BODY_LIMIT}
+    return Starlette(routes=routes, middleware=[Middleware(BodyLimit, limits=limits)])
 
 
 def web_server(

@@ -54,6 +54,25 @@ class AppraiserFlow:
             return False  # an officer-and-appraiser's officer commands
         return person.cursor is not None
 
+    @staticmethod
+    def active(person: Person, grants: list[Membership]) -> bool:
+        """Is the person in the appraiser's conversation now (an officer-and-appraiser is
+        while their own cursor is set)?"""
+        roles = {m.role for m in grants}
+        if not roles & {Role.APPRAISER, Role.ADMIN}:
+            return False
+        return Role.OFFICER not in roles or person.cursor is not None
+
+    async def current(self, s: AsyncSession, person: Person) -> list[Reply]:
+        """The appraiser's current screen, changing nothing (a redelivered update)."""
+        ctx = await load(s, person, self.rubric_for, self.evidence_root)
+        if isinstance(ctx, Reply):
+            return [ctx]
+        if not await self._valid(ctx):
+            ctx.goto(State(appraiser.UNITS))
+        ask, _ = STATES[ctx.state.kind]
+        return [await ask(ctx)]
+
     async def handle(self, s: AsyncSession, person: Person, event: Event) -> list[Reply]:
         ctx = await load(s, person, self.rubric_for, self.evidence_root)
         if isinstance(ctx, Reply):

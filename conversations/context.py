@@ -15,7 +15,7 @@ from reports.messages import msg
 from rubric.model import Item, Rubric
 from rubric.scoring import total, unanswered
 from storage import assessments as repo
-from storage.models import Answer, Assessment, CriterionNote, Period, Person, Unit
+from storage.models import Answer, Assessment, CriterionNote, Period, Person, Position, Unit
 
 
 @dataclass
@@ -26,20 +26,23 @@ class Ctx:
     unit: Unit
     period: Period
     assessment: Assessment
+    position: Position  # this person's place in the assessment (another officer has theirs)
     answers: dict[str, Answer]
     notes: dict[str, CriterionNote]
     evidence: Counter[str]
+    names: dict[int, str] = field(default_factory=dict)  # other people who answered: id -> name
     replies: list[Reply] = field(default_factory=list)
     ask_next: bool = True  # append the prompt of the resulting state
     want_report: bool | tuple[str, ...] = False  # send the report (or these kinds) after commit
+    changed: bool = False  # the assessment's content changed (every change is audited)
 
     # -- state ---------------------------------------------------------------
     @property
     def state(self) -> State:
-        return State.parse(self.assessment.cursor)
+        return State.parse(self.position.cursor)
 
     def goto(self, state: State) -> None:
-        self.assessment.cursor = str(state)
+        self.position.cursor = str(state)
 
     # -- answers -------------------------------------------------------------
     def scores(self) -> dict[str, Decimal | None]:
@@ -69,6 +72,13 @@ class Ctx:
 
     def audit(self, action: str, target: str | None, old: Any, new: Any) -> None:
         repo.audit(self.s, self.assessment, self.person.id, action, target, old, new)
+        self.changed = True
+
+    def answered_by(self, answer: Answer | None) -> str | None:
+        """Who gave the answer, when it was another person than this one."""
+        if answer is None or answer.updated_by_id in (None, self.person.id):
+            return None
+        return self.names.get(answer.updated_by_id or 0)
 
     # -- replies -------------------------------------------------------------
     def say(self, text: str, **kwargs: Any) -> Reply:

@@ -1,8 +1,9 @@
 """The officer's conversation as a state machine: event in, replies out.
 
-The state lives in the database (``Assessment.cursor``); every event is
-handled in one transaction, so an answer is stored the moment it arrives and a
-restart continues at the same question. No channel or HTTP library is used.
+The state lives in the database (each person's ``Position`` in the assessment: two officers
+of a unit each answer their own question); every event is handled in one transaction, so an
+answer is stored the moment it arrives and a restart continues at the same question. No
+channel or HTTP library is used.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from reports.messages import msg
 from rubric.model import Rubric
 from rubric.scoring import parse_score
 from storage import assessments as repo
-from storage import people, updates
+from storage import inbox, people
 from storage.models import Membership, Person, Role, Status
 
 Handler = Callable[[Ctx, Event], Awaitable[None]]
@@ -89,7 +90,7 @@ class Engine:
         process runs its transactions one after another instead of letting them queue on the
         database's lock (where a wait past its busy timeout fails with "database is locked")."""
         self.sessions = sessions
-        self._writing: AbstractAsyncContextManager[object] = (
+        self.writing: AbstractAsyncContextManager[object] = (
             asyncio.Lock() if one_writer else nullcontext()
         )
         self.rubric_for = rubric_for
@@ -108,9 +109,10 @@ class Engine:
     ) -> list[Reply]:
         """Handle one event in one transaction and return what to say.
 
-        ``update_key`` (the channel's update id) makes a redelivered update a no-op;
-        ``busy`` is awaited before slow work (the report), e.g. to show "sending a file…".
-        A concurrent change of the same assessment by another process is retried.
+        ``update_key`` (the channel's key of the update) makes a redelivered update change
+        nothing: it gets the person's current question again. ``busy`` is awaited before slow
+        work (the report), e.g. to show "sending a file…". A concurrent change of the same
+        assessment by another process is retried.
         """
         for attempt in range(3):
             try:
@@ -119,9 +121,9 @@ class Engine:
                 if attempt == 2:
                     raise
             except IntegrityError:
-                if update_key is None or not await self._seen(sender.channel, update_key):
+                if update_key is None or not await self._handled(sender.channel, update_key):
                     raise
-                return []  # another process handled the same update first
+                return await self.current(sender)  # another process handled it first
         raise AssertionError("unreachable")
 
     async def peek(self, sender: Sender) -> Reply | None:
@@ -133,20 +135,50 @@ class Engine:
             await s.rollback()  # _context may have made the assessment: keep nothing
             return reply
 
-    async def _seen(self, channel: str, update_key: str) -> bool:
+    async def current(self, sender: Sender) -> list[Reply]:
+        """What the person is being asked now (the officer's question, the appraiser's
+        screen), changing nothing: the answer to an update that was handled before."""
         async with self.sessions() as s:
-            return await updates.seen(s, channel, update_key)
+            person, grants = await people.person_and_memberships(s, sender.channel, sender.user_id)
+            if person is None:
+                return [Reply(msg("unknown_user"))]
+            if self.appraiser.active(person, grants):
+                replies = await self.appraiser.current(s, person)
+            else:
+                ctx = await self._context(s, person, grants)
+                replies = [self.prompt(ctx) if isinstance(ctx, Ctx) else ctx]
+            await s.rollback()  # keep nothing of what loading may have made
+            return replies
+
+    async def refuse_file(self, sender: Sender) -> Reply | None:
+        """Why a file from ``sender`` cannot be taken now (None: it can), asked before the
+        channel downloads or stores anything: strangers, removed people, appraisers and
+        locked assessments get the same answer their text would get."""
+        async with self.sessions() as s:
+            person, grants = await people.person_and_memberships(s, sender.channel, sender.user_id)
+            if person is None:
+                return Reply(msg("unknown_user"))
+            ctx = await self._context(s, person, grants)
+            refused = ctx if isinstance(ctx, Reply) else None
+            if isinstance(ctx, Ctx) and ctx.assessment.status != Status.DRAFT:
+                refused = Reply(msg("locked_input", assessment=ctx.assessment))
+            await s.rollback()
+            return refused
+
+    async def _handled(self, channel: str, update_key: str) -> bool:
+        async with self.sessions() as s:
+            return await inbox.handled(s, channel, update_key)
 
     async def _handle_once(
         self, sender: Sender, event: Event, update_key: str | None, busy: Busy | None
     ) -> list[Reply]:
-        async with self._writing, self.sessions() as s, s.begin():
-            if update_key is not None and not await updates.claim(s, sender.channel, update_key):
-                return []
-            replies = await self._in_transaction(s, sender, event)
+        async with self.writing, self.sessions() as s, s.begin():
+            replies = await self._in_transaction(s, sender, event, update_key)
         return await self.attach_reports(replies, busy)  # after the commit: the slow part
 
-    async def _in_transaction(self, s: AsyncSession, sender: Sender, event: Event) -> list[Reply]:
+    async def _in_transaction(
+        self, s: AsyncSession, sender: Sender, event: Event, update_key: str | None
+    ) -> list[Reply]:
         prefix: list[Reply] = []
         person, grants = await people.person_and_memberships(s, sender.channel, sender.user_id)
         if person is None:  # an invite or link code typed into the chat counts as /start
@@ -156,8 +188,12 @@ class Engine:
             if stop:
                 return prefix
             person, grants = await people.person_and_memberships(s, sender.channel, sender.user_id)
-        if person is None:
+        if person is None:  # nothing of a stranger is written, not even the update's key
             return [*prefix, Reply(msg("unknown_user"))]
+        if update_key is not None and not await inbox.claim(
+            s, sender.channel, update_key, sender.user_id, sender.chat_id
+        ):
+            return await self._again(s, person, grants)
         if isinstance(event, Command) and event.name == "lienket":
             return [await link_code(s, person, grants)]
         if self.appraiser.wants(person, grants, event):
@@ -168,11 +204,12 @@ class Engine:
             return [*prefix, ctx_or_reply]
         ctx = ctx_or_reply
         ctx.replies.extend(prefix)
+        await self._changed_by_others(ctx)
         before = ctx.state.kind
         await self._dispatch(ctx, event)
         for observe in self.observers:
             observe(before, ctx.state.kind, event)
-        ctx.assessment.updated_at = datetime.now(UTC)  # also bumps the version
+        self._seen(ctx)
         if ctx.ask_next:
             ctx.replies.append(self.prompt(ctx))
         if ctx.want_report:
@@ -182,6 +219,39 @@ class Engine:
             reply = Reply(caption, report_for=ctx.assessment.id, draft=draft, report_kinds=kinds)
             ctx.replies.append(reply)
         return ctx.replies
+
+    async def _again(
+        self, s: AsyncSession, person: Person, grants: list[Membership]
+    ) -> list[Reply]:
+        """A redelivered update: nothing changes, the person sees where they are."""
+        if self.appraiser.active(person, grants):
+            return await self.appraiser.current(s, person)
+        ctx = await self._context(s, person, grants)
+        return [self.prompt(ctx) if isinstance(ctx, Ctx) else ctx]
+
+    @staticmethod
+    def _seen(ctx: Ctx) -> None:
+        """The assessment's content changed: a new version; this person has seen it."""
+        now = datetime.now(UTC)
+        if ctx.changed:
+            ctx.assessment.updated_at = now  # bumps the version at the flush
+        version = ctx.assessment.version + (1 if ctx.s.is_modified(ctx.assessment) else 0)
+        position = ctx.position
+        if position.seen_version != version or position in ctx.s.new or ctx.s.is_modified(position):
+            position.seen_version, position.updated_at = version, now
+
+    @staticmethod
+    async def _changed_by_others(ctx: Ctx) -> None:
+        """Tell the person about items they had answered that someone else changed since
+        their last step (the later answer is the one kept)."""
+        position = ctx.position
+        if position.seen_version in (None, ctx.assessment.version) or position.updated_at is None:
+            return
+        changes = await repo.changed_by_others(
+            ctx.s, ctx.assessment.id, ctx.person.id, position.updated_at
+        )
+        if changes:
+            ctx.say_msg("changed_by_others", changes=changes, rubric=ctx.rubric)
 
     async def attach_reports(self, replies: list[Reply], busy: Busy | None) -> list[Reply]:
         """After the commit: make the documents the replies ask for (the slow part)."""
@@ -317,9 +387,11 @@ class Engine:
         officer = [m for m in grants if m.role == Role.OFFICER]
         if not officer:
             return Reply(msg("not_an_officer"))
-        unit, period, assessment = await repo.current(s, officer[0].unit_id)
-        if period is None or assessment is None:
+        unit, period, assessment, position = await repo.current(s, officer[0].unit_id, person.id)
+        if period is None or assessment is None or position is None:
             return Reply(msg("no_period", unit=unit))
+        answers = await repo.answers(s, assessment.id)
+        others = {a.updated_by_id for a in answers.values()} - {person.id, None}
         return Ctx(
             s=s,
             rubric=self.rubric_for(period.rubric_id),
@@ -327,7 +399,9 @@ class Engine:
             unit=unit,
             period=period,
             assessment=assessment,
-            answers=await repo.answers(s, assessment.id),
+            position=position,
+            answers=answers,
             notes=await repo.notes(s, assessment.id),
             evidence=await repo.evidence_counts(s, assessment.id),
+            names=await people.names(s, others) if others else {},
         )

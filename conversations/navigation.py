@@ -51,11 +51,11 @@ def advance(ctx: Ctx) -> None:
         criterion = ctx.rubric.criterion(current.ref or "")
         assert criterion is not None
         ctx.say_msg("criterion_done", c=criterion, points=_subtotal(ctx, current.ref or ""))
-    editing = ctx.assessment.return_to
+    editing = ctx.position.return_to
     if editing and (
         following is None or group_of(following, ctx.rubric) != group_of(current, ctx.rubric)
     ):
-        ctx.assessment.return_to = None
+        ctx.position.return_to = None
         ctx.goto(State.parse(editing))
         return
     if following is None:

@@ -80,7 +80,7 @@ def ask_score(ctx: Ctx) -> Reply:
         buttons = [Button(fmt(v), fmt(v)) for v in whole_scores(item)]
     rows = button_rows(buttons, _per_row(len(buttons)))
     rows.append(nav_row(ctx, Button(SKIP, "Bỏ qua ▶")))
-    text = _ask("ask_score", ctx, item=item, answer=answer)
+    text = _ask("ask_score", ctx, item=item, answer=answer, by=ctx.answered_by(answer))
     return Reply(text, rows, target=str(ctx.state), expects="score")
 
 
@@ -135,7 +135,7 @@ def ask_results(ctx: Ctx) -> Reply:
     answer = ctx.answers.get(item.id)
     current = answer.results_text if answer else None
     skip = Button(SKIP, "Giữ nguyên ▶" if current else "Bỏ qua ▶")
-    text = _ask("ask_results", ctx, item=item, current=current)
+    text = _ask("ask_results", ctx, item=item, current=current, by=ctx.answered_by(answer))
     return Reply(text, [nav_row(ctx, skip)], target=str(ctx.state), expects="text")
 
 

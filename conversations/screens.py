@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 
 from conversations.context import Ctx, button_rows
@@ -44,7 +45,15 @@ def _summary(ctx: Ctx) -> dict[str, object]:
         "rubric": ctx.rubric,
         "evidence": ctx.evidence,
         "notes": ctx.notes,
+        "answerers": _answerers(ctx),
     }
+
+
+def _answerers(ctx: Ctx) -> list[tuple[str, int]]:
+    """Who scored how many items (the last to change each), when several people did."""
+    counts = Counter(a.updated_by_id for a in ctx.answers.values() if a.score is not None)
+    names = {**ctx.names, ctx.person.id: ctx.person.full_name}
+    return [(names.get(pid or 0, "—"), n) for pid, n in counts.most_common()]
 
 
 # -- menu --------------------------------------------------------------------
@@ -98,7 +107,7 @@ async def on_review(ctx: Ctx, event: Event) -> None:
 
 
 def start_edit(ctx: Ctx, target: State) -> None:
-    ctx.assessment.return_to = REVIEW
+    ctx.position.return_to = REVIEW
     enter(ctx, target)
 
 
@@ -127,7 +136,8 @@ def ask_edit_criterion(ctx: Ctx) -> Reply:
     rows = button_rows(buttons, 4)
     rows.append([Button(NOTES_KEY, "📝 Đánh giá chung")])
     rows.append([Button(BACK, "◀ Quay lại")])
-    text = msg("edit_pick_item", c=criterion, answers=ctx.answers, evidence=ctx.evidence)
+    by = {item_id: ctx.answered_by(a) for item_id, a in ctx.answers.items()}
+    text = msg("edit_pick_item", c=criterion, answers=ctx.answers, evidence=ctx.evidence, by=by)
     return Reply(text, rows, target=str(ctx.state), expects="choice")
 
 

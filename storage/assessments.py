@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert_or_nothing
 from storage.models import (
     Answer,
     Assessment,
@@ -15,10 +18,11 @@ from storage.models import (
     CriterionNote,
     Evidence,
     Period,
+    Person,
+    Position,
     Status,
     Unit,
 )
-from storage.updates import insert_or_nothing
 
 # The hot path's statements are built once (building one costs about as much as running it
 # on SQLite); each event runs them with its own parameters.
@@ -31,9 +35,13 @@ _NEWEST_PERIOD = (
     .scalar_subquery()
 )
 _CURRENT = (
-    select(Unit, Period, Assessment)
+    select(Unit, Period, Assessment, Position)
     .join(Period, Period.id == _NEWEST_PERIOD)
     .join(Assessment, and_(Assessment.unit_id == Unit.id, Assessment.period_id == Period.id))
+    .outerjoin(
+        Position,
+        and_(Position.assessment_id == Assessment.id, Position.person_id == bindparam("person_id")),
+    )
     .where(Unit.id == bindparam("unit_id"))
     .with_for_update(of=Assessment)
 )
@@ -58,20 +66,33 @@ async def unit_and_period(s: AsyncSession, unit_id: int) -> tuple[Unit, Period |
     return row[0], row[1]
 
 
-async def current(s: AsyncSession, unit_id: int) -> tuple[Unit, Period | None, Assessment | None]:
-    """The unit, the newest period of its appraising unit and the unit's assessment of that
-    period, locked as ``get_or_create`` locks it; the assessment made when missing.
+class Current(NamedTuple):
+    unit: Unit
+    period: Period | None
+    assessment: Assessment | None
+    position: Position | None  # the person's, when one was asked for (made when missing)
 
-    One query once the assessment exists (every event but a unit's very first); the first
-    time, ``unit_and_period`` and ``get_or_create``.
+
+async def current(s: AsyncSession, unit_id: int, person_id: int | None = None) -> Current:
+    """The unit, the newest period of its appraising unit and the unit's assessment of that
+    period, locked as ``get_or_create`` locks it; the assessment made when missing; with
+    ``person_id``, that person's position in the assessment (made when missing).
+
+    One query once the assessment and the position exist (every event but a person's very
+    first); the first time, ``unit_and_period`` and ``get_or_create`` too.
     """
-    row = (await s.execute(_CURRENT, {"unit_id": unit_id})).first()
+    row = (await s.execute(_CURRENT, {"unit_id": unit_id, "person_id": person_id})).first()
     if row is not None:
-        return row[0], row[1], row[2]
-    unit, period = await unit_and_period(s, unit_id)
-    if period is None:
-        return unit, None, None
-    return unit, period, await get_or_create(s, unit.id, period.id)
+        unit, period, assessment, position = row
+    else:
+        unit, period = await unit_and_period(s, unit_id)
+        if period is None:
+            return Current(unit, None, None, None)
+        assessment, position = await get_or_create(s, unit.id, period.id), None
+    if position is None and person_id is not None:
+        position = Position(person_id=person_id, assessment_id=assessment.id)
+        s.add(position)
+    return Current(unit, period, assessment, position)
 
 
 async def get_or_create(s: AsyncSession, unit_id: int, period_id: int) -> Assessment:
@@ -142,6 +163,54 @@ async def evidence_for(
             Evidence.item_id == item_id,
             Evidence.sha256 == sha256,
         )
+    )
+
+
+@dataclass(frozen=True)
+class OthersChange:
+    """An answer of this person that another person changed afterwards."""
+
+    name: str  # who changed it
+    item_id: str
+    action: str  # "answer.score" | "answer.results"
+    new: str | None
+
+
+async def changed_by_others(
+    s: AsyncSession, assessment_id: int, person_id: int, since: datetime
+) -> list[OthersChange]:
+    """Items whose score or results text ``person_id`` gave and someone else changed after
+    ``since`` (the person's last step), newest change of each item and kind."""
+    actions = ("answer.score", "answer.results")
+    mine = select(AuditEvent.target).where(
+        AuditEvent.assessment_id == assessment_id,
+        AuditEvent.person_id == person_id,
+        AuditEvent.action.in_(actions),
+    )
+    rows = await s.execute(
+        select(Person.full_name, AuditEvent.target, AuditEvent.action, AuditEvent.new)
+        .join(Person, Person.id == AuditEvent.person_id)
+        .where(
+            AuditEvent.assessment_id == assessment_id,
+            AuditEvent.person_id != person_id,
+            AuditEvent.at > since,
+            AuditEvent.action.in_(actions),
+            AuditEvent.target.in_(mine),
+        )
+        .order_by(AuditEvent.id)
+    )
+    latest = {(target, action): OthersChange(name, target, action, new)
+              for name, target, action, new in rows.all()}  # fmt: skip
+    return list(latest.values())
+
+
+async def reset_positions(s: AsyncSession, assessment_id: int, cursor: str) -> None:
+    """Everyone's place in the assessment goes to ``cursor`` (e.g. the review, once it is
+    returned to the unit)."""
+    await s.execute(
+        update(Position)
+        .where(Position.assessment_id == assessment_id)
+        .values(cursor=cursor, return_to=None)
     )
 
 

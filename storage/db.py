@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -51,3 +53,13 @@ async def create_all(engine: AsyncEngine) -> None:
 async def drop_all(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.run_sync(Base.metadata.drop_all)
+
+
+# INSERT with ON CONFLICT, in each dialect this project runs on.
+INSERTS: dict[str, Any] = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+
+
+def insert_or_nothing(s: AsyncSession, model: type[Base], unique: list[str]) -> Any:
+    """``INSERT`` into ``model`` that does nothing when a row with the same ``unique`` columns
+    exists or is being inserted by another transaction (then it waits for that one)."""
+    return INSERTS[s.get_bind().dialect.name](model).on_conflict_do_nothing(index_elements=unique)

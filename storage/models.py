@@ -112,6 +112,9 @@ class Identity(Base):
     chat_id: Mapped[str | None] = mapped_column(String(64))
     display_name: Mapped[str | None] = mapped_column(String(120))
     unreachable_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The message that holds the chat's open question (its buttons are retired when the next
+    # question comes), kept across restarts; channels with buttons only (Telegram).
+    open_prompt: Mapped[str | None] = mapped_column(String(32))
 
 
 class Membership(Base):
@@ -168,8 +171,6 @@ class Assessment(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
     period_id: Mapped[int] = mapped_column(ForeignKey("periods.id", ondelete="CASCADE"), index=True)
     status: Mapped[Status] = mapped_column(_enum(Status), default=Status.DRAFT)
-    cursor: Mapped[str | None] = mapped_column(String(80))  # engine state, e.g. "score:IV.1"
-    return_to: Mapped[str | None] = mapped_column(String(80))  # where an edit goes back to
     proposed_rating: Mapped[str | None] = mapped_column(String(20))
     report_number: Mapped[str | None] = mapped_column(String(40))
     signer_name: Mapped[str | None] = mapped_column(String(120))
@@ -186,6 +187,25 @@ class Assessment(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class Position(Base):
+    """Where one officer is in one assessment: two officers of a unit each answer their own
+    question. ``cursor`` is the engine's state ("score:IV.1"); ``seen_version`` the
+    assessment's version after this person's last step (a newer one: someone else changed it)."""
+
+    __tablename__ = "positions"
+    __table_args__ = (UniqueConstraint("person_id", "assessment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    cursor: Mapped[str | None] = mapped_column(String(80))
+    return_to: Mapped[str | None] = mapped_column(String(80))  # where an edit goes back to
+    seen_version: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Answer(Base):
@@ -273,16 +293,28 @@ class AuditEvent(Base):
     new: Mapped[str | None] = mapped_column(Text)
 
 
-class ProcessedUpdate(Base):
-    """Channel updates already handled, so a redelivered update changes nothing."""
+class InboxUpdate(Base):
+    """A channel's update, stored before the channel is told it arrived and kept as long as
+    the channel may deliver it again. ``body`` (the update's JSON) lets an update that was
+    stored but not handled before a crash be handled after the restart; ``handled_at`` marks
+    the transaction that applied it (a redelivery changes nothing), ``answered_at`` that its
+    replies went out. Only updates of known people are stored with a body."""
 
-    __tablename__ = "processed_updates"
-    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "update_key"),
+        Index("ix_inbox_received_at", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(20))
-    update_id: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    update_key: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    chat_id: Mapped[str | None] = mapped_column(String(64))
+    body: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ReminderSent(Base):

@@ -163,6 +163,12 @@ async def usable_invite(s: AsyncSession, token: str) -> Invite | None:
     return invite
 
 
+async def names(s: AsyncSession, person_ids: set[int | None]) -> dict[int, str]:
+    """person id -> full name."""
+    rows = await s.execute(select(Person.id, Person.full_name).where(Person.id.in_(person_ids)))
+    return {person_id: name for person_id, name in rows.all()}
+
+
 async def unit(s: AsyncSession, unit_id: int) -> Unit:
     found = await s.get(Unit, unit_id)
     assert found is not None

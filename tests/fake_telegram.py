@@ -203,6 +203,8 @@ class FakeTelegram:
         self._throttle: list[int] = []
         self._update_ids = itertools.count(1)
         self._ids = itertools.count(1)
+        self._handled: dict[int, int] = {}  # update -> times the bot answered it
+        self._watched = False
         self._changed = asyncio.Event()
         self._inflight = 0
         self._last_activity = time.monotonic()
@@ -365,9 +367,41 @@ class FakeTelegram:
             raise LookupError(f"no button {label!r} in {self.buttons(msg)}")
         return await self.press(user, msg.message_id, matches[0])
 
-    async def deliver(self, update: dict) -> None:
+    async def deliver(self, update: dict) -> dict:
         """Deliver a raw update (again): its update_id is kept, even if already confirmed."""
-        self._enqueue(update)
+        return self._enqueue(update)
+
+    # --- the bot's side (tests only) -----------------------------------------------------------
+
+    def watch(self, journal: Any) -> None:
+        """Hear from the bot under test (its journal's ``observers``) which updates it has
+        answered, so that ``wait_handled`` waits for exactly that instead of for quiet."""
+        journal.observers.append(self._answered)
+        self._watched = True
+
+    @property
+    def watched(self) -> bool:
+        return self._watched
+
+    def handled(self) -> dict[int, int]:
+        """Update -> how many times the bot has answered it so far (a snapshot)."""
+        return dict(self._handled)
+
+    async def wait_handled(
+        self, update_id: int, before: dict[int, int], timeout: float = 15.0
+    ) -> None:
+        """Until the bot has answered ``update_id`` once more than in ``before``."""
+        deadline = time.monotonic() + timeout
+        while self._handled.get(update_id, 0) <= before.get(update_id, 0):
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"update {update_id} not answered within {timeout}s")
+            await self._wait_changed(deadline - time.monotonic())
+
+    def _answered(self, channel: str, key: str) -> None:
+        if channel == "telegram":
+            update_id = int(key.split(":", 1)[0])
+            self._handled[update_id] = self._handled.get(update_id, 0) + 1
+            self._notify()
 
     # --- what the bot did --------------------------------------------------------------------
 

@@ -105,6 +105,8 @@ class FakeZalo:
         self._chunked: set[str] = set()
         self._queue: list[dict] = []
         self._failures: dict[str, list[int]] = {}
+        self._handled: dict[str, int] = {}  # update -> times the bot answered it
+        self._watched = False
         self._changed = asyncio.Event()
         self._inflight = 0
         self._last_activity = time.monotonic()
@@ -192,9 +194,9 @@ class FakeZalo:
     async def send_unsupported(self, user: FakeZaloUser) -> dict:
         return self._enqueue(self._update(user, ev.UNSUPPORTED_RECEIVED))
 
-    async def deliver(self, update: dict) -> None:
+    async def deliver(self, update: dict) -> dict:
         """Deliver a raw update (again, e.g. a redelivery: same message_id)."""
-        self._enqueue(update)
+        return self._enqueue(update)
 
     async def post_webhook(
         self, url: str, update: dict, secret: str | None, wrap: bool = False
@@ -210,6 +212,38 @@ class FakeZalo:
     def fail(self, method: str, status: int = 502, times: int = 1) -> None:
         """The next ``times`` calls to ``method`` fail with HTTP ``status`` (5xx: a text page)."""
         self._failures.setdefault(method, []).extend([status] * times)
+
+    # --- the bot's side (tests only) -----------------------------------------------------------
+
+    def watch(self, journal: Any) -> None:
+        """Hear from the bot under test (its journal's ``observers``) which updates it has
+        answered, so that ``wait_handled`` waits for exactly that instead of for quiet."""
+        journal.observers.append(self._answered)
+        self._watched = True
+
+    @property
+    def watched(self) -> bool:
+        return self._watched
+
+    def handled(self) -> dict[str, int]:
+        """Update -> how many times the bot has answered it so far (a snapshot)."""
+        return dict(self._handled)
+
+    async def wait_handled(
+        self, update_id: str, before: dict[str, int], timeout: float = 15.0
+    ) -> None:
+        """Until the bot has answered ``update_id`` once more than in ``before``."""
+        deadline = time.monotonic() + timeout
+        while self._handled.get(update_id, 0) <= before.get(update_id, 0):
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"update {update_id} not answered within {timeout}s")
+            await self._wait_changed(deadline - time.monotonic())
+
+    def _answered(self, channel: str, key: str) -> None:
+        if channel == "zalo":
+            update_id = key.rpartition(":")[2]
+            self._handled[update_id] = self._handled.get(update_id, 0) + 1
+            self._notify()
 
     # --- what the bot did --------------------------------------------------------------------
 

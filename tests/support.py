@@ -15,7 +15,7 @@ from conversations.events import Choice, Command, Event, Reply, Sender, Start, T
 from reports.service import ReportService
 from rubric.loader import load_rubric
 from rubric.model import Rubric
-from storage.models import Answer, Assessment, CriterionNote, Evidence
+from storage.models import Answer, Assessment, CriterionNote, Evidence, Position
 
 RUBRIC_ID = "hung-yen-2022"
 
@@ -79,9 +79,13 @@ async def snapshot(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]
             ).order_by(CriterionNote.criterion_id)
         )
         evidence = await s.execute(select(Evidence.item_id, Evidence.sha256).order_by(Evidence.id))
+        positions = await s.execute(
+            select(Position.person_id, Position.cursor, Position.return_to).order_by(Position.id)
+        )
         return {
-            "cursor": assessment.cursor if assessment else None,
+            "positions": [tuple(r) for r in positions],
             "status": assessment.status if assessment else None,
+            "version": assessment.version if assessment else None,
             "answers": [tuple(r) for r in answers],
             "notes": [tuple(r) for r in notes],
             "evidence": [tuple(r) for r in evidence],

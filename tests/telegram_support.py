@@ -26,10 +26,18 @@ PDF = b"%PDF-1.4\n% ke hoach\n"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF\x00" + os.urandom(2000)
 
 
+# base URL -> the fake server there, so that ``running`` can let the fake watch the bot
+FAKES: dict[str, FakeTelegram] = {}
+
+
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram() as server:
-        yield server
+        FAKES[server.base_url] = server
+        try:
+            yield server
+        finally:
+            del FAKES[server.base_url]
 
 
 @pytest.fixture
@@ -47,10 +55,18 @@ def settings(db_url: str, tmp_path: Path, fake: FakeTelegram) -> Settings:
 
 
 @asynccontextmanager
-async def running(settings: Settings, webhook: bool = False) -> AsyncIterator[App]:
+async def running(
+    settings: Settings, webhook: bool = False, *, demo: bool = True
+) -> AsyncIterator[App]:
+    """The bot running against the fake server; ``demo``: with the demo unit and period
+    (without: an empty database, e.g. for ``tests.district_support.sample_district``)."""
     async with open_app(settings) as app:
-        async with app.sessions() as s, s.begin():
-            await ensure_demo(s)
+        if demo:
+            async with app.sessions() as s, s.begin():
+                await ensure_demo(s)
+        server = FAKES.get(settings.telegram_api_base_url)
+        if server is not None:  # the phones then wait for the bot's own word that it answered
+            server.watch(app.journal)
         async with telegram_running(app, webhook=webhook, poll_timeout=1):
             yield app
 
@@ -82,7 +98,15 @@ class Phone:
     def texts(self, since: int = 0) -> str:
         return "\n".join(m.text or m.caption or "" for m in self.fake.chat(self.user.id)[since:])
 
-    async def answered(self, action: Awaitable[object]) -> None:
+    async def answered(self, action: Awaitable[dict]) -> None:
+        """Do ``action`` (an update from this phone) and wait until the bot has answered it:
+        told by the bot itself when the fake watches it (``running`` does), else by waiting
+        for its first answer and then for quiet."""
+        if self.fake.watched:
+            before = self.fake.handled()
+            update = await action
+            await self.fake.wait_handled(update["update_id"], before)
+            return
         mark = self.fake.mark()
         await action
         await self.fake.wait_for(lambda c: c.method in ANSWERS, after=mark)

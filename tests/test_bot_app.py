@@ -11,7 +11,7 @@ from bot.demo import ensure_demo
 from bot.settings import Settings
 from conversations.events import Command, Sender, Start
 from storage import people
-from storage.models import Membership, ProcessedUpdate, Role, Unit
+from storage.models import InboxUpdate, Membership, Role, Unit
 
 
 async def test_many_chats_at_once_all_get_their_answer(settings: Settings) -> None:
@@ -34,6 +34,6 @@ async def test_many_chats_at_once_all_get_their_answer(settings: Settings) -> No
         said = await asyncio.gather(*(join_and_ask(n) for n in range(20)))
         assert all("Đã chấm 0/28 mục" in text for text in said)
         async with app.sessions() as s:
-            assert await s.scalar(select(func.count()).select_from(ProcessedUpdate)) == 40
+            assert await s.scalar(select(func.count()).select_from(InboxUpdate)) == 40
             officers_now = select(func.count()).select_from(Membership)
             assert await s.scalar(officers_now.where(Membership.role == Role.OFFICER)) >= 20

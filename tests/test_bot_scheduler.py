@@ -19,7 +19,7 @@ from bot.telegram.application import telegram_running
 from bot.telegram.broadcast import Pacer, TelegramDelivery
 from conversations.reminders import Due
 from storage.db import make_engine, make_sessionmaker
-from storage.models import Assessment, Identity, ReminderSent, Status
+from storage.models import Assessment, Identity, Membership, Position, ReminderSent, Role, Status
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_support import Phone
 from tests.test_conversations_reminders import APPRAISER, OFFICERS, World, populate, vn
@@ -182,7 +182,13 @@ async def test_a_reminder_missed_while_down_is_sent_once_on_start_and_its_button
         async with app.sessions() as s, s.begin():
             a = await s.get(Assessment, world.assessments["VG-TANTIEN"])
             assert a is not None
-            a.cursor = "results:II.2"  # 1003 and 1004 stopped in the middle of a question
+            officers = await s.scalars(
+                select(Membership.person_id).where(
+                    Membership.unit_id == a.unit_id, Membership.role == Role.OFFICER
+                )
+            )
+            for person_id in officers:  # 1003 and 1004 stopped in the middle of a question
+                s.add(Position(person_id=person_id, assessment_id=a.id, cursor="results:II.2"))
         clock = Clock("2022-11-13 10:00")  # d-3 was due yesterday at 08:00; the bot was down
         async with telegram_running(app, poll_timeout=1, reminders=True, reminder_clock=clock):
             for uid in (1001, 1003, 1004):

@@ -63,20 +63,21 @@ async def test_webhook_accepts_both_body_shapes_and_refuses_forgeries(
             assert "Chào mừng đồng chí" in phone.texts()
             update = await fake.send_text(phone.user, "1")
             await fake.wait_idle(quiet=0.2)
-            sent = phone.count()
+            sent, question = phone.count(), phone.last
             forged = {**update, "message": {**update["message"], "message_id": "forged-1"}}
             for secret in ("wrong-secret-123", ""):
                 status = await fake.post_webhook(url, forged, secret, wrap=wrap)
                 assert status in (401, 403)
             status = await fake.post_webhook(url, update, app.webhook_secret, wrap=wrap)
-            assert status == 200  # the same update again: accepted, changes nothing
+            assert status == 200  # the same update again: accepted, changes nothing and
+            assert fake.messages(phone.user.id)[sent:] == [question]  # shows the question again
             async with httpx.AsyncClient() as client:
                 garbage = await client.post(
                     url, content=b"not json", headers={"X-Bot-Api-Secret-Token": app.webhook_secret}
                 )
             assert garbage.status_code == 400
             await fake.wait_idle(quiet=0.3)
-            assert phone.count() == sent
+            assert phone.count() == sent + 1
             async with app.sessions() as s:
                 assert await s.scalar(select(func.count()).select_from(AuditEvent)) == 0
 

@@ -279,5 +279,7 @@ async def test_a_redelivered_update_is_handled_once(
     first = await chat.engine.handle(chat.sender, Text("1"), update_key="77")
     assert first[-1].target == "score:I.1"
     before = await snapshot(sessionmaker)
-    assert await chat.engine.handle(chat.sender, Text("2"), update_key="77") == []
+    again = await chat.engine.handle(chat.sender, Text("2"), update_key="77")
+    assert [r.target for r in again] == ["score:I.1"]  # the current question, not silence
+    assert again[0].text == first[-1].text
     assert await snapshot(sessionmaker) == before

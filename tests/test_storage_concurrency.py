@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.demo import ensure_demo
-from storage import assessments, updates
+from storage import assessments, inbox
 from storage.db import make_engine, make_sessionmaker
-from storage.models import Assessment, Period, ProcessedUpdate
+from storage.models import Assessment, InboxUpdate, Period
 
 
 @pytest.fixture
@@ -81,28 +81,32 @@ async def test_the_assessment_stays_locked_until_the_transaction_ends(
         await assessments.get_or_create(s, unit_id, period_id)
     async with sessionmaker() as a, a.begin():
         first = await assessments.get_or_create(a, unit_id, period_id)
-        first.cursor = "score:I.2"
+        first.proposed_rating = "tot"
 
         async def second() -> tuple[str | None, int]:
             async with other() as b, b.begin():
                 found = await assessments.get_or_create(b, unit_id, period_id)
-                return found.cursor, found.version
+                return found.proposed_rating, found.version
 
         task = asyncio.create_task(second())
         assert await blocked(task)
-    assert await task == ("score:I.2", first.version)  # it saw what we committed
+    assert await task == ("tot", first.version)  # it saw what we committed
 
 
 async def test_an_update_is_claimed_once(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     async with sessionmaker() as s, s.begin():
-        assert await updates.claim(s, "telegram", "41")
-        assert not await updates.claim(s, "telegram", "41")
-        assert await updates.claim(s, "zalo", "41")
+        assert await claim(s, "telegram", "41")
+        assert not await claim(s, "telegram", "41")
+        assert await claim(s, "zalo", "41")
     async with sessionmaker() as s, s.begin():
-        assert not await updates.claim(s, "telegram", "41")
-        assert await updates.seen(s, "telegram", "41")
+        assert not await claim(s, "telegram", "41")
+        assert await inbox.handled(s, "telegram", "41")
     async with sessionmaker() as s:
-        assert await s.scalar(select(func.count()).select_from(ProcessedUpdate)) == 2
+        assert await s.scalar(select(func.count()).select_from(InboxUpdate)) == 2
+
+
+async def claim(s: AsyncSession, channel: str, key: str) -> bool:
+    return await inbox.claim(s, channel, key, "1001", "1001")
 
 
 @pytest.mark.parametrize("first_commits", [True, False])
@@ -115,11 +119,11 @@ async def test_a_claim_waits_for_the_transaction_handling_the_same_update(
     postgresql_only(db_url)
     a = sessionmaker()
     await a.begin()
-    assert await updates.claim(a, "telegram", "42")
+    assert await claim(a, "telegram", "42")
 
     async def second() -> bool:
         async with other() as b, b.begin():
-            return await updates.claim(b, "telegram", "42")
+            return await claim(b, "telegram", "42")
 
     task = asyncio.create_task(second())
     assert await blocked(task)

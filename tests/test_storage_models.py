@@ -131,16 +131,16 @@ class TestModels:
             first = await s1.get(Assessment, a.id)
             second = await s2.get(Assessment, a.id)
             assert first is not None and second is not None
-            first.cursor = "score:I.2"
+            first.proposed_rating = "tot"
             await s1.commit()
-            second.cursor = "score:IV.1"
+            second.proposed_rating = "kha"
             with pytest.raises(StaleDataError):
                 await s2.commit()
             await s2.rollback()
         async with sessionmaker() as s:
             final = await s.get(Assessment, a.id)
             assert final is not None
-            assert (final.cursor, final.version) == ("score:I.2", 2)
+            assert (final.proposed_rating, final.version) == ("tot", 2)
 
     async def test_deleting_assessment_cascades(self, sessionmaker: Sessions) -> None:
         async with sessionmaker() as s:

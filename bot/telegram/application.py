@@ -21,6 +21,7 @@ from bot.app import App
 from bot.telegram.broadcast import reminders_running, resume_handler
 from bot.telegram.chat_order import ChatOrderProcessor
 from bot.telegram.handlers import CHANNEL, TelegramChannel, on_error
+from bot.telegram.intake import InboxApplication, InboxQueue, Intake
 from bot.telegram.rate_limit import MessageRateLimiter
 from conversations.events import Reply
 
@@ -43,8 +44,11 @@ COMMANDS = [
 def build_application(app: App) -> Application:  # type: ignore[type-arg]
     settings = app.settings
     assert settings.telegram_bot_token, "TELEGRAM_BOT_TOKEN is not set"
+    intake = Intake(app)
     builder = (
         ApplicationBuilder()
+        .application_class(InboxApplication, {"intake": intake})
+        .update_queue(InboxQueue(intake))  # polling: stored before the next getUpdates
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_file_url)
@@ -55,7 +59,7 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
         limiter = MessageRateLimiter(overall_max_rate=settings.telegram_rate_limit, max_retries=3)
         builder = builder.rate_limiter(limiter)
     application = builder.build()
-    channel = TelegramChannel(app)
+    channel = TelegramChannel(app, intake)
     application.add_handler(resume_handler(channel))  # a reminder's "▶ Tiếp tục"
     application.add_handler(CallbackQueryHandler(channel.on_callback))
     application.add_handler(MessageHandler(filters.COMMAND, channel.on_command))
@@ -91,6 +95,9 @@ async def telegram_running(
     async with application, AsyncExitStack() as extra:
         await application.bot.set_my_commands(COMMANDS)
         await application.start()
+        app.journal.start()
+        assert isinstance(application, InboxApplication)
+        await application.intake.recover(application)  # what a crash left unhandled
         if webhook:
             base = (app.settings.public_base_url or "").rstrip("/")
             await application.bot.set_webhook(

@@ -11,11 +11,13 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.app import App
+from bot.journal import UNKNOWN
 from bot.telegram import callback, files, render
+from bot.telegram.intake import Intake, sender_of
 from bot.telegram.send import quietly, retrying
 from bot.upload_offer import offer
 from bot.uploads import Rejected
-from conversations.events import Command, Event, Reply, Sender, Start, Text
+from conversations.events import Command, Event, Reply, Start, Text
 from conversations.merge import merge_notices
 from reports.messages import msg
 
@@ -24,16 +26,10 @@ Context = ContextTypes.DEFAULT_TYPE
 CHANNEL = "telegram"
 
 
-def sender_of(update: Update) -> Sender:
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
-    return Sender(CHANNEL, str(user.id), str(chat.id), user.full_name)
-
-
 class TelegramChannel:
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, intake: Intake) -> None:
         self.app = app
-        self.last_prompt: dict[int, int] = {}  # chat id -> message id of the open question
+        self.intake = intake
 
     # -- handlers ------------------------------------------------------------
     async def on_command(self, update: Update, context: Context) -> None:
@@ -50,13 +46,17 @@ class TelegramChannel:
         await self.process(update, context, Text(message.text))
 
     async def on_file(self, update: Update, context: Context) -> None:
-        message = update.effective_message
-        assert message is not None
+        message, sender = update.effective_message, sender_of(update)
+        assert message is not None and sender is not None
+        refused = await self.app.engine.refuse_file(sender)  # who, before any download
+        if refused is not None:
+            await self.send(context, message.chat_id, [refused])
+            return
         upload = await files.receive(message, self.app.files, self.app.max_upload_bytes)
         if isinstance(upload, Rejected):
             replies = [Reply(upload.message)]
             if upload.too_big and self.app.links is not None:  # the upload page takes it
-                more = await offer(self.app, sender_of(update), "big_file_upload_link")
+                more = await offer(self.app, sender, "big_file_upload_link")
                 replies.extend([more] if more else [])
             await self.send(context, message.chat_id, replies)
             return
@@ -65,16 +65,13 @@ class TelegramChannel:
     async def on_callback(self, update: Update, context: Context) -> None:
         query = update.callback_query
         assert query is not None
-        choice = callback.decode(query.data)
-        if choice is None:
+        choice, sender = callback.decode(query.data), sender_of(update)
+        if choice is None or sender is None or sender.chat_id is None:  # forged; inline message
             await quietly(lambda: query.answer(msg("stale_button"), show_alert=True))
             return
-        chat_id = update.effective_chat.id if update.effective_chat else None
+        chat_id = int(sender.chat_id)
         replies = await self.app.engine.handle(
-            sender_of(update),
-            choice,
-            update_key=str(update.update_id),
-            busy=self._busy(context, chat_id),
+            sender, choice, update_key=self.intake.key(update), busy=self._busy(context, chat_id)
         )
         alert = next((r for r in replies if r.alert), None)
         await quietly(
@@ -82,29 +79,28 @@ class TelegramChannel:
         )
         message = query.message
         if isinstance(message, Message) and replies:
-            label = _label(message.reply_markup, query.data) if alert is None else None
-            await self._close_question(message, label)
-        if chat_id is not None:
-            await self.send(context, chat_id, [r for r in replies if not r.alert])
+            if alert is None:  # answered: the question shows the choice, its buttons go
+                await self._close_question(message, _label(message.reply_markup, query.data))
+            elif not await self._is_open(message):  # a stale question's buttons go; the
+                await quietly(
+                    lambda: message.edit_reply_markup(reply_markup=None)
+                )  # open one's stay
+        await self.send(context, chat_id, [r for r in replies if not r.alert])
 
     # -- helpers -------------------------------------------------------------
     async def process(self, update: Update, context: Context, event: Event) -> None:
-        chat = update.effective_chat
-        assert chat is not None
+        sender = sender_of(update)
+        if sender is None or sender.chat_id is None:
+            return
+        chat_id = int(sender.chat_id)
         replies = await self.app.engine.handle(
-            sender_of(update),
-            event,
-            update_key=str(update.update_id),
-            busy=self._busy(context, chat.id),
+            sender, event, update_key=self.intake.key(update), busy=self._busy(context, chat_id)
         )
-        await self.send(context, chat.id, replies)
+        await self.send(context, chat_id, replies)
 
-    def _busy(self, context: Context, chat_id: int | None) -> Any:
+    def _busy(self, context: Context, chat_id: int) -> Any:
         async def busy() -> None:
-            if chat_id is not None:
-                await quietly(
-                    lambda: context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
-                )
+            await quietly(lambda: context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT))
 
         return busy
 
@@ -154,22 +150,30 @@ class TelegramChannel:
         )
 
     async def _open_question(self, context: Context, chat_id: int, message_id: int) -> None:
-        """The new question is the chat's open one; the previous question's buttons go.
+        """The new question is the chat's open one; the previous question's buttons go, also
+        when it was asked before a restart (the journal keeps it in the database).
 
         Read and replaced at once (no await in between): a chat's own update and a notification
         to it (e.g. from the upload page) may ask at the same time, and each then retires the
         question it replaced, so only the last one asked keeps its buttons."""
-        previous = self.last_prompt.get(chat_id)
-        self.last_prompt[chat_id] = message_id
-        if previous is not None and previous != message_id:
+        journal = self.app.journal
+        previous = journal.swap_prompt(CHANNEL, str(chat_id), str(message_id))
+        if previous is UNKNOWN:
+            previous = await journal.stored_prompt(CHANNEL, str(chat_id))
+        if isinstance(previous, str) and previous != str(message_id):
+            old = int(previous)
             await quietly(
-                lambda: context.bot.edit_message_reply_markup(chat_id, previous, reply_markup=None)
+                lambda: context.bot.edit_message_reply_markup(chat_id, old, reply_markup=None)
             )
+
+    async def _is_open(self, message: Message) -> bool:
+        """Does the message hold the chat's open question?"""
+        current = await self.app.journal.open_prompt(CHANNEL, str(message.chat_id))
+        return current == str(message.message_id)
 
     async def _close_question(self, message: Message, label: str | None) -> None:
         """Show the chosen answer in the pressed question and remove its buttons."""
-        if self.last_prompt.get(message.chat_id) == message.message_id:
-            del self.last_prompt[message.chat_id]
+        self.app.journal.close_prompt(CHANNEL, str(message.chat_id), str(message.message_id))
         if label is not None and message.text:
             text = render.chosen(message.text, label)
             await quietly(lambda: message.edit_text(text, reply_markup=None))

@@ -45,11 +45,22 @@ class ZaloChannel:
         self.client = client
 
     async def handle(self, update: ZaloUpdate) -> None:
-        """One update, start to finish (the caller keeps one chat's updates in order)."""
+        """One update, start to finish (the caller keeps one chat's updates in order); the
+        journal then knows it answered."""
+        try:
+            await self._handle(update)
+        finally:
+            self.app.journal.answered(CHANNEL, update.key)
+
+    async def _handle(self, update: ZaloUpdate) -> None:
         sender = sender_of(update)
         if update.event_name == TEXT_RECEIVED and update.text is not None:
             event: Event | Rejected = event_of_text(update.text)
         elif update.event_name == IMAGE_RECEIVED and update.photo_url:
+            refused = await self.app.engine.refuse_file(sender)  # who, before any download
+            if refused is not None:
+                await self.show(sender, [refused])
+                return
             event = await self._photo(update)
         elif update.event_name in (UNSUPPORTED_RECEIVED, STICKER_RECEIVED):
             await self._cannot_read(update, sender)

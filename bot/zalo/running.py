@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,7 +18,9 @@ from bot.scheduler import Outcome
 from bot.zalo.channel import CHANNEL, ZaloChannel
 from bot.zalo.client import ZaloClient, ZaloError, split_text
 from bot.zalo.updates import parse
+from conversations.events import Sender
 from conversations.reminders import Due
+from storage import inbox
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/zalo/webhook"
@@ -27,6 +30,7 @@ class ZaloRunner:
     """Receives updates (from polling or the webhook) and hands them to the channel in order."""
 
     def __init__(self, app: App, client: ZaloClient) -> None:
+        self.app = app
         self.channel = ZaloChannel(app, client)
         self.client = client
         self.queues = ChatQueues()
@@ -54,8 +58,40 @@ class ZaloRunner:
                 pause = min(pause * 2, 60.0)
                 continue
             for body in bodies:
+                await self.store(body)  # the platform will not deliver it again
                 if self.accept(body) is None:
                     log.warning("Zalo sent something that is not an update; ignored")
+
+    async def store(self, body: object) -> None:
+        """Keep a polled update (of a known person) until it is handled: a crash before that
+        leaves it to ``recover``. A failure is logged; the update is handled all the same."""
+        update = parse(body)
+        if update is None or update.is_bot:
+            return
+        try:
+            text = json.dumps(body, ensure_ascii=False)
+            async with self.app.engine.writing, self.app.sessions() as s, s.begin():
+                await inbox.receive(s, CHANNEL, update.key, update.user_id, update.chat_id, text)
+        except Exception:
+            log.exception("Zalo update %s could not be stored in the inbox", update.key)
+
+    async def recover(self) -> None:
+        """After a restart: handle what was stored and never handled; show the current
+        question where an update was handled but its answer may not have gone out."""
+        since = inbox.now() - inbox.REDELIVERY
+        async with self.app.sessions() as s:
+            waiting = await inbox.pending(s, CHANNEL, since)
+            unanswered = await inbox.unanswered(s, CHANNEL, since)
+        for row in waiting:
+            with contextlib.suppress(ValueError):
+                self.accept(json.loads(row.body or "null"))
+        for row in unanswered:
+            if row.user_id is None or row.chat_id is None:
+                continue
+            sender = Sender(CHANNEL, row.user_id, row.chat_id)
+            replies = await self.app.engine.current(sender)
+            self.queues.submit(row.chat_id, lambda s=sender, r=replies: self.channel.show(s, r))
+            self.app.journal.answered(CHANNEL, row.key)
 
     async def deliver_reminder(self, due: Due) -> Outcome:
         """``Scheduler``'s deliver for Zalo: the reminder's text only (no buttons here; the
@@ -88,6 +124,8 @@ async def zalo_running(
         log.info("Zalo bot %s", me.get("account_name") or me.get("id"))
         runner = ZaloRunner(app, client)
         app.outboxes[CHANNEL] = runner.channel.outbox
+        app.journal.start()
+        await runner.recover()  # what a crash left unhandled
         poller: asyncio.Task[None] | None = None
         if webhook:
             base = (settings.public_base_url or "").rstrip("/")

@@ -1,0 +1,135 @@
+"""Telegram updates through the inbox (``storage.inbox``).
+
+- Polling: each fetched update of a known person is stored before python-telegram-bot asks for
+  the next ones (that request tells Telegram the fetched ones arrived): ``InboxQueue.put``.
+- Webhook: the engine stores the update in the transaction that applies it, before the 200.
+- Either way, once python-telegram-bot has handled an update (``InboxApplication``), the
+  journal records it answered. After a restart, ``recover`` handles what was stored and never
+  handled, and shows the current question for what was handled and maybe never answered.
+
+An update is keyed by its id and a digest of its content (``update_key``): Telegram picks ids
+at random again after a week without updates, so an id alone could be taken for an old one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from conversations.events import Sender
+from storage import inbox
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+
+
+def update_key(update: Update) -> str:
+    content = json.dumps(update.to_dict(), sort_keys=True, ensure_ascii=False)
+    return f"{update.update_id}:{hashlib.sha256(content.encode()).hexdigest()[:16]}"
+
+
+def sender_of(update: Update) -> Sender | None:
+    """Who sent the update, in which chat (None: an update of no person, e.g. a poll's)."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None:
+        return None
+    return Sender(CHANNEL, str(user.id), str(chat.id) if chat else None, user.full_name)
+
+
+class Intake:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._keys: dict[int, str] = {}  # update id -> key, while the update is handled
+
+    def key(self, update: Update) -> str:
+        found = self._keys.get(update.update_id)
+        if found is None:
+            found = self._keys[update.update_id] = update_key(update)
+        return found
+
+    async def store(self, update: Update) -> None:
+        """Keep the update (of a known person) until it is handled. A failure is logged, and
+        the update is handled all the same: only its protection against a crash is lost."""
+        sender = sender_of(update)
+        if sender is None:
+            return
+        body = json.dumps(update.to_dict(), ensure_ascii=False)
+        try:
+            async with self.app.engine.writing, self.app.sessions() as s, s.begin():
+                await inbox.receive(
+                    s, CHANNEL, self.key(update), sender.user_id, sender.chat_id, body
+                )
+        except Exception:
+            log.exception("update %s could not be stored in the inbox", update.update_id)
+
+    def done(self, update: object) -> None:
+        if isinstance(update, Update):
+            key = self._keys.pop(update.update_id, None) or update_key(update)
+            self.app.journal.answered(CHANNEL, key)
+
+    async def recover(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """After a restart: handle what was stored and never handled; show the current question
+        where an update was handled but its answer may not have gone out."""
+        since = inbox.now() - inbox.REDELIVERY
+        async with self.app.sessions() as s:
+            waiting = await inbox.pending(s, CHANNEL, since)
+            unanswered = await inbox.unanswered(s, CHANNEL, since)
+        for row in waiting:
+            try:
+                update = Update.de_json(json.loads(row.body or "null"), application.bot)
+            except Exception:
+                log.exception("stored update %s cannot be read; skipped", row.key)
+                continue
+            if update is not None:
+                self._keys[update.update_id] = row.key
+                await application.update_queue.put(update)  # stored already: put changes nothing
+        for row in unanswered:
+            if row.user_id is None or row.chat_id is None:
+                continue
+            sender = Sender(CHANNEL, row.user_id, row.chat_id)
+            replies = await self.app.engine.current(sender)
+            await self.app.deliver(CHANNEL, row.chat_id, replies)
+            self.app.journal.answered(CHANNEL, row.key)
+        if waiting or unanswered:
+            log.info(
+                "after the restart: %d stored updates handled, %d answered again",
+                len(waiting),
+                len(unanswered),
+            )
+
+
+class InboxQueue(asyncio.Queue):  # type: ignore[type-arg]
+    """The update queue of python-telegram-bot, storing each update as it is put."""
+
+    def __init__(self, intake: Intake) -> None:
+        super().__init__()
+        self.intake = intake
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update):
+            await self.intake.store(item)
+        await super().put(item)
+
+
+class InboxApplication(Application):  # type: ignore[type-arg]
+    """``Application`` that tells the intake when an update is handled (polling and webhook
+    alike go through ``process_update``)."""
+
+    def __init__(self, intake: Intake, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.intake = intake
+
+    async def process_update(self, update: object) -> None:
+        try:
+            await super().process_update(update)
+        finally:
+            self.intake.done(update)

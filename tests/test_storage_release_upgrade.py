@@ -1,5 +1,6 @@
 """A database made by the previous release (schema 0001) is upgraded by ``danvan db upgrade``:
-every row is kept, the new column is there and empty, and the conversation goes on.
+every row is kept (or moved where it lives now), the new columns are there and empty, and the
+conversation goes on where it stopped.
 
 The fixture was made by the previous release's own code: tests/fixtures/README.md.
 """
@@ -26,7 +27,11 @@ FIXTURE = Path(__file__).with_name("fixtures") / "release-2026-11-stop1.sqlite"
 DANVAN = [sys.executable, "-m", "bot"]
 DEMO = Sender("console", "demo", "demo", "Cán bộ demo")  # the release's `danvan demo` officer
 TOWN_OFFICER = Sender("telegram", "1001", "1001", "Nguyễn Thị Bình")  # submitted everything
-NEW_COLUMNS = {"invites": {"person_id"}}  # what the migrations since 0001 add
+# what the migrations since 0001 add, drop and move
+NEW_COLUMNS = {"invites": {"person_id"}, "identities": {"open_prompt"}}
+MOVED_COLUMNS = {"assessments": {"cursor", "return_to"}}  # into positions (0003)
+NEW_TABLES = {"positions", "inbox"}
+MOVED_TABLES = {"processed_updates"}  # into inbox (0003)
 
 Rows = dict[str, list[tuple[object, ...]]]
 
@@ -49,11 +54,11 @@ def dump(path: Path) -> tuple[Rows, dict[str, list[str]]]:
         db.close()
 
 
-def without_new_columns(rows: Rows, columns: dict[str, list[str]]) -> Rows:
+def without(rows: Rows, columns: dict[str, list[str]], left_out: dict[str, set[str]]) -> Rows:
+    """Every table's rows without the ``left_out`` columns."""
     kept = {}
     for table, table_rows in rows.items():
-        new = NEW_COLUMNS.get(table, set())
-        keep = [i for i, name in enumerate(columns[table]) if name not in new]
+        keep = [i for i, name in enumerate(columns[table]) if name not in left_out.get(table, ())]
         kept[table] = [tuple(row[i] for i in keep) for row in table_rows]
     return kept
 
@@ -101,13 +106,32 @@ async def test_danvan_db_upgrade_keeps_every_row_and_the_conversation_goes_on(
     assert danvan(tmp_path, "db", "current", "--url", url).returncode == 0
 
     after, new_columns = dump(old_db)
+    assert set(after) == (set(before) - MOVED_TABLES) | NEW_TABLES
     for table, names in old_columns.items():
-        added = set(new_columns[table]) - set(names)
-        assert added == NEW_COLUMNS.get(table, set()), table
-    assert {t: len(r) for t, r in after.items()} == {t: len(r) for t, r in before.items()}
-    assert without_new_columns(after, new_columns) == before  # every value, verbatim
+        if table in MOVED_TABLES:
+            continue
+        assert set(new_columns[table]) - set(names) == NEW_COLUMNS.get(table, set()), table
+        assert set(names) - set(new_columns[table]) == MOVED_COLUMNS.get(table, set()), table
+    kept = {t: r for t, r in before.items() if t not in MOVED_TABLES}
+    assert {t: len(after[t]) for t in kept} == {t: len(r) for t, r in kept.items()}
+    now = {t: r for t, r in without(after, new_columns, NEW_COLUMNS).items() if t in kept}
+    assert now == {  # every value, verbatim
+        t: r for t, r in without(before, old_columns, MOVED_COLUMNS).items() if t in kept
+    }
     person_id = new_columns["invites"].index("person_id")
     assert [row[person_id] for row in after["invites"]] == [None] * 4
+    # each officer of a unit now has the place its assessment had
+    cursor = old_columns["assessments"].index("cursor")
+    had = sorted(row[cursor] for row in before["assessments"] if row[cursor])
+    places = [new_columns["positions"].index(c) for c in ("cursor", "person_id")]
+    assert sorted(row[places[0]] for row in after["positions"]) == had
+    # every processed update id is a handled (and answered) update of the inbox
+    update_id = old_columns["processed_updates"].index("update_id")
+    key, handled = (new_columns["inbox"].index(c) for c in ("update_key", "handled_at"))
+    assert sorted(r[key] for r in after["inbox"]) == sorted(
+        r[update_id] for r in before["processed_updates"]
+    )
+    assert all(r[handled] for r in after["inbox"])
 
     db = sqlite3.connect(old_db)
     try:
@@ -143,8 +167,10 @@ async def test_danvan_db_upgrade_keeps_every_row_and_the_conversation_goes_on(
         assert "III.2: 1/2 điểm" in "\n".join(r.text for r in replies)
         (submitted,) = await app.engine.handle(TOWN_OFFICER, Command("tiendo"))
         assert "Đã chấm 28/28 mục" in submitted.text
-        # a redelivered update of the old release is still recognised (processed_updates kept)
-        assert await app.engine.handle(TOWN_OFFICER, Text("1"), update_key="101") == []
+        # a redelivered update of the old release is still recognised (now in the inbox):
+        # it changes nothing and the officer sees where they are
+        (again,) = await app.engine.handle(TOWN_OFFICER, Text("1"), update_key="101")
+        assert "đã nộp" in again.text
 
     rows, _ = dump(old_db)
     assert len(rows["answers"]) == len(before["answers"]) + 1

@@ -2,8 +2,10 @@
 
 A file is stored under ``<root>/<sha[:2]>/<sha[2:4]>/<sha>``: the key is derived from the content
 only, never from a name the user chose, and the same content is stored once. Writes go to a
-temporary file inside ``<root>/.tmp`` (same file system), are fsynced, then linked into place
-atomically, so a crash never leaves a partial file under a final name.
+temporary file inside ``<root>/.tmp`` (same file system), named for this host and process
+(``storage.tempfiles``), are fsynced, optionally checked (``put_checked``), then linked into
+place atomically, so a crash never leaves a partial file under a final name, and a file that
+fails its check is never stored at all.
 """
 
 from __future__ import annotations
@@ -11,20 +13,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import mimetypes
 import os
 import re
-import struct
-import time
-import uuid
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
+
+from storage import tempfiles
+from storage.filetypes import guess_mime
+
+__all__ = ["CHUNK", "TMP_DIR", "FileStore", "FileTooLarge", "StoredFile", "guess_mime", "key_for"]
 
 CHUNK = 1024 * 1024
 TMP_DIR = ".tmp"
 _KEY_RE = re.compile(r"^([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})$")
+T = TypeVar("T")
 
 
 class FileTooLarge(ValueError):
@@ -55,7 +59,7 @@ class _Writer:
         tmp_dir.mkdir(parents=True, exist_ok=True)
         self.root = root
         self.limit = limit
-        self.tmp = tmp_dir / f"{uuid.uuid4().hex}.part"
+        self.tmp = tmp_dir / tempfiles.temp_name(".part")
         self.file: BinaryIO = self.tmp.open("xb")
         self.hash = hashlib.sha256()
         self.size = 0
@@ -67,10 +71,15 @@ class _Writer:
         self.hash.update(chunk)
         self.file.write(chunk)
 
+    def seal(self) -> None:
+        """All written: on disk and closed (a check may read ``tmp`` now)."""
+        if not self.file.closed:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+
     def commit(self) -> StoredFile:
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
+        self.seal()
         sha = self.hash.hexdigest()
         key = key_for(sha)
         final = self.root / key
@@ -144,6 +153,20 @@ class FileStore:
         self, chunks: AsyncIterable[bytes], *, max_size: int | None = None
     ) -> StoredFile:
         """Store the chunks' concatenation; raise FileTooLarge past the limit (nothing kept)."""
+        stored, _ = await self.put_checked(chunks, _no_check, max_size=max_size)
+        return stored
+
+    async def put_checked(
+        self,
+        chunks: AsyncIterable[bytes],
+        check: Callable[[Path], T],
+        *,
+        max_size: int | None = None,
+    ) -> tuple[StoredFile, T]:
+        """Write the chunks to a temp file (FileTooLarge past the limit), run ``check`` on it in
+        a thread, and store it only if the check returns: its result comes back with the stored
+        file. Whatever the check raises is raised here, and nothing is kept, as on any failure
+        or cancellation."""
         # Creating the temp file and aborting are quick and stay in the loop, so that even a
         # cancelled put (client gone) leaves no temp file behind.
         writer = _Writer(self.root, self._limit(max_size))
@@ -151,7 +174,9 @@ class FileStore:
             async for chunk in chunks:
                 if chunk:
                     await asyncio.to_thread(writer.write, chunk)
-            return await asyncio.to_thread(writer.commit)
+            await asyncio.to_thread(writer.seal)
+            checked = await asyncio.to_thread(check, writer.tmp)
+            return await asyncio.to_thread(writer.commit), checked
         except BaseException:
             writer.abort()
             raise
@@ -174,112 +199,21 @@ class FileStore:
         return await asyncio.to_thread(self.path(key).read_bytes)
 
     async def sweep_temp(self, older_than: float = 3600.0) -> int:
-        """Remove temp files left by a crash (older than ``older_than`` seconds); count them."""
+        """Remove temp files left by a crash: at once those of this host whose process is gone,
+        and any older than ``older_than`` seconds (another host's, or a pid now reused); count
+        them. A live process's writes in progress are left alone."""
         return await asyncio.to_thread(_sweep, self.root / TMP_DIR, older_than)
 
 
 def _sweep(tmp_dir: Path, older_than: float) -> int:
     if not tmp_dir.is_dir():
         return 0
-    cutoff = time.time() - older_than
-    removed = 0
-    for p in tmp_dir.glob("*.part"):
-        with contextlib.suppress(FileNotFoundError):
-            if p.stat().st_mtime < cutoff:
-                p.unlink()
-                removed += 1
-    return removed
+    return tempfiles.sweep(tmp_dir.glob("*.part"), older_than)
+
+
+def _no_check(path: Path) -> None:
+    return None
 
 
 async def _one(data: bytes) -> AsyncIterable[bytes]:
     yield data
-
-
-# --- MIME type --------------------------------------------------------------------------------
-
-_OOXML = {
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-}
-_OOXML_PARTS = {b"word/": ".docx", b"xl/": ".xlsx", b"ppt/": ".pptx"}
-_OLE = {".doc": "application/msword", ".xls": "application/vnd.ms-excel",
-        ".ppt": "application/vnd.ms-powerpoint"}  # fmt: skip
-_MAGIC = [
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-]
-OCTET = "application/octet-stream"
-
-
-def guess_mime(name: str | None, head: bytes) -> str:
-    """MIME type from the first bytes (a few KB), else from the name.
-
-    The content wins: the name is user-chosen. A name claiming a format that we recognise by
-    its magic number (PDF, images, Office) is not believed when the bytes do not match.
-    """
-    ext = Path(name or "").suffix.lower()
-    for magic, mime in _MAGIC:
-        if head.startswith(magic):
-            return mime
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1"):
-        return "image/heic"
-    if head.startswith(b"PK\x03\x04"):
-        return _zip_mime(ext, head)
-    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: legacy Office
-        return _OLE.get(ext, "application/x-ole-storage")
-    by_name = _OOXML.get(ext) or _OLE.get(ext) or mimetypes.guess_type(f"x{ext}")[0]
-    if by_name and by_name not in _SNIFFED:
-        return by_name
-    if head and _looks_like_text(head):
-        return "text/plain"
-    return OCTET
-
-
-_SNIFFED = (
-    {m for _, m in _MAGIC}
-    | set(_OLE.values())
-    | set(_OOXML.values())
-    | {"image/webp", "image/heic", "application/zip"}
-)
-
-
-def _zip_mime(ext: str, head: bytes) -> str:
-    odf = _odf_mimetype(head)
-    if odf:
-        return odf
-    if ext in _OOXML:
-        return _OOXML[ext]
-    for part, part_ext in _OOXML_PARTS.items():
-        if part in head:
-            return _OOXML[part_ext]
-    return "application/zip"
-
-
-def _odf_mimetype(head: bytes) -> str | None:
-    """OpenDocument: the first ZIP entry is "mimetype", stored uncompressed."""
-    if len(head) < 30:
-        return None
-    size, _, name_len, extra_len = struct.unpack_from("<IIHH", head, 18)
-    start = 30 + name_len + extra_len
-    if head[30 : 30 + name_len] != b"mimetype" or size > 100:
-        return None
-    value = head[start : start + size]
-    if not value.startswith(b"application/vnd.oasis.opendocument."):
-        return None
-    return value.decode("ascii", "replace")
-
-
-def _looks_like_text(head: bytes) -> bool:
-    if b"\x00" in head:
-        return False
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as e:
-        return e.start >= len(head) - 3  # a multi-byte character cut at the end
-    return True

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import os
+import subprocess
+import sys
+import threading
 import time
-import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from storage import tempfiles
 from storage.filestore import TMP_DIR, FileStore, FileTooLarge, guess_mime, key_for
 
 
@@ -192,51 +194,125 @@ async def test_sweep_temp_removes_only_old_leftovers(filestore: FileStore) -> No
     assert not old.exists() and fresh.exists()
 
 
-# --- guess_mime -------------------------------------------------------------------------------
+# --- checked puts -------------------------------------------------------------------------------
 
 
-def _zip(entries: dict[str, bytes], first_stored: bool = False) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for i, (name, data) in enumerate(entries.items()):
-            kind = zipfile.ZIP_STORED if first_stored and i == 0 else zipfile.ZIP_DEFLATED
-            z.writestr(name, data, compress_type=kind)
-    return buf.getvalue()
+async def test_put_checked_checks_the_whole_file_before_storing_it(filestore: FileStore) -> None:
+    data = os.urandom(300_000)
+    seen: list[tuple[Path, bytes, list[Path]]] = []
+
+    def check(path: Path) -> str:
+        seen.append((path, path.read_bytes(), files_under(filestore.root)))
+        return "ok"
+
+    stored, result = await filestore.put_checked(chunks_of(data, 7000), check)
+    assert result == "ok"
+    ((path, content, present),) = seen
+    assert content == data
+    assert present == [path]  # only the temp file: nothing under its key yet
+    assert path.parent == filestore.root / TMP_DIR
+    assert files_under(filestore.root) == [filestore.path(stored.key)]
 
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+async def test_put_checked_keeps_nothing_when_the_check_refuses(filestore: FileStore) -> None:
+    class Refused(Exception):
+        pass
+
+    def refuse(path: Path) -> None:
+        raise Refused(path.name)
+
+    with pytest.raises(Refused):
+        await filestore.put_checked(chunks_of(b"MZ not a pdf"), refuse)
+    with pytest.raises(FileTooLarge):
+        await filestore.put_checked(chunks_of(b"x" * 5000, 100), refuse, max_size=1000)
+    assert files_under(filestore.root) == []
 
 
-@pytest.mark.parametrize(
-    ("name", "head", "mime"),
-    [
-        ("bao_cao.pdf", b"%PDF-1.7\n%\xe2\xe3", "application/pdf"),
-        ("scan.PDF", b"%PDF-1.4", "application/pdf"),
-        ("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00", "image/png"),
-        ("IMG_0001.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF", "image/jpeg"),
-        ("anh", b"\xff\xd8\xff\xe1", "image/jpeg"),  # no extension: content decides
-        ("photo.png", b"\xff\xd8\xff\xe0", "image/jpeg"),  # wrong name: content wins
-        ("a.webp", b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
-        ("bao_cao.docx", _zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b""}), DOCX),
-        ("bang.xlsx", _zip({"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b""}), XLSX),
-        ("no_ext", _zip({"[Content_Types].xml": b"<x/>", "word/document.xml": b""}), DOCX),
-        ("archive.zip", _zip({"a.txt": b"hello"}), "application/zip"),
-        (
-            "van_ban.odt",
-            _zip({"mimetype": b"application/vnd.oasis.opendocument.text", "c.xml": b""}, True),
-            "application/vnd.oasis.opendocument.text",
-        ),
-        ("old.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00", "application/msword"),
-        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00", "application/vnd.ms-excel"),
-        ("fake.pdf", b"MZ\x90\x00\x03\x00\x00\x00", "application/octet-stream"),  # exe as pdf
-        ("fake.docx", "Xin chào".encode(), "text/plain"),
-        ("ghi_chu.txt", "Nội dung".encode(), "text/plain"),
-        ("cut.txt", "Nội dung ả".encode()[:-1], "text/plain"),  # character cut by the head
-        ("data.csv", b"a,b\n1,2\n", "text/csv"),
-        (None, b"\x00\x01\x02", "application/octet-stream"),
-        ("empty.pdf", b"", "application/octet-stream"),
-    ],
-)
-def test_guess_mime(name: str | None, head: bytes, mime: str) -> None:
-    assert guess_mime(name, head) == mime
+async def test_put_checked_cancelled_during_the_check(filestore: FileStore) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def slow(path: Path) -> None:
+        started.set()
+        release.wait(10)
+
+    task = asyncio.create_task(filestore.put_checked(chunks_of(b"%PDF-1.7"), slow))
+    await asyncio.to_thread(started.wait, 10)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    release.set()
+    assert files_under(filestore.root) == []
+
+
+# --- temp files: named for their host and process ------------------------------------------------
+
+
+async def test_temp_files_carry_host_and_pid(filestore: FileStore) -> None:
+    names: list[str] = []
+
+    def check(path: Path) -> None:
+        names.append(path.name)
+
+    await filestore.put_checked(chunks_of(b"abc"), check)
+    (name,) = names
+    assert name.startswith(f"{tempfiles.HOST}~{os.getpid()}~") and name.endswith(".part")
+    assert tempfiles.owner_of(name) == tempfiles.Owner(tempfiles.HOST, os.getpid())
+
+
+def dead_pid() -> int:
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
+                          capture_output=True, text=True)  # fmt: skip
+    return int(done.stdout)
+
+
+async def test_sweep_temp_removes_orphans_at_once(filestore: FileStore) -> None:
+    tmp = filestore.root / TMP_DIR
+    tmp.mkdir(parents=True)
+    host = tempfiles.HOST
+    token = "0123456789abcdef0123456789abcdef"
+    names = {
+        "orphan": f"{host}~{dead_pid()}~{token}.part",  # this host, process gone
+        "ours": f"{host}~{os.getpid()}~{token}.part",  # a write in progress here
+        "alive": f"{host}~{os.getppid()}~{token}.part",  # another live process of this host
+        "other_host": f"autre-may.example~{dead_pid()}~{token}.part",  # cannot tell: wait
+        "old_other_host": f"autre-may~{dead_pid()}~{token}.part",
+        "legacy": f"{token}.part",  # before names told their owner
+    }
+    for name in names.values():
+        (tmp / name).write_bytes(b"half")
+    two_hours_ago = time.time() - 7200
+    for old in ("old_other_host", "legacy"):
+        os.utime(tmp / names[old], (two_hours_ago, two_hours_ago))
+    assert await filestore.sweep_temp(older_than=3600) == 3
+    left = {p.name for p in tmp.iterdir()}
+    assert left == {names["ours"], names["alive"], names["other_host"]}
+
+
+def test_temp_names_with_a_prefix() -> None:
+    name = tempfiles.temp_name(".docx", prefix=".bao~cao.2022")
+    assert name.startswith(f".bao~cao.2022~{tempfiles.HOST}~{os.getpid()}~")
+    assert name.endswith(".docx")
+    assert tempfiles.owner_of(name) == tempfiles.Owner(tempfiles.HOST, os.getpid())
+    assert not tempfiles.is_orphan(name)
+    for other in ("bao-cao.docx", "a~b.part", "host~12~xyz.part", "host~pid~0123abcd.part"):
+        assert tempfiles.owner_of(other) is None
+        assert not tempfiles.is_orphan(other)
+
+
+def test_sweep_of_a_report_folder_touches_only_temp_names(tmp_path: Path) -> None:
+    report = tmp_path / "bao-cao.docx"
+    orphan = tmp_path / tempfiles.temp_name(".docx", prefix=".bao-cao").replace(
+        f"~{os.getpid()}~", f"~{dead_pid()}~"
+    )
+    for p in (report, orphan):
+        p.write_bytes(b"PK")
+    candidates = [p for p in tmp_path.iterdir() if tempfiles.owner_of(p.name)]
+    assert tempfiles.sweep(candidates) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["bao-cao.docx"]
+
+
+def test_guess_mime_stays_importable_for_downloads() -> None:
+    assert guess_mime("bao-cao.docx", b"PK\x03\x04word/") == (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    assert guess_mime("trang.html", b"<html>") == "application/octet-stream"

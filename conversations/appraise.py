@@ -33,9 +33,15 @@ def _parse(ref: str | None) -> tuple[int, str]:
 
 
 async def start(ctx: ACtx, a: Assessment) -> None:
+    """The first item that needs the appraiser: one the unit changed since the assessment was
+    returned, else one not appraised yet, else the first."""
     given = await repo.appraisals(ctx.s, a.id)
+    changed = await repo.changed_since_return(ctx.s, a.id)
     items = ctx.rubric.items()
-    first = next((i for i in items if i.id not in given), items[0])
+    first = next(
+        (i for i in items if i.id in changed),
+        next((i for i in items if i.id not in given), items[0]),
+    )
     ctx.goto(State(ITEM, _ref(a, first)))
 
 
@@ -47,6 +53,7 @@ async def ask_item(ctx: ACtx) -> Reply:
     answer = (await assessments.answers(ctx.s, a.id)).get(item.id)
     given = (await repo.appraisals(ctx.s, a.id)).get(item.id)
     files = (await assessments.evidence_counts(ctx.s, a.id))[item.id]
+    changed = item.id in await repo.changed_since_return(ctx.s, a.id)
     unit = await ctx.s.get(Unit, a.unit_id)
     items = ctx.rubric.items()
     if item.is_tiered:
@@ -66,6 +73,7 @@ async def ask_item(ctx: ACtx) -> Reply:
         answer=answer,
         given=given,
         files=files,
+        changed=changed,
     )
     return Reply(text, rows, target=str(ctx.state), assessment_id=a.id, expects="score")
 
@@ -80,24 +88,28 @@ async def on_item(ctx: ACtx, event: Event) -> None:
         ctx.goto(State("a_unit", str(a.id)))
         return
     if key in (BACK, SKIP):
-        _move(ctx, a, item, -1 if key == BACK else 1)
+        await _move(ctx, a, item, -1 if key == BACK else 1)
+        return
+    typed = (text_of(event) or "").strip()
+    if key is None and typed and parse_score(typed) is None:  # words: a comment on the item
+        if len(typed) > TEXT_LIMIT:
+            ctx.say_msg("text_too_long", length=len(typed), limit=TEXT_LIMIT)
+            ctx.ask_next = False
+            return
+        await _set(ctx, a, item, comment=typed)  # the item stays open
+        ctx.say_msg("appraisal_comment_saved", item=item)
         return
     if key == SAME:
         answer = (await assessments.answers(ctx.s, a.id)).get(item.id)
         value, choice = (answer.score, answer.choice_id) if answer else (None, None)
     else:
-        value, choice = _value(ctx, item, key, text_of(event))
+        value, choice = _value(ctx, item, key, typed)
     if value is None:
-        comment = (text_of(event) or "").strip()
-        if comment and not comment[0].isdigit() and len(comment) <= TEXT_LIMIT:
-            await _set(ctx, a, item, comment=comment)  # a comment, the item stays open
-            ctx.say_msg("appraisal_comment_saved", item=item)
-            return
-        ctx.say_msg("bad_score", item=item, typed=comment, step=fmt(ctx.rubric.score_step))
+        ctx.say_msg("bad_score", item=item, typed=typed, step=fmt(ctx.rubric.score_step))
         ctx.ask_next = False
         return
     await _set(ctx, a, item, score=value, choice=choice)
-    _move(ctx, a, item, 1)
+    await _move(ctx, a, item, 1)
 
 
 def _value(
@@ -136,9 +148,16 @@ async def _set(
     row.appraiser_id = ctx.person.id
 
 
-def _move(ctx: ACtx, a: Assessment, item: Item, step: int) -> None:
+async def _move(ctx: ACtx, a: Assessment, item: Item, step: int) -> None:
+    """To the previous or next item; forward, once every item has the authority's score, to
+    the next item the unit changed since it was returned (then the rating)."""
     items = ctx.rubric.items()
     n = items.index(item) + step
+    if step > 0:
+        given = await repo.appraisals(ctx.s, a.id)
+        if all(i.id in given for i in items):
+            changed = await repo.changed_since_return(ctx.s, a.id)
+            n = next((k for k in range(n, len(items)) if items[k].id in changed), len(items))
     if n < 0:
         ctx.goto(State("a_unit", str(a.id)))
     elif n >= len(items):

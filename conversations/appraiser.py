@@ -111,10 +111,9 @@ async def on_unit(ctx: ACtx, event: Event) -> None:
     key = key_of(event, await ask_unit(ctx))
     if key == BACK:
         ctx.goto(State(UNITS))
-    elif key == "r":
+    elif key == "r":  # the documents, then the card again with its buttons
         draft = a.status == Status.DRAFT
         ctx.say(ctx_msg("report_of", ctx, a=a), report_for=a.id, draft=draft, report_kinds=BOTH)
-        ctx.ask_next = False
     elif key == "f":
         await send_files(ctx, a.id)
     elif key == "t":
@@ -136,7 +135,6 @@ async def send_files(ctx: ACtx, assessment_id: int) -> None:
             document=root / e.storage_key,
             filename=e.original_name,
         )
-    ctx.ask_next = False
 
 
 async def ask_return(ctx: ACtx) -> Reply:

@@ -25,6 +25,10 @@ def key_of(event: Event, prompt: Reply) -> str | None:
             for button in row:
                 if typed.casefold() == button.key.casefold():
                     return button.key
+        for row in prompt.buttons:  # the label itself, e.g. the number of a listed unit
+            for button in row:
+                if typed == button.label:
+                    return button.key
         folded = _fold(typed)
         if not any(ch.isalpha() for ch in folded):  # "-1" must not match the label "1"
             return None

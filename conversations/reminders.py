@@ -199,7 +199,7 @@ class _Page:
                 for u in open_units
                 for c in people.get(u.unit.id, [])
             ]
-        text = self._appraiser_text(slot)
+        text = await self._appraiser_text(s, slot, channels)
         if text is None:
             return []
         people = await store.contacts(s, [self.authority.id], Role.APPRAISER, channels)
@@ -240,9 +240,16 @@ class _Page:
             recipient=Recipient(contact.channel, contact.chat_id),
         )
 
-    def _appraiser_text(self, slot: Slot) -> str | None:
+    async def _appraiser_text(
+        self, s: AsyncSession, slot: Slot, channels: Collection[str]
+    ) -> str | None:
         """The appraisers' message, or None when there is nothing to tell."""
         by = {st: [u.unit for u in self.units if _status(u) == st] for st in Status}
+        unreached: list[Unit] = []  # late units with nobody the bot could remind
+        if slot.kind == "late" and by[Status.DRAFT]:
+            ids = [unit.id for unit in by[Status.DRAFT]]
+            reached = await store.contacts(s, ids, Role.OFFICER, channels)
+            unreached = [unit for unit in by[Status.DRAFT] if unit.id not in reached]
         returned = [u.unit for u in self.units if _returned(u)]
         late = [u for u in by[Status.DRAFT] if u not in returned]
         context = {
@@ -256,6 +263,7 @@ class _Page:
             "not_submitted": by[Status.DRAFT],
             "done": len(by[Status.APPRAISED]) + len(by[Status.FINALIZED]),
             "total": len(self.units),
+            "unreached": unreached,
         }
         worth = {
             "late": by[Status.DRAFT],

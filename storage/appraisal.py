@@ -12,6 +12,7 @@ from storage.models import (
     Answer,
     Appraisal,
     Assessment,
+    AuditEvent,
     Evidence,
     Identity,
     Membership,
@@ -135,6 +136,29 @@ async def unreachable_officers(s: AsyncSession, unit_ids: list[int]) -> dict[int
 async def appraisals(s: AsyncSession, assessment_id: int) -> dict[str, Appraisal]:
     rows = await s.scalars(select(Appraisal).where(Appraisal.assessment_id == assessment_id))
     return {a.item_id: a for a in rows}
+
+
+async def changed_since_return(s: AsyncSession, assessment_id: int) -> set[str]:
+    """Items whose score, results or evidence the unit changed since the assessment was last
+    returned to it (nothing when it never was)."""
+    returned = (
+        select(func.max(AuditEvent.id))
+        .where(
+            AuditEvent.assessment_id == assessment_id,
+            AuditEvent.action == "assessment.return",
+        )
+        .scalar_subquery()
+    )
+    rows = await s.scalars(
+        select(AuditEvent.target)
+        .where(
+            AuditEvent.assessment_id == assessment_id,
+            AuditEvent.action.in_(("answer.score", "answer.results", "evidence.add")),
+            AuditEvent.id > returned,
+        )
+        .distinct()
+    )
+    return {target for target in rows if target}
 
 
 async def recipients(s: AsyncSession, unit_id: int, role: Role) -> list[tuple[str, str]]:

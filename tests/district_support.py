@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ import bot.cli  # noqa: F401  (the CLI modules import one another in its order)
 from bot.app import App
 from bot.cli_units import read_units
 from storage import admin, people
-from storage.models import Assessment, Role, Unit
+from storage.models import Answer, Assessment, Role, Unit
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "units-van-giang-2022.csv"
 
@@ -61,3 +62,26 @@ async def invite(app: App, code: str, role: Role = Role.OFFICER) -> str:
     async with app.sessions() as s, s.begin():
         unit = await admin.need_unit(s, code)
         return (await people.create_invite(s, role, unit.id)).token
+
+
+async def fill(app: App, district: District, code: str) -> None:
+    """Every item of the unit scored (``tests.test_conversations_engine.SCORES``) and
+    described, as if its officer had answered; the submission itself is left to the test."""
+    from tests.support import rubric
+    from tests.test_conversations_engine import SCORES
+
+    r = rubric()
+    async with app.sessions() as s, s.begin():
+        aid = district.assessments[code]
+        for item in r.items():
+            points = Decimal(str(SCORES[item.id]))
+            choice = next((c.id for c in item.choices if c.points == points), None)
+            s.add(
+                Answer(
+                    assessment_id=aid,
+                    item_id=item.id,
+                    score=points,
+                    choice_id=choice,
+                    results_text=f"Kết quả {item.id}",
+                )
+            )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from bot.app import App
 from bot.settings import Settings
-from storage.models import Role
-from tests.district_support import invite, sample_district
+from storage.models import Appraisal, Role
+from tests.district_support import fill, invite, sample_district
 from tests.fake_telegram import FakeTelegram
-from tests.telegram_support import Phone, running
+from tests.support import rubric
+from tests.telegram_support import JPEG, Phone, running
 
 
 async def test_the_appraiser_pages_through_the_26_units(
@@ -31,3 +35,102 @@ async def test_the_appraiser_pages_through_the_26_units(
         await boss.type("/donvi")
         assert "trang 1/4" in boss.question.text
         assert not [c for c in fake.calls if not c.ok and c.method != "getUpdates"]
+
+
+async def join(app: App, fake: FakeTelegram, uid: int, name: str, code: str, role: Role) -> Phone:
+    phone = Phone(fake, fake.user(uid, name))
+    await phone.type(f"/start {await invite(app, code, role)}")
+    return phone
+
+
+async def submit(phone: Phone) -> None:
+    """From the officer's menu, with every item answered: propose the suggested rating."""
+    await phone.type("/start")
+    await phone.tap("📤 Nộp báo cáo")
+    await phone.tap("Tốt (gợi ý)")
+    await phone.tap("✅ Xác nhận nộp")
+    assert "đã nộp báo cáo tự đánh giá" in phone.texts()
+
+
+async def open_unit(boss: Phone, name: str) -> None:
+    """From the appraiser's list (any page), open the unit's card."""
+    await boss.type("/donvi")
+    while name not in boss.question.text:
+        await boss.tap("Trang sau ▶")
+    line = next(line for line in boss.question.text.splitlines() if name in line)
+    await boss.tap(line.split(".", 1)[0])
+    assert f"🏛 {name}" in boss.question.text
+
+
+async def test_the_unit_card_keeps_its_buttons_after_the_report_and_the_files(
+    settings: Settings, fake: FakeTelegram
+) -> None:
+    async with running(settings, demo=False) as app:
+        district = await sample_district(app)
+        officer = await join(app, fake, 3101, "Cán bộ Cửu Cao", "VG-CUUCAO", Role.OFFICER)
+        boss = await join(app, fake, 3102, "Phòng Nội vụ", "VG", Role.APPRAISER)
+        await fill(app, district, "VG-CUUCAO")
+        await officer.type("/xemlai")
+        await officer.type("I.1")
+        await officer.send(fake.send_photo(officer.user, JPEG, caption="Hội nghị"))
+        await submit(officer)
+
+        await open_unit(boss, "UBND xã Cửu Cao")
+        card = boss.question.message_id
+        await boss.tap("📄 Báo cáo")
+        after = fake.chat(3102)[[m.message_id for m in fake.chat(3102)].index(card) + 1 :]
+        documents = [m.document.filename for m in after if m.document]
+        assert [name[:19] for name in documents] == ["bao-cao-tu-danh-gia", "bao-cao-tom-tat-202"]
+        assert after[-1].reply_markup and "🏛 UBND xã Cửu Cao" in (after[-1].text or "")
+        await boss.tap("📎 Tệp minh chứng")
+        names = [m.document.filename for m in fake.chat(3102) if m.document]
+        assert names[-1].startswith("anh-") and names[-1].endswith(".jpg")
+        assert "✍️ Thẩm định" in [t for t, _ in fake.buttons(fake.chat(3102)[-1])]
+
+
+async def test_re_appraisal_starts_at_the_item_the_unit_changed(
+    settings: Settings, fake: FakeTelegram
+) -> None:
+    async with running(settings, demo=False) as app:
+        district = await sample_district(app)
+        officer = await join(app, fake, 3201, "Cán bộ Mễ Sở", "VG-MESO", Role.OFFICER)
+        boss = await join(app, fake, 3202, "Phòng Nội vụ", "VG", Role.APPRAISER)
+        await fill(app, district, "VG-MESO")
+        await submit(officer)
+
+        await open_unit(boss, "UBND xã Mễ Sở")
+        await boss.tap("✍️ Thẩm định")
+        longest = max((c.label for i in rubric().items() for c in i.choices), key=len)
+        seen: list[str] = []
+        while boss.target().startswith("a_item:"):
+            seen.append(boss.question.text)
+            await boss.tap_key("k")  # = Như đơn vị
+        assert len(seen) == 28 and any(longest in text for text in seen)  # tiers in full
+        await boss.tap("Tốt (gợi ý)")
+        await boss.tap("✅ Xác nhận kết quả")
+        await boss.tap("↩️ Trả lại")
+        await boss.type("Đề nghị bổ sung minh chứng mục IV.2.")
+        assert "Lý do: Đề nghị bổ sung minh chứng mục IV.2." in officer.texts()
+
+        await officer.type("/xemlai")
+        await officer.type("IV.2")
+        await officer.tap_key("2")
+        await submit(officer)
+
+        await open_unit(boss, "UBND xã Mễ Sở")
+        await boss.tap("✍️ Thẩm định")
+        assert boss.target() == f"a_item:{district.assessments['VG-MESO']}-IV.2"
+        assert "✏️ Đơn vị đã sửa mục này" in boss.question.text
+        await boss.type("2 hội nghị tiếp dân chưa có biên bản")  # words after a digit: a comment
+        assert "Đã ghi nhận xét cho mục IV.2" in boss.texts()
+        assert boss.target().endswith("-IV.2")
+        await boss.tap("2")
+        assert boss.target() == f"a_rating:{district.assessments['VG-MESO']}"  # nothing else
+        async with app.sessions() as s:
+            comment = await s.scalar(
+                select(Appraisal.comment).where(
+                    Appraisal.assessment_id == district.assessments["VG-MESO"],
+                    Appraisal.item_id == "IV.2",
+                )
+            )
+        assert comment is not None and "2 hội nghị tiếp dân chưa có biên bản" in comment

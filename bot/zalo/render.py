@@ -19,8 +19,14 @@ def typed_key(text: str) -> str:
     return found.group(1) if found else text
 
 
+def _typed(button: Button) -> str:
+    """What the person types for the button: its key, or its label when the label is the
+    number the message shows (the appraiser's unit list: keys name assessments, "u12")."""
+    return button.label if button.label.isdigit() and not button.key.isdigit() else button.key
+
+
 def _is_number(button: Button) -> bool:
-    return button.key.isdigit()
+    return _typed(button).isdigit()
 
 
 def _label(button: Button) -> str:
@@ -37,14 +43,16 @@ def choices(reply: Reply) -> str:
     for row in reply.buttons:
         numbered = [b for b in row if _is_number(b)]
         letters.extend(b for b in row if not _is_number(b))
-        if numbered and all(b.label.strip() == b.key for b in numbered):
-            lines.append("   ".join(f"[{b.key}]" for b in numbered))  # bare scores: "[0] [1] [2]"
+        if numbered and all(b.label.strip() == _typed(b) for b in numbered):
+            lines.append("   ".join(f"[{_typed(b)}]" for b in numbered))  # bare: "[0] [1] [2]"
         else:
             lines.extend(f"{b.key}. {_label(b)}" for b in numbered)
     if letters:
         lines.append(" · ".join(f"{b.key}. {b.label}" for b in letters))
     # what to type: the numbers, and letters that are not the navigation line's b/s/x/m
-    keys = [b.key for row in reply.buttons for b in row if _is_number(b) or b.key not in NAV_KEYS]
+    keys = [
+        _typed(b) for row in reply.buttons for b in row if _is_number(b) or b.key not in NAV_KEYS
+    ]
     if keys:
         lines.append(msg("zalo_answer_with", keys=keys))
     return "\n".join(lines)

@@ -22,6 +22,10 @@ from docx.section import Section
 from docx.shared import Length, Pt
 from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
+from PIL import ExifTags, ImageOps
+from PIL import Image as Pillow
+
+from storage.filetypes import MAX_PIXELS
 
 CELL_STYLE = "Cell"  # compact paragraph style for table cells and the header/closing blocks
 CENTER = WD_ALIGN_PARAGRAPH.CENTER
@@ -31,7 +35,17 @@ JUSTIFY = WD_ALIGN_PARAGRAPH.JUSTIFY
 # A run of text with its own formatting: plain str, or (text, {"bold": True, ...}).
 Segment = str | tuple[str, dict]
 
-MAX_PICTURE_SOURCE = 20 * 1024 * 1024
+MAX_PICTURE_SOURCE = 64 * 1024 * 1024  # bytes; the pixels are bounded by MAX_PIXELS
+# A picture is printed at most 4.5 cm tall (531 px at 300 dpi); 1200 px on the long side stays
+# sharp when zoomed in, and keeps a photo near 200 KB in the DOCX whatever the camera.
+PICTURE_MAX_SIDE = 1200
+PICTURE_QUALITY = 85  # JPEG
+# Memory the pixels of one picture may take once decoded. A JPEG is decoded at a reduced scale
+# (draft) and never comes near; a PNG can only be decoded whole (a 64 MP colour PNG: 256 MB):
+# past this it gets no thumbnail (the appendix still lists it), and a report worker stays
+# under 200 MB.
+PICTURE_MAX_DECODED = 96 * 1024 * 1024
+_RESIZABLE = {"1": "L", "P": "RGB"}  # Pillow resizes these by nearest neighbour: convert first
 JFIF_APP0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -245,16 +259,15 @@ def middle(*cells: _Cell) -> None:
 
 
 def picture(cell: _Cell, path: Path, *, width: Length, tall_height: Length) -> None:
-    """A centred picture of the image at ``path``; nothing when it cannot be read (HEIC,
-    broken, missing, too big). Tall images get ``tall_height``, others ``width``."""
+    """A centred picture of the image at ``path``, at most PICTURE_MAX_SIDE pixels on its long
+    side and turned as its EXIF orientation says; nothing when it cannot be read (HEIC, broken,
+    missing, too big). Tall images get ``tall_height``, others ``width``."""
     try:
         if not path.is_file() or path.stat().st_size > MAX_PICTURE_SOURCE:
             return
-        blob = path.read_bytes()
-        # python-docx knows a JPEG only by a JFIF/Exif segment right after SOI; some cameras
-        # and editors write neither: prepend a minimal JFIF header (the pixels are untouched).
-        if blob[:3] == b"\xff\xd8\xff" and blob[3:4] not in (b"\xe0", b"\xe1"):
-            blob = blob[:2] + JFIF_APP0 + blob[2:]
+        blob = _picture_blob(path)
+        if blob is None:
+            return
         image = Image.from_blob(blob)
         tall = image.px_height > image.px_width * 1.3
         size = {"height": tall_height} if tall else {"width": width}
@@ -262,6 +275,51 @@ def picture(cell: _Cell, path: Path, *, width: Length, tall_height: Length) -> N
         run.add_picture(BytesIO(blob), **size)
     except Exception:  # a broken image must never break the report
         return
+
+
+def _picture_blob(path: Path) -> bytes | None:
+    """The image as it goes into the DOCX: the file itself when it is a small, upright JPEG or
+    PNG, else a downscaled copy (JPEG, or PNG when it has transparency); None: no picture."""
+    with Pillow.open(path) as im:  # reads the header only
+        if im.width * im.height > MAX_PIXELS:
+            return None
+        small_enough = max(im.size) <= PICTURE_MAX_SIDE
+        # JPEG: libjpeg decodes at 1/2, 1/4 or 1/8 scale, still at least the size asked for;
+        # a 64 MP photo never lies in memory whole. Other formats ignore it.
+        im.draft("RGB", (PICTURE_MAX_SIDE, PICTURE_MAX_SIDE))
+        if _decoded_bytes(im) > PICTURE_MAX_DECODED:
+            return None
+        # (A PNG's getexif() decodes the pixels: its eXIf chunk may follow them. Hence after.)
+        upright = im.getexif().get(ExifTags.Base.Orientation, 1) == 1
+        if im.format in ("JPEG", "PNG") and small_enough and upright:
+            return _docx_readable(path.read_bytes())
+        small = im
+        if im.mode in _RESIZABLE:  # (convert keeps the EXIF orientation in info)
+            small = im.convert("RGBA" if "transparency" in im.info else _RESIZABLE[im.mode])
+        small.thumbnail((PICTURE_MAX_SIDE, PICTURE_MAX_SIDE))  # in place: the full size is freed
+        ImageOps.exif_transpose(small, in_place=True)  # turn the small copy only
+        out = BytesIO()
+        if small.mode in ("RGBA", "LA", "PA"):
+            small.save(out, "PNG")
+        else:
+            rgb = small if small.mode in ("L", "RGB") else small.convert("RGB")
+            rgb.save(out, "JPEG", quality=PICTURE_QUALITY)
+        return out.getvalue()
+
+
+def _decoded_bytes(im: Pillow.Image) -> int:
+    """Bytes the pixels take once loaded (Pillow keeps 1, 2 or 4 per pixel), and converted."""
+    per_pixel = 1 if im.mode in ("1", "L", "P") else 2 if im.mode.startswith("I;16") else 4
+    per_pixel += {"1": 1, "P": 4}.get(im.mode, 0)
+    return im.width * im.height * per_pixel
+
+
+def _docx_readable(blob: bytes) -> bytes:
+    """python-docx knows a JPEG only by a JFIF/Exif segment right after SOI; some cameras and
+    editors write neither: prepend a minimal JFIF header (the pixels are untouched)."""
+    if blob[:3] == b"\xff\xd8\xff" and blob[3:4] not in (b"\xe0", b"\xe1"):
+        return blob[:2] + JFIF_APP0 + blob[2:]
+    return blob
 
 
 def to_bytes(doc: Document) -> bytes:

@@ -21,9 +21,10 @@ def key_of(event: Event, prompt: Reply) -> str | None:
         return event.key if event.key in keys else None
     if isinstance(event, Text):
         typed = event.text.strip()
+        bare = typed.rstrip(".)").rstrip().casefold()  # "ps." as a list is read: "ps"
         for row in prompt.buttons:
             for button in row:
-                if typed.casefold() == button.key.casefold():
+                if bare == button.key.casefold():
                     return button.key
         for row in prompt.buttons:  # the label itself, e.g. the number of a listed unit
             for button in row:

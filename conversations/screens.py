@@ -53,7 +53,8 @@ def _answerers(ctx: Ctx) -> list[tuple[str, int]]:
     """Who scored how many items (the last to change each), when several people did."""
     counts = Counter(a.updated_by_id for a in ctx.answers.values() if a.score is not None)
     names = {**ctx.names, ctx.person.id: ctx.person.full_name}
-    return [(names.get(pid or 0, "—"), n) for pid, n in counts.most_common()]
+    shown = [(names.get(pid or 0, "—"), n) for pid, n in counts.items()]
+    return sorted(shown, key=lambda name_n: (-name_n[1], name_n[0]))
 
 
 # -- menu --------------------------------------------------------------------

@@ -19,7 +19,17 @@ from bot.telegram.application import telegram_running
 from bot.telegram.broadcast import Pacer, TelegramDelivery
 from conversations.reminders import Due
 from storage.db import make_engine, make_sessionmaker
-from storage.models import Assessment, Identity, Membership, Position, ReminderSent, Role, Status
+from storage.models import (
+    Assessment,
+    Identity,
+    Membership,
+    Position,
+    ReminderSent,
+    Role,
+    Status,
+    Unit,
+    UnitKind,
+)
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_support import Phone
 from tests.test_conversations_reminders import APPRAISER, OFFICERS, World, populate, vn
@@ -273,3 +283,25 @@ async def test_a_blocked_person_is_marked_unreachable_and_shown_to_the_appraiser
         async with app.sessions() as s:
             identity = await s.scalar(select(Identity).where(Identity.external_id == "1003"))
             assert identity is not None and identity.unreachable_since is None
+
+
+async def test_the_late_units_notice_tells_who_could_be_reminded(
+    settings: Settings, fake: FakeTelegram
+) -> None:
+    async with world_app(settings, fake) as (app, world):
+        async with app.sessions() as s, s.begin():  # a unit nobody has joined yet
+            meso = Unit(code="VG-MESO", name="UBND xã Mễ Sở", kind=UnitKind.COMMUNE)
+            meso.parent_id = (await s.get(Unit, world.units["VG-CUUCAO"])).parent_id  # type: ignore[union-attr]
+            s.add(meso)
+            await s.flush()
+            s.add(Assessment(unit_id=meso.id, period_id=world.period_id))
+        clock = Clock("2022-11-16 08:00")
+        mark = fake.mark()
+        await scheduler(app, clock).tick()
+        (late,) = received(fake, mark)[APPRAISER]
+        assert "còn 3 đơn vị chưa nộp" in late
+        reminded, unreached = late.split("Chưa nhắc được")
+        assert "Đã nhắc cán bộ của 2 đơn vị" in reminded and "Mễ Sở" not in reminded
+        assert "• UBND xã Cửu Cao" in reminded and "• UBND xã Tân Tiến" in reminded
+        assert "1 đơn vị vì chưa có cán bộ nào liên kết" in unreached
+        assert "• UBND xã Mễ Sở" in unreached and "Cửu Cao" not in unreached

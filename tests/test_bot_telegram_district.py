@@ -11,6 +11,7 @@ from tests.district_support import fill, invite, sample_district
 from tests.fake_telegram import FakeTelegram
 from tests.support import rubric
 from tests.telegram_support import JPEG, Phone, running
+from tests.two_officers import interleave
 
 
 async def test_the_appraiser_pages_through_the_26_units(
@@ -134,3 +135,15 @@ async def test_re_appraisal_starts_at_the_item_the_unit_changed(
                 )
             )
         assert comment is not None and "2 hội nghị tiếp dân chưa có biên bản" in comment
+
+
+async def test_two_officers_of_one_unit_each_answer_their_own_question(
+    settings: Settings, fake: FakeTelegram
+) -> None:
+    async with running(settings, demo=False) as app:
+        district = await sample_district(app)
+        a = await join(app, fake, 3301, "Nguyễn Văn An", "VG-CUUCAO", Role.OFFICER)
+        b = await join(app, fake, 3302, "Trần Thị Bình", "VG-CUUCAO", Role.OFFICER)
+        await interleave(
+            app, district.assessments["VG-CUUCAO"], a, b, ("Nguyễn Văn An", "Trần Thị Bình")
+        )

@@ -23,10 +23,18 @@ from tests.fake_zalo import FakeZalo, FakeZaloUser
 URL = re.compile(r"https?://\S+")
 
 
+# base URL -> the fake server there, so that ``zalo_bot`` can let the fake watch the bot
+FAKES: dict[str, FakeZalo] = {}
+
+
 @pytest.fixture
 async def fake_zalo() -> AsyncIterator[FakeZalo]:
     async with FakeZalo() as server:
-        yield server
+        FAKES[server.base_url] = server
+        try:
+            yield server
+        finally:
+            del FAKES[server.base_url]
 
 
 def free_port() -> int:
@@ -54,11 +62,18 @@ def zalo_settings(db_url: str, tmp_path: Path, fake_zalo: FakeZalo) -> Settings:
 
 
 @asynccontextmanager
-async def zalo_bot(settings: Settings, *, webhook: bool = True) -> AsyncIterator[App]:
-    """The app with the demo unit, Zalo started and (with a public URL) the web app."""
+async def zalo_bot(
+    settings: Settings, *, webhook: bool = True, demo: bool = True
+) -> AsyncIterator[App]:
+    """The app (with the demo unit unless ``demo`` is false), Zalo started and (with a public
+    URL) the web app."""
     async with open_app(settings) as app:
-        async with app.sessions() as s, s.begin():
-            await ensure_demo(s)
+        if demo:
+            async with app.sessions() as s, s.begin():
+                await ensure_demo(s)
+        server = FAKES.get(settings.zalo_api_base_url)
+        if server is not None:  # the phones then wait for the bot's own word that it answered
+            server.watch(app.journal)
         async with (
             zalo_running(app, webhook=webhook, poll_timeout=1) as runner,
             web(app, runner),
@@ -98,7 +113,15 @@ class ZaloPhone:
     def count(self) -> int:
         return len(self.fake.messages(self.user.id))
 
-    async def answered(self, action: Awaitable[object]) -> None:
+    async def answered(self, action: Awaitable[dict]) -> None:
+        """Do ``action`` (an update from this phone) and wait until the bot has answered it:
+        told by the bot itself when the fake watches it (``zalo_bot`` does), else by waiting
+        for its first message and then for quiet."""
+        if self.fake.watched:
+            before = self.fake.handled()
+            update = await action
+            await self.fake.wait_handled(update["message"]["message_id"], before)
+            return
         mark = self.fake.mark()
         await action
         await self.fake.wait_for("sendMessage", after=mark)

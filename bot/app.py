@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,7 +19,7 @@ from conversations.engine import Engine
 from conversations.events import Reply
 from reports.district_files import district_files
 from reports.service import ReportService
-from reports.workers import ReportWorkers
+from reports.workers import ReportWorkers, sweep_reports
 from rubric.loader import load_rubric
 from rubric.model import Rubric
 from storage.db import make_engine, make_sessionmaker
@@ -102,6 +103,10 @@ async def open_app(settings: Settings, migrate: bool = True) -> AsyncIterator[Ap
     journal = Journal(sessions, writing=engine.writing)
     try:
         files = FileStore(settings.evidence_dir)
+        # what a crash left half-written: evidence being received, documents being written
+        swept = await files.sweep_temp() + await asyncio.to_thread(sweep_reports, out_dir)
+        if swept:
+            log.info("removed %d temporary files left by a stopped process", swept)
         yield App(settings, db, sessions, files, reports, engine, journal, links_for(settings))
     finally:
         try:

@@ -22,7 +22,7 @@ from starlette.routing import Route
 from bot.app import App
 from bot.links import LinkExpired, LinkInvalid, Links, UploadGrant
 from bot.uploads import Rejected, check_type, too_big, upload_of
-from conversations.events import FileUpload
+from conversations.events import FileUpload, Sender
 from reports.messages import msg, vn_datetime
 from rubric.model import Criterion, Item
 from storage.filestore import CHUNK, FileTooLarge, guess_mime
@@ -145,6 +145,9 @@ def file_routes(app: App, links: Links, on_upload: OnUpload, *, max_files: int =
             return page("web_message.html.j2", 404, reason="not_found")
         if target.locked:
             return page("web_message.html.j2", 409, reason="locked", unit_name=target.unit_name)
+        refused = await app.engine.refuse_file(Sender(grant.channel, grant.user_id, grant.chat_id))
+        if refused is not None:  # removed, no longer an officer: nothing read, nothing stored
+            return page("web_message.html.j2", 403, reason="refused", message=refused.text)
         shown = {**sizes, **vars(target), "expires_at": links.expires_at(token)}
         if request.method != "POST":
             return page("upload.html.j2", posted=False, results=[], **shown)

@@ -11,7 +11,6 @@ import gc
 import logging
 import multiprocessing
 import os
-import secrets
 import signal
 import threading
 from collections.abc import Callable
@@ -25,6 +24,16 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 JOBS_PER_POOL = 50  # then new workers take over and the old ones exit, with their memory
+
+
+def sweep_reports(folder: Path, older_than: float | None = 3600.0) -> int:
+    """Remove the half-written documents in ``folder`` whose writer is gone (a crash, a killed
+    worker), and any older than ``older_than`` seconds; count them."""
+    from storage.tempfiles import SEP, sweep  # here: a worker process needs none of storage
+
+    if not folder.is_dir():
+        return 0
+    return sweep(folder.glob(f".*{SEP}*{SEP}*"), older_than)
 
 
 class ReportWorkers:
@@ -54,10 +63,15 @@ class ReportWorkers:
         """``fn(*args, a_path)`` writes a file; it lands at ``path`` in one step (written beside
         it under a temporary name, then renamed): two requests for the same report at once, or
         a reader sending the file meanwhile, see the old file or the new one, never half."""
-        part = path.with_name(f".{path.stem}.{secrets.token_hex(4)}{path.suffix}")  # same type
+        from storage.tempfiles import temp_name  # here: a worker process needs none of storage
+
+        part = path.with_name(temp_name(suffix=path.suffix, prefix=f".{path.stem}"))
         try:
             await self.run(fn, *args, part)
             os.replace(part, path)
+        except BaseException:
+            await asyncio.to_thread(sweep_reports, path.parent)  # and what dead workers left
+            raise
         finally:
             part.unlink(missing_ok=True)
         return path

@@ -359,6 +359,20 @@ class FakeTelegram:
         }
         return self._enqueue({"callback_query": query})
 
+    async def press_inline(self, user: FakeUser, data: str) -> dict:
+        """A press on a button of an inline message (sent via inline mode): the query names
+        no chat and no message, only ``inline_message_id``."""
+        query_id = f"{user.id}{next(self._ids):08d}"
+        self._open_queries.add(query_id)
+        query = {
+            "id": query_id,
+            "from": user.to_dict(),
+            "inline_message_id": f"inline-{query_id}",
+            "chat_instance": f"-{user.id}",
+            "data": data,
+        }
+        return self._enqueue({"callback_query": query})
+
     async def click(self, user: FakeUser, label: str, message_id: int | None = None) -> dict:
         """Press the button labelled ``label`` on ``message_id`` (default: the last message)."""
         msg = self.last_message(user.id) if message_id is None else self._find(user.id, message_id)

@@ -25,7 +25,8 @@ from bot.settings import Settings
 from bot.web_files import file_routes
 from conversations.events import FileUpload
 from reports.messages import msg, vn_datetime
-from storage.models import Assessment, Period, Status
+from storage import people
+from storage.models import Assessment, Period, Role, Status
 from tests.support import rubric
 
 T0 = 1_700_000_000.0
@@ -74,6 +75,8 @@ async def web(settings: Settings) -> AsyncIterator[Web]:
             assert period is not None
             assessment = Assessment(unit_id=unit.id, period_id=period.id)
             s.add(assessment)
+            officer = await people.add_person(s, "Cán bộ Zalo", "zalo", "zl-1", "zl-1")
+            await people.grant(s, officer.id, Role.OFFICER, unit.id)  # the links' officer
         roots = {"out": Path(settings.output_dir), "evidence": Path(settings.evidence_dir)}
         clock = Clock()
         links = Links("k" * 40, "https://bot.example.gov.vn", roots, TTL, clock=clock)
@@ -281,3 +284,23 @@ async def test_refused_upload_links_store_nothing(web: Web) -> None:
     assert expired.status_code == expired_page.status_code == 410
     assert "Đường dẫn gửi tài liệu kiểm chứng đã hết hạn" in expired.text
     assert web.calls == [] and web.stored() == []
+
+
+async def test_the_link_of_a_removed_person_or_a_stranger_stores_nothing(web: Web) -> None:
+    stranger = web.local(
+        web.links.upload_url(UploadGrant("zalo", "zl-9", "zl-9", web.assessment_id, "IV.1"))
+    )
+    mine = web.local(web.links.upload_url(web.grant()))
+    async with web.app.sessions() as s, s.begin():  # the officer is removed by an administrator
+        person = await people.person_for(s, "zalo", "zl-1")
+        assert person is not None
+        person.removed_at = people.now()
+    files = [("files", ("a.pdf", PDF, "application/pdf"))]
+    async with httpx.AsyncClient() as client:
+        posted = [await client.post(link, files=files) for link in (stranger, mine)]
+        shown = await client.get(mine)
+    for r in (*posted, shown):
+        assert r.status_code == 403 and "Không thể nhận tệp" in r.text
+        assert "Chưa có tệp nào được lưu" in r.text
+    assert web.calls == [] and web.stored() == []
+    assert not list((Path(web.app.settings.evidence_dir) / ".tmp").glob("*"))

@@ -3,6 +3,8 @@ long messages, what Zalo cannot carry, and one officer moving between Telegram a
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +18,7 @@ from bot.telegram.application import telegram_running
 from bot.zalo.client import MAX_TEXT
 from bot.zalo.running import zalo_running
 from conversations.events import Reply
-from storage.models import Answer, AuditEvent, Identity
+from storage.models import Answer, AuditEvent, Identity, InboxUpdate
 from tests.fake_telegram import FakeTelegram
 from tests.fake_zalo import FakeZalo
 from tests.telegram_support import Phone, invite
@@ -178,3 +180,27 @@ async def test_reminders_reach_zalo_officers_once(
             reminder = phone.texts(sent)
             assert "15/11/2022" in reminder and "/tieptuc" in reminder
             assert "Trả lời" not in reminder  # no numbered choice: "1" would score an item
+
+
+async def test_the_webhooks_refuse_nested_and_oversized_bodies(
+    zalo_settings: Settings, fake_zalo: FakeZalo
+) -> None:
+    async with zalo_bot(zalo_settings) as app:
+        url = f"{zalo_settings.public_base_url}/zalo/webhook"
+        headers = {"X-Bot-Api-Secret-Token": app.webhook_secret}
+        nested = b"[" * 100_000 + b"]" * 100_000  # valid JSON, deeper than any parser goes
+
+        async def chunked(size: int) -> AsyncIterator[bytes]:
+            for _ in range(size // 65536):
+                yield b" " * 65536
+
+        async with httpx.AsyncClient() as client:
+            deep = await client.post(url, content=nested, headers=headers)
+            big = await client.post(url, content=b" " * (2 * 1024 * 1024), headers=headers)
+            streamed = await client.post(url, content=chunked(2 * 1024 * 1024), headers=headers)
+            fine = await client.get(f"{zalo_settings.public_base_url}/healthz")
+        assert deep.status_code == 400
+        assert big.status_code == streamed.status_code == 413
+        assert fine.status_code == 200
+        async with app.sessions() as s:
+            assert await s.scalar(select(func.count()).select_from(InboxUpdate)) == 0

@@ -295,13 +295,18 @@ class FakeTelegram:
         return self._users[user_id]
 
     async def send_text(self, user: FakeUser, text: str) -> dict:
+        return self._enqueue(self.text_update(user, text))
+
+    def text_update(self, user: FakeUser, text: str) -> dict:
+        """The update a text from ``user`` would be, with its id, not delivered (yet)."""
         extra: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             extra["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
             ]
-        return self._enqueue({"message": self._user_message(user, extra)})
+        update = {"update_id": next(self._update_ids), "message": self._user_message(user, extra)}
+        return update
 
     async def send_photo(
         self,

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from telegram import Update
 
 from bot.app import open_app
 from bot.settings import Settings
 from bot.telegram import callback
+from bot.telegram.intake import update_key
 from reports.messages import msg
+from storage import inbox
 from storage.models import Answer, Assessment, Position
 from storage.tempfiles import HOST
 from tests.fake_telegram import FakeTelegram
@@ -134,3 +138,34 @@ async def test_what_a_crash_left_half_written_is_removed_at_start(settings: Sett
         pass
     assert sorted(p.name for p in files_under(tmp)) == [f"{HOST}~{os.getppid()}~{'b' * 32}.part"]
     assert files_under(settings.output_dir) == [kept]
+
+
+async def test_updates_a_crash_interrupted_are_answered_after_the_restart(
+    settings: Settings, fake: FakeTelegram
+) -> None:
+    phone = Phone(fake, fake.user(4401))
+    async with running(settings) as app:
+        await phone.type(f"/start {await invite(app)}")
+        await phone.tap("▶ Tiếp tục")
+    sent = len(fake.chat(4401))
+    # What a crash leaves: an update stored when it was fetched but never handled (Telegram
+    # was told it arrived: it will not send it again) ...
+    typed = fake.text_update(phone.user, "2")
+    key = update_key(Update.de_json(typed, None))
+    async with app.sessions() as s, s.begin():
+        await inbox.receive(s, "telegram", key, "4401", "4401", json.dumps(typed))
+        # ... and one handled whose answer may never have gone out
+        await inbox.claim(s, "telegram", "777:handled-before-the-crash", "4401", "4401")
+    async with running(settings) as app:
+        await fake.wait_for(lambda c: "I.1: 2/2 điểm" in str(c.params))
+        asked_again, answered = (m.text or "" for m in fake.chat(4401)[sent:])
+        assert "Đồng chí chọn điểm tự chấm" in asked_again  # where the officer was
+        assert "I.1 · Kết quả đạt được" in answered  # then the stored "2", applied
+        async with app.sessions() as s:
+            score = await s.scalar(select(Answer.score).where(Answer.item_id == "I.1"))
+        assert score == 2  # the stored "2" was applied, once
+        await app.journal.flush()
+        async with app.sessions() as s:
+            since = inbox.now() - inbox.REDELIVERY
+            assert await inbox.pending(s, "telegram", since) == []
+            assert await inbox.unanswered(s, "telegram", since) == []

@@ -77,12 +77,20 @@ class Intake:
             self.app.journal.answered(CHANNEL, key)
 
     async def recover(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        """After a restart: handle what was stored and never handled; show the current question
-        where an update was handled but its answer may not have gone out."""
+        """After a restart, in the order things happened: the current question where an update
+        was handled but its answer may not have gone out; then what was stored and never
+        handled."""
         since = inbox.now() - inbox.REDELIVERY
         async with self.app.sessions() as s:
             waiting = await inbox.pending(s, CHANNEL, since)
             unanswered = await inbox.unanswered(s, CHANNEL, since)
+        for row in unanswered:
+            if row.user_id is None or row.chat_id is None:
+                continue
+            sender = Sender(CHANNEL, row.user_id, row.chat_id)
+            replies = await self.app.engine.current(sender)
+            await self.app.deliver(CHANNEL, row.chat_id, replies)
+            self.app.journal.answered(CHANNEL, row.key)
         for row in waiting:
             try:
                 update = Update.de_json(json.loads(row.body or "null"), application.bot)
@@ -92,13 +100,6 @@ class Intake:
             if update is not None:
                 self._keys[update.update_id] = row.key
                 await application.update_queue.put(update)  # stored already: put changes nothing
-        for row in unanswered:
-            if row.user_id is None or row.chat_id is None:
-                continue
-            sender = Sender(CHANNEL, row.user_id, row.chat_id)
-            replies = await self.app.engine.current(sender)
-            await self.app.deliver(CHANNEL, row.chat_id, replies)
-            self.app.journal.answered(CHANNEL, row.key)
         if waiting or unanswered:
             log.info(
                 "after the restart: %d stored updates handled, %d answered again",

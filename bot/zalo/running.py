@@ -76,15 +76,13 @@ class ZaloRunner:
             log.exception("Zalo update %s could not be stored in the inbox", update.key)
 
     async def recover(self) -> None:
-        """After a restart: handle what was stored and never handled; show the current
-        question where an update was handled but its answer may not have gone out."""
+        """After a restart, in the order things happened: the current question where an update
+        was handled but its answer may not have gone out; then what was stored and never
+        handled."""
         since = inbox.now() - inbox.REDELIVERY
         async with self.app.sessions() as s:
             waiting = await inbox.pending(s, CHANNEL, since)
             unanswered = await inbox.unanswered(s, CHANNEL, since)
-        for row in waiting:
-            with contextlib.suppress(ValueError):
-                self.accept(json.loads(row.body or "null"))
         for row in unanswered:
             if row.user_id is None or row.chat_id is None:
                 continue
@@ -92,6 +90,9 @@ class ZaloRunner:
             replies = await self.app.engine.current(sender)
             self.queues.submit(row.chat_id, lambda s=sender, r=replies: self.channel.show(s, r))
             self.app.journal.answered(CHANNEL, row.key)
+        for row in waiting:
+            with contextlib.suppress(ValueError):
+                self.accept(json.loads(row.body or "null"))
 
     async def deliver_reminder(self, due: Due) -> Outcome:
         """``Scheduler``'s deliver for Zalo: the reminder's text only (no buttons here; the

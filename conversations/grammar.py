@@ -13,8 +13,8 @@ import re
 KEY = r"[A-Za-z0-9,._-]{1,12}"  # "2", "1,5", "b", "u12", "fa", "ps"
 TARGET = r"[a-z_]{1,20}(?::[A-Za-z0-9._-]{1,24})?"  # "score:IV.1", "a_item:12-IV.1"
 
-_KEY = re.compile(KEY)
-_TARGET = re.compile(TARGET)
+_KEY = re.compile(KEY, re.ASCII)
+_TARGET = re.compile(TARGET, re.ASCII)
 
 
 def is_key(text: str) -> bool:

@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from rubric.model import Criterion, Item, Rubric
 
-_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:đ|điểm|d)?\s*$", re.IGNORECASE)
+_NUMBER = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*(?:đ|điểm|d)?\s*$", re.IGNORECASE)
 
 
 def parse_score(text: str) -> Decimal | None:

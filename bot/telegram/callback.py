@@ -14,7 +14,9 @@ from conversations.grammar import KEY, TARGET
 
 VERSION = "1"
 LIMIT = 64
-_PATTERN = re.compile(rf"1\|(?P<aid>\d{{1,12}})\|(?P<target>{TARGET})\|(?P<key>{KEY})")
+_PATTERN = re.compile(
+    rf"1\|(?P<aid>0|[1-9][0-9]{{0,11}})\|(?P<target>{TARGET})\|(?P<key>{KEY})", re.ASCII
+)
 
 
 def encode(assessment_id: int, target: str, key: str) -> str:

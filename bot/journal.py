@@ -115,8 +115,7 @@ class Journal:
                 if prompts:  # Core executemany (a Session would take it for an ORM bulk update)
                     connection = await s.connection()
                     await connection.execute(_SET_PROMPT, prompts)
-        except Exception:
-            log.exception("the journal could not be written; trying again")
+        except Exception:  # kept for the next round
             for channel, keys in answered.items():
                 self._answered.setdefault(channel, set()).update(keys)
             self._dirty |= dirty
@@ -150,6 +149,6 @@ class Journal:
                     next_purge = loop.time() + PURGE_EVERY.total_seconds()
                     await self.purge()
                 await self.flush()
-            except Exception:  # logged; the next round tries again
-                log.debug("journal round failed", exc_info=True)
+            except Exception:  # the next round tries again
+                log.warning("the journal could not be written", exc_info=True)
             await asyncio.sleep(self.interval)

@@ -164,9 +164,7 @@ async def unanswered(s: AsyncSession, channel: str, since: datetime) -> list[Sto
     return [Stored(*row) for row in rows.all()]
 
 
-async def purge(s: AsyncSession, channel: str, before: datetime) -> int:
-    """Forget the channel's updates received before ``before`` (it cannot redeliver them)."""
-    result = await s.execute(
-        delete(InboxUpdate).where(InboxUpdate.channel == channel, InboxUpdate.received_at < before)
-    )
+async def purge_all(s: AsyncSession, before: datetime) -> int:
+    """Forget updates received before ``before`` (no channel can deliver them again)."""
+    result = await s.execute(delete(InboxUpdate).where(InboxUpdate.received_at < before))
     return result.rowcount or 0

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
-from bot.uploads import Rejected, accept_local_file
+from bot.uploads import Rejected, accept_path
 from conversations.engine import COMMANDS
 from conversations.events import Command, Event, Reply, Sender, Start, Text
 from conversations.states import State
@@ -59,7 +59,7 @@ class Console:
         if isinstance(event, Command) and event.name not in COMMANDS:
             event = Text(line.rstrip("\n"))  # e.g. an absolute path: "/home/..."
         if isinstance(event, Text) and self._wants_file(event.text):
-            upload = await accept_local_file(
+            upload = await accept_path(
                 Path(event.text.strip()).expanduser(), self.app.files, self.app.max_upload_bytes
             )
             if isinstance(upload, Rejected):

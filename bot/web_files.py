@@ -21,11 +21,12 @@ from starlette.routing import Route
 
 from bot.app import App
 from bot.links import LinkExpired, LinkInvalid, Links, UploadGrant
-from bot.uploads import Rejected, check_type, too_big, upload_of
+from bot.uploads import Offered, Rejected, accept
 from conversations.events import FileUpload, Sender
-from reports.messages import msg, vn_datetime
+from reports.messages import vn_datetime
 from rubric.model import Criterion, Item
-from storage.filestore import CHUNK, FileTooLarge, guess_mime
+from storage.filestore import CHUNK
+from storage.filetypes import guess_mime
 from storage.models import Assessment, Period, Status, Unit
 
 log = logging.getLogger(__name__)
@@ -166,8 +167,9 @@ def file_routes(app: App, links: Links, on_upload: OnUpload, *, max_files: int =
         return page("upload.html.j2", posted=True, results=results, **shown)
 
     async def _take(file: UploadFile, grant: UploadGrant) -> Result:
-        name = _clean_name(file.filename)
-        accepted = await _accept(app, file, name, limit, grant.item_id)
+        offered = Offered(file.filename, file.size, item_id=grant.item_id)
+        name = offered.shown_name
+        accepted = await accept(offered, _chunks(file), app.files, limit)
         if isinstance(accepted, Rejected):
             return Result(name, False, accepted.message)
         try:
@@ -201,37 +203,10 @@ async def _target(app: App, s: AsyncSession, grant: UploadGrant) -> Target | Non
     return Target(unit.name, period.year, rubric.criterion_of(item.id), item, locked)
 
 
-async def _accept(
-    app: App, file: UploadFile, name: str, limit: int, item_id: str
-) -> FileUpload | Rejected:
-    """One posted file: size, then type by its bytes, then into the store."""
-    size = file.size or 0
-    if size > limit:
-        return too_big(name, size, limit)
-    if size == 0:
-        return Rejected(msg("file_empty", name=name))
-    await file.seek(0)
-    mime = check_type(name, await file.read(8192))
-    if isinstance(mime, Rejected):
-        return mime
-    await file.seek(0)
-    try:
-        stored = await app.files.put_stream(_chunks(file), max_size=limit)
-    except FileTooLarge:
-        return too_big(name, size, limit)
-    return upload_of(stored, name, mime, item_id=item_id)
-
-
 async def _chunks(file: UploadFile) -> AsyncIterator[bytes]:
+    await file.seek(0)
     while chunk := await file.read(CHUNK):
         yield chunk
-
-
-def _clean_name(raw: str | None) -> str:
-    """The file's own name: no folders (some browsers send a full path), at most 200 chars."""
-    name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    name = "".join(c for c in name if c.isprintable())
-    return unicodedata.normalize("NFC", name)[:200] or "tep-khong-ten"
 
 
 def _limited_receive(request: Request, limit: int) -> Callable[[], Awaitable[Any]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,12 +17,13 @@ from bot.telegram import callback
 from bot.telegram.application import telegram_running
 from storage import people
 from storage.models import Role, Unit
+from tests import evidence_samples
 from tests.fake_telegram import BotMessage, FakeTelegram, FakeUser
 from tests.support import rubric, score_key
 from tests.test_conversations_engine import SCORES
 
-PDF = b"%PDF-1.4\n% ke hoach\n"
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF\x00" + os.urandom(2000)
+PDF = evidence_samples.pdf("Kế hoạch")
+JPEG = evidence_samples.jpeg(1)
 
 
 # base URL -> the fake server there, so that ``running`` can let the fake watch the bot
@@ -169,7 +169,9 @@ async def answer_all(phone: Phone, evidence: bool = True) -> None:
                 )
                 for n in range(2):
                     await phone.send(
-                        fake.send_photo(phone.user, JPEG + bytes([n]), media_group_id="album-1")
+                        fake.send_photo(
+                            phone.user, evidence_samples.jpeg(10 + n), media_group_id="album-1"
+                        )
                     )
             await phone.tap("✓ Xong ▶")
         await phone.type(f"Làm tốt {criterion.id}")

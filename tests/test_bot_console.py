@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+from tests import evidence_samples
 from tests.support import rubric, score_key
 from tests.test_conversations_engine import SCORES, TOTAL
 
@@ -62,7 +63,7 @@ def scoring_table(doc: Document):  # type: ignore[no-untyped-def]
 
 def test_a_piped_session_writes_the_report(tmp_path: Path) -> None:
     evidence = tmp_path / "ke-hoach.pdf"
-    evidence.write_bytes(b"%PDF-1.4\n% a plan\n")
+    evidence.write_bytes(evidence_samples.pdf("A plan"))
     run = demo(tmp_path, whole_session(evidence))
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr

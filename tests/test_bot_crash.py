@@ -21,13 +21,13 @@ from storage import people
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Position, Role, Unit
 from storage.tempfiles import owner_of, pid_alive
+from tests import evidence_samples
 from tests.fake_telegram import FakeTelegram
-from tests.telegram_support import JPEG
 
 pytestmark = pytest.mark.slow  # real `danvan run` processes
 
 ROUNDS = 3
-BIG_PDF = b"%PDF-1.4\n" + b"%" + os.urandom(1024 * 1024) + b"\n1 0 obj<<>>endobj\n%%EOF\n"
+BIG_PDF = evidence_samples.pdf("Kế hoạch năm", attached=1024 * 1024)
 
 
 def leftovers(settings: Settings) -> list[Path]:
@@ -92,7 +92,7 @@ async def test_kill_9_at_random_moments(settings: Settings, fake: FakeTelegram) 
                 fake.send_text(officer, "1"),
                 fake.send_text(officer, f"Kết quả vòng {n}"),
                 fake.send_document(officer, BIG_PDF, f"ke-hoach-{n}.pdf", "application/pdf"),
-                fake.send_photo(officer, JPEG + bytes([n])),
+                fake.send_photo(officer, evidence_samples.jpeg(n)),
                 fake.send_text(officer, "/baocao"),
                 fake.send_text(officer, "x"),
             ):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.settings import Settings
 from bot.web import web_server
 from storage.models import Evidence
+from tests import evidence_samples
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_support import Phone, invite, running
 from tests.zalo_support import URL, free_port
@@ -29,7 +30,7 @@ async def test_a_file_over_the_chat_limit_goes_through_the_upload_page(
     settings.use_webhooks = False
     settings.link_secret = "a-link-secret-for-tests"
     settings.max_upload_mb, settings.max_web_upload_mb = 1, 3
-    big = b"%PDF-1.4\n" + b"0" * (2 * MB)
+    big = evidence_samples.pdf("Biên bản", attached=2 * MB)
     async with running(settings) as app:
         server = web_server(app)
         task = asyncio.create_task(server.serve())

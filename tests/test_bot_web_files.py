@@ -22,18 +22,19 @@ from bot.app import App, open_app
 from bot.demo import ensure_demo
 from bot.links import Links, UploadGrant
 from bot.settings import Settings
-from bot.web_files import file_routes
+from bot.web_files import file_routes, human_size
 from conversations.events import FileUpload
 from reports.messages import msg, vn_datetime
 from storage import people
 from storage.models import Assessment, Period, Role, Status
+from tests import evidence_samples
 from tests.support import rubric
 
 T0 = 1_700_000_000.0
 TTL = timedelta(hours=72)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PDF = b"%PDF-1.4\n% ke hoach tuyen truyen\n" + os.urandom(3000)
-PNG = b"\x89PNG\r\n\x1a\n" + os.urandom(2000)
+PDF = evidence_samples.pdf("Kế hoạch tuyên truyền")
+PNG = evidence_samples.png(3)
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + os.urandom(2000)
 MB = 1024 * 1024
 
@@ -172,7 +173,7 @@ async def test_upload_page_shows_the_unit_and_the_item(web: Web) -> None:
 
 
 async def test_posted_files_are_checked_stored_and_attached(web: Web) -> None:
-    big = b"%PDF-1.4\n" + os.urandom(MB)
+    big = evidence_samples.pdf("Lớn", attached=MB)
     files = [
         ("files", ("kế hoạch.pdf", PDF, "application/pdf")),
         ("files", ("C:\\Ảnh\\ảnh hội nghị.png", PNG, "image/png")),
@@ -184,8 +185,8 @@ async def test_posted_files_are_checked_stored_and_attached(web: Web) -> None:
         too_big = await client.post(link, files=[("files", ("lớn.pdf", big, "application/pdf"))])
     assert r.status_code == 200
     page = r.text
-    assert "✅ Đã nhận «kế hoạch.pdf» (3 KB)." in page
-    assert "✅ Đã nhận «ảnh hội nghị.png» (2 KB)." in page
+    assert f"✅ Đã nhận «kế hoạch.pdf» ({human_size(len(PDF))})." in page
+    assert f"✅ Đã nhận «ảnh hội nghị.png» ({human_size(len(PNG))})." in page
     assert str(escape(msg("file_bad_type", name="setup.pdf"))) in page
     assert "Mục V.2 hiện có 2 tệp." in page
     assert 'name="files" multiple' in page  # the form again, for more files

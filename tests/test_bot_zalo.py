@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.settings import Settings
 from storage.models import Assessment, Evidence, Status
+from tests import evidence_samples
 from tests.fake_zalo import FakeZalo
 from tests.support import rubric, score_key
 from tests.telegram_support import invite
@@ -21,8 +22,8 @@ from tests.test_conversations_engine import SCORES, TOTAL
 from tests.zalo_support import ZaloPhone, get, zalo_bot
 
 pytestmark = pytest.mark.slow
-PDF = b"%PDF-1.4\n% bien ban hoi nghi\n"
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF\x00" + os.urandom(3000)
+PDF = evidence_samples.pdf("Biên bản hội nghị")
+JPEG = evidence_samples.jpeg(2)
 
 
 async def upload(url: str, *files: tuple[str, bytes, str]) -> httpx.Response:

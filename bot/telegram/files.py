@@ -1,26 +1,28 @@
-"""Evidence from Telegram: photos (largest size) and documents, into the file store."""
+"""Evidence from Telegram: photos (largest size) and documents, into the file store through the
+one acceptance path (``bot.uploads``). Sizes are checked before any download: the message's
+``file_size``, else the one ``getFile`` reports."""
 
 from __future__ import annotations
-
-from pathlib import PurePath
 
 from telegram import Message
 from telegram.error import BadRequest
 
-from bot.uploads import Rejected, accept_bytes, too_big
+from bot.uploads import Offered, Rejected, accept, refuse_early, too_big
 from conversations.events import FileUpload
-from reports.messages import msg
 from storage.filestore import FileStore
 
 
-def _declared(message: Message) -> tuple[str, str, int | None, str] | None:
-    """(file id, name, size, kind) of the message's file, or None when it has none."""
+def _declared(message: Message) -> tuple[str, Offered] | None:
+    """(file id, what is known of the file) of the message's file; None when it has none."""
+    caption = message.caption
     if message.photo:
         photo = message.photo[-1]  # the largest size
-        return photo.file_id, f"anh-{photo.file_unique_id}.jpg", photo.file_size, "photo"
+        fallback = f"anh-{photo.file_unique_id}.jpg"
+        return photo.file_id, Offered(None, photo.file_size, caption, fallback_name=fallback)
     doc = message.document
     if doc is not None:
-        return doc.file_id, doc.file_name or f"tep-{doc.file_unique_id}", doc.file_size, "document"
+        fallback = f"tep-{doc.file_unique_id}"
+        return doc.file_id, Offered(doc.file_name, doc.file_size, caption, fallback_name=fallback)
     return None
 
 
@@ -29,24 +31,22 @@ def has_file(message: Message) -> bool:
 
 
 async def receive(message: Message, store: FileStore, max_bytes: int) -> FileUpload | Rejected:
-    """Check, download through getFile and store the message's file."""
+    """Check what the message declares, then download through getFile and accept the file."""
     declared = _declared(message)
     assert declared is not None
-    file_id, name, size, kind = declared
-    if size is not None and size > max_bytes:
-        return too_big(name, size, max_bytes)
-    if kind == "document" and _extension_refused(name):
-        return Rejected(msg("file_bad_type", name=name))
+    file_id, offered = declared
+    early = refuse_early(offered, max_bytes)
+    if early is not None:
+        return early
     try:
         tg_file = await message.get_bot().get_file(file_id)
-        data = bytes(await tg_file.download_as_bytearray())
     except BadRequest:  # "file is too big" for the cloud Bot API
-        return too_big(name, size or max_bytes + 1, max_bytes)
-    return await accept_bytes(name, data, store, max_bytes, message.caption)
+        return too_big(offered.shown_name, offered.size or max_bytes + 1, max_bytes)
+    if tg_file.file_size is not None and tg_file.file_size > max_bytes:
+        return too_big(offered.shown_name, tg_file.file_size, max_bytes)
+    data = bytes(await tg_file.download_as_bytearray())  # at most max_bytes, as declared
+    return await accept(offered, _once(data), store, max_bytes)
 
 
-_EXTENSIONS = {".pdf", ".doc", ".docx", ".xls", ".xlsx", ".jpg", ".jpeg", ".png"}
-
-
-def _extension_refused(name: str) -> bool:
-    return PurePath(name).suffix.lower() not in _EXTENSIONS
+async def _once(data: bytes):  # type: ignore[no-untyped-def]
+    yield data

@@ -10,7 +10,7 @@ import httpx
 from bot.app import App
 from bot.console import parse_line
 from bot.upload_offer import expiry, upload_line
-from bot.uploads import Rejected, accept_bytes, too_big
+from bot.uploads import Offered, Rejected, accept, too_big
 from bot.zalo import render
 from bot.zalo.client import MAX_TEXT, DownloadTooLarge, ZaloClient, ZaloError, split_text
 from bot.zalo.updates import (
@@ -77,15 +77,17 @@ class ZaloChannel:
     async def _photo(self, update: ZaloUpdate) -> Event | Rejected:
         assert update.photo_url is not None
         limit = self.app.max_upload_bytes
-        name = f"anh-zalo-{update.message_id}.jpg"
-        try:
+        offered = Offered(
+            None, None, update.caption, fallback_name=f"anh-zalo-{update.message_id}.jpg"
+        )
+        try:  # streamed: refused as soon as it passes the limit
             data = await self.client.download(update.photo_url, limit)
         except DownloadTooLarge:
-            return too_big(name, limit + 1, limit)
+            return too_big(offered.shown_name, limit + 1, limit)
         except (ZaloError, httpx.HTTPError):
             log.warning("photo of Zalo message %s could not be fetched", update.message_id)
             return Rejected(msg("photo_download_failed"))
-        return await accept_bytes(name, data, self.app.files, limit, update.caption)
+        return await accept(offered, _once(data), self.app.files, limit)
 
     async def _cannot_read(self, update: ZaloUpdate, sender: Sender) -> None:
         """A file, voice or sticker: Zalo does not hand it over. At the evidence step the
@@ -128,3 +130,7 @@ class ZaloChannel:
         if sender is None:
             return ""
         return upload_line(self.app, sender, reply, "zalo_upload_link") or ""
+
+
+async def _once(data: bytes):  # type: ignore[no-untyped-def]
+    yield data

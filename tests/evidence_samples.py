@@ -1,0 +1,52 @@
+"""Real evidence files for the channel tests, small and made on the spot: the bot opens what it
+receives (``storage.filetypes``), so a few magic bytes no longer pass for a PDF or a photo."""
+
+from __future__ import annotations
+
+import io
+import random
+
+from docx import Document
+from PIL import Image
+from pypdf import PdfWriter
+
+
+def pdf(title: str = "Kế hoạch", pages: int = 1, attached: int = 0) -> bytes:
+    """A PDF of blank A4 pages; ``title`` (in its metadata) makes its content unique;
+    ``attached`` bytes of an attachment make it as large as needed."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(595, 842)
+    writer.add_metadata({"/Title": title})
+    if attached:
+        writer.add_attachment("phu-luc.bin", random.Random(title).randbytes(attached))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def jpeg(seed: int = 0, size: tuple[int, int] = (160, 120)) -> bytes:
+    """A photo-like JPEG; each ``seed`` gives other pixels (another file)."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", size, (rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+    for _ in range(20):
+        x, y = rng.randrange(size[0]), rng.randrange(size[1])
+        image.putpixel((x, y), (rng.randrange(256), 0, rng.randrange(256)))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def png(seed: int = 0, size: tuple[int, int] = (120, 90)) -> bytes:
+    rng = random.Random(seed)
+    out = io.BytesIO()
+    Image.new("RGB", size, (rng.randrange(256), 90, 40)).save(out, "PNG")
+    return out.getvalue()
+
+
+def docx(text: str = "Biên bản hội nghị") -> bytes:
+    document = Document()
+    document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()

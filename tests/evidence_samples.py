@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import io
 import random
+import struct
+import zipfile
+import zlib
+from pathlib import Path
 
 from docx import Document
 from PIL import Image
@@ -50,3 +54,40 @@ def docx(text: str = "Biên bản hội nghị") -> bytes:
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+# -- files that are not what they claim -------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "evidence"
+
+
+def zip_of(entries: dict[str, bytes]) -> bytes:
+    """A plain ZIP archive (what a .docx is made of, without being one)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in entries.items():
+            z.writestr(name, body)
+    return out.getvalue()
+
+
+def ole_not_word() -> bytes:
+    """A real OLE2 container that is neither a Word nor an Excel file."""
+    data = (FIXTURES / "so-lieu.xls").read_bytes()
+    return data.replace("Workbook".encode("utf-16-le"), "Contents".encode("utf-16-le"))
+
+
+def png_of_size(width: int, height: int) -> bytes:
+    """A real, complete 1-bit PNG of any size (black: it compresses to almost nothing), e.g.
+    the 20000 x 20000 "pixel bomb"."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    packer = zlib.compressobj(9)
+    row = b"\x00" * (1 + (width + 7) // 8)
+    pixels = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )

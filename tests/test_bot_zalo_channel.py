@@ -15,10 +15,13 @@ from bot.reminder_loop import by_channel
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.telegram.application import telegram_running
+from bot.uploads import refused
 from bot.zalo.client import MAX_TEXT
 from bot.zalo.running import zalo_running
 from conversations.events import Reply
-from storage.models import Answer, AuditEvent, Identity, InboxUpdate
+from storage import filetypes
+from storage.models import Answer, AuditEvent, Evidence, Identity, InboxUpdate
+from tests import evidence_samples
 from tests.fake_telegram import FakeTelegram
 from tests.fake_zalo import FakeZalo
 from tests.telegram_support import Phone, invite
@@ -204,3 +207,27 @@ async def test_the_webhooks_refuse_nested_and_oversized_bodies(
         assert fine.status_code == 200
         async with app.sessions() as s:
             assert await s.scalar(select(func.count()).select_from(InboxUpdate)) == 0
+
+
+async def test_photos_that_are_not_or_too_large_are_refused_and_not_kept(
+    zalo_settings: Settings, fake_zalo: FakeZalo
+) -> None:
+    async with zalo_bot(zalo_settings) as app:
+        phone = ZaloPhone(fake_zalo, fake_zalo.user("z-8001"))
+        await phone.type(await invite(app))
+        for typed in ("1", "2", "Kết quả"):  # Tiếp tục, I.1: 2 points, results: the evidence step
+            await phone.type(typed)
+        for data, reason in (
+            (evidence_samples.png_of_size(20000, 20000), filetypes.TOO_MANY_PIXELS),
+            (evidence_samples.jpeg(1)[:400], filetypes.DAMAGED),
+            (b"GIF89a" + bytes(300), filetypes.TYPE),
+        ):
+            before = phone.count()
+            await phone.answered(fake_zalo.send_image(phone.user, data))
+            said = phone.texts(before)
+            assert "chưa lưu" in said or "không thuộc loại" in said, said
+            assert refused("x", reason).message.split("«")[0] in said, said
+        async with app.sessions() as s:
+            assert await s.scalar(select(func.count()).select_from(Evidence)) == 0
+        root = zalo_settings.evidence_dir
+        assert not [p for p in root.rglob("*") if p.is_file()]

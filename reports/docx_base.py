@@ -25,8 +25,6 @@ from docx.text.paragraph import Paragraph
 from PIL import ExifTags, ImageOps
 from PIL import Image as Pillow
 
-from storage.filetypes import MAX_PIXELS
-
 CELL_STYLE = "Cell"  # compact paragraph style for table cells and the header/closing blocks
 CENTER = WD_ALIGN_PARAGRAPH.CENTER
 LEFT = WD_ALIGN_PARAGRAPH.LEFT
@@ -35,7 +33,10 @@ JUSTIFY = WD_ALIGN_PARAGRAPH.JUSTIFY
 # A run of text with its own formatting: plain str, or (text, {"bold": True, ...}).
 Segment = str | tuple[str, dict]
 
-MAX_PICTURE_SOURCE = 64 * 1024 * 1024  # bytes; the pixels are bounded by MAX_PIXELS
+MAX_PICTURE_SOURCE = 64 * 1024 * 1024  # bytes; the pixels are bounded by MAX_PICTURE_PIXELS
+# storage.filetypes.MAX_PIXELS: no accepted image is larger (a test keeps them equal; not
+# imported, report workers load no storage code). Older evidence may be: no picture then.
+MAX_PICTURE_PIXELS = 64_000_000
 # A picture is printed at most 4.5 cm tall (531 px at 300 dpi); 1200 px on the long side stays
 # sharp when zoomed in, and keeps a photo near 200 KB in the DOCX whatever the camera.
 PICTURE_MAX_SIDE = 1200
@@ -281,7 +282,7 @@ def _picture_blob(path: Path) -> bytes | None:
     """The image as it goes into the DOCX: the file itself when it is a small, upright JPEG or
     PNG, else a downscaled copy (JPEG, or PNG when it has transparency); None: no picture."""
     with Pillow.open(path) as im:  # reads the header only
-        if im.width * im.height > MAX_PIXELS:
+        if im.width * im.height > MAX_PICTURE_PIXELS:
             return None
         small_enough = max(im.size) <= PICTURE_MAX_SIDE
         # JPEG: libjpeg decodes at 1/2, 1/4 or 1/8 scale, still at least the size asked for;

@@ -123,6 +123,10 @@ def names_other_type(name: str | None) -> bool:
 
 # -- the first sniff -------------------------------------------------------------------------------
 
+_HEAD = 64 * 1024  # more than puremagic looks at (its longest signature ends at ~36 KB)
+_FOOT = 1024
+OCTET = "application/octet-stream"
+
 
 def candidates(head: bytes, foot: bytes = b"") -> frozenset[FileType]:
     """The accepted types a file may be, according to puremagic, from its first bytes and,
@@ -141,10 +145,6 @@ def candidates(head: bytes, foot: bytes = b"") -> frozenset[FileType]:
     return frozenset(t for t in ACCEPTED if found.intersection(t.extensions))
 
 
-_HEAD = 64 * 1024  # more than puremagic looks at (its longest signature ends at ~36 KB)
-_FOOT = 1024
-
-
 def guess_mime(name: str | None, head: bytes) -> str:
     """A media type for serving a stored file: from its first bytes; the name only chooses
     between the types of one container (DOCX or XLSX in a ZIP, DOC or XLS in OLE2). Anything
@@ -161,9 +161,6 @@ def guess_mime(name: str | None, head: bytes) -> str:
     if containers == {"ole2"}:
         return "application/x-ole-storage"
     return OCTET
-
-
-OCTET = "application/octet-stream"
 
 
 # -- inspect ---------------------------------------------------------------------------------------
@@ -322,8 +319,8 @@ def _pdf(fh: BinaryIO, head: bytes, foot: bytes) -> FileType:
         raise Refused(TYPE, "no %PDF- header")
     if b"%%EOF" not in foot[-PDF_EOF_WINDOW:]:
         raise Refused(DAMAGED, "no %%EOF at the end: truncated")
-    # Imported here: pypdf (with cryptography) weighs 27 MB, which the report workers, who
-    # import this module for MAX_PIXELS only, would carry for nothing.
+    # Imported here: pypdf (with cryptography) weighs 27 MB and 0.1 s, which every process
+    # that imports the file store (each CLI command) would otherwise carry for nothing.
     from pypdf import PasswordType, PdfReader
 
     reader = PdfReader(fh, strict=False)

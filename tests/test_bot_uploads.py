@@ -30,7 +30,7 @@ from bot.uploads import (
     too_big,
 )
 from conversations.events import FileUpload
-from reports.docx_base import PICTURE_MAX_SIDE, picture
+from reports.docx_base import MAX_PICTURE_PIXELS, PICTURE_MAX_SIDE, picture
 from reports.messages import msg
 from storage import filetypes
 from storage.filestore import FileStore
@@ -314,6 +314,10 @@ async def test_compatibility_wrappers_clean_names(filestore: FileStore, tmp_path
 
 
 # -- and into the report ---------------------------------------------------------------------------
+
+
+def test_the_report_pictures_every_accepted_size() -> None:
+    assert MAX_PICTURE_PIXELS == filetypes.MAX_PIXELS
 
 
 def test_an_accepted_photo_goes_into_the_report_small_and_upright(tmp_path: Path) -> None:

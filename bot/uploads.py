@@ -29,9 +29,6 @@ FALLBACK_NAME = "tep"
 MAX_EXTENSION = 16  # bytes; a longer "suffix" is part of the name, not an extension
 _EXTENSION = re.compile(r"^\.[^\s.]+$")  # no blank: "Số 12. Biên bản" has no extension
 
-# MIME types an officer may send as evidence (PDF, Word, Excel, JPG, PNG) -> kind.
-ALLOWED = {t.mime: t.kind for t in filetypes.ACCEPTED}
-
 # Refusal reason -> chat.j2 macro (each takes ``name``).
 MESSAGES = {
     filetypes.TYPE: "file_bad_type",
@@ -203,63 +200,3 @@ def _event(stored: StoredFile, name: str, kind: FileType, offered: Offered) -> F
         caption=offered.caption,
         item_id=offered.item_id,
     )
-
-
-# -- until every channel calls accept(): the former API, content sniffed from the first bytes ------
-
-
-def upload_of(
-    stored: StoredFile, name: str, mime: str, caption: str | None = None, item_id: str | None = None
-) -> FileUpload:
-    """Deprecated (web upload page): the engine's event for a file already in the store."""
-    offered = Offered(name, None, caption, item_id)
-    return _event(stored, offered.shown_name, filetypes.BY_MIME[mime], offered)
-
-
-def check_type(name: str, head: bytes) -> str | Rejected:
-    """Deprecated: the MIME type by the first bytes only (use ``accept``, which opens the file)."""
-    mime = filetypes.guess_mime(name, head)
-    if mime not in ALLOWED:
-        return refused(clean_name(name), filetypes.TYPE)
-    return mime
-
-
-async def accept_local_file(
-    path: Path, store: FileStore, max_bytes: int, caption: str | None = None
-) -> FileUpload | Rejected:
-    """Deprecated (console): first bytes only; ``accept_path`` opens the file."""
-    if not path.exists():
-        return Rejected(msg("file_missing", path=str(path)))
-    if path.is_dir():
-        return Rejected(msg("file_is_dir", path=str(path)))
-    name = clean_name(path.name)
-    size = path.stat().st_size
-    if size > max_bytes:
-        return too_big(name, size, max_bytes)
-    if size == 0:
-        return refused(name, filetypes.EMPTY)
-    with path.open("rb") as fh:
-        mime = check_type(name, fh.read(8192))
-    if isinstance(mime, Rejected):
-        return mime
-    try:
-        stored = await store.put_path(path, max_size=max_bytes)
-    except FileTooLarge:
-        return too_big(name, size, max_bytes)
-    return upload_of(stored, name, mime, caption)
-
-
-async def accept_bytes(
-    name: str, data: bytes, store: FileStore, max_bytes: int, caption: str | None = None
-) -> FileUpload | Rejected:
-    """Deprecated (Telegram, Zalo): first bytes only, whole file in memory; use ``accept``."""
-    name = clean_name(name)
-    if len(data) > max_bytes:
-        return too_big(name, len(data), max_bytes)
-    if not data:
-        return refused(name, filetypes.EMPTY)
-    mime = check_type(name, data[:8192])
-    if isinstance(mime, Rejected):
-        return mime
-    stored = await store.put_bytes(data)
-    return upload_of(stored, name, mime, caption)

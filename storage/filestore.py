@@ -21,9 +21,6 @@ from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from storage import tempfiles
-from storage.filetypes import guess_mime
-
-__all__ = ["CHUNK", "TMP_DIR", "FileStore", "FileTooLarge", "StoredFile", "guess_mime", "key_for"]
 
 CHUNK = 1024 * 1024
 TMP_DIR = ".tmp"

@@ -21,8 +21,6 @@ from bot.uploads import (
     Offered,
     Rejected,
     accept,
-    accept_bytes,
-    accept_local_file,
     accept_path,
     clean_name,
     named_for,
@@ -297,20 +295,6 @@ async def test_accept_path(filestore: FileStore, tmp_path: Path) -> None:
         msg("file_damaged", name="hong.docx")
     )
     assert files_under(filestore.root) == [filestore.path(upload.storage_key)]
-
-
-# -- the former API, until the channels move -------------------------------------------------------
-
-
-async def test_compatibility_wrappers_clean_names(filestore: FileStore, tmp_path: Path) -> None:
-    upload = await accept_bytes(
-        "C:\\x\\" + "a" * 300 + "\x00.pdf", b"%PDF-1.4\n%", filestore, LIMIT
-    )
-    assert isinstance(upload, FileUpload) and upload.original_name == "a" * 251 + ".pdf"
-    src = tmp_path / "anh\u202egpj.png"
-    src.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
-    local = await accept_local_file(src, filestore, LIMIT)
-    assert isinstance(local, FileUpload) and local.original_name == "anhgpj.png"
 
 
 # -- and into the report ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from storage import tempfiles
-from storage.filestore import TMP_DIR, FileStore, FileTooLarge, guess_mime, key_for
+from storage.filestore import TMP_DIR, FileStore, FileTooLarge, key_for
 
 
 def files_under(root: Path) -> list[Path]:
@@ -309,10 +309,3 @@ def test_sweep_of_a_report_folder_touches_only_temp_names(tmp_path: Path) -> Non
     candidates = [p for p in tmp_path.iterdir() if tempfiles.owner_of(p.name)]
     assert tempfiles.sweep(candidates) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["bao-cao.docx"]
-
-
-def test_guess_mime_stays_importable_for_downloads() -> None:
-    assert guess_mime("bao-cao.docx", b"PK\x03\x04word/") == (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    )
-    assert guess_mime("trang.html", b"<html>") == "application/octet-stream"

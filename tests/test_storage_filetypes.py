@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import struct
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -14,7 +13,6 @@ import pytest
 from docx import Document
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.configuration import set_hypothesis_home_dir
 from openpyxl import Workbook
 from PIL import Image
 from pypdf import PdfWriter
@@ -37,8 +35,6 @@ from storage.filetypes import (
 FIXTURES = Path(__file__).parent / "fixtures" / "evidence"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-# Hypothesis keeps a cache in ./.hypothesis even without an example database: not in the tree.
-set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "danvan-hypothesis")
 FUZZ = settings(
     max_examples=150,
     deadline=None,  # a busy CI machine must not turn slowness into failures

@@ -152,7 +152,7 @@ async def test_updates_a_crash_interrupted_are_answered_after_the_restart(
     # was told it arrived: it will not send it again) ...
     typed = fake.text_update(phone.user, "2")
     key = update_key(Update.de_json(typed, None))
-    async with app.sessions() as s, s.begin():
+    async with open_app(settings) as app, app.sessions() as s, s.begin():
         await inbox.receive(s, "telegram", key, "4401", "4401", json.dumps(typed))
         # ... and one handled whose answer may never have gone out
         await inbox.claim(s, "telegram", "777:handled-before-the-crash", "4401", "4401")

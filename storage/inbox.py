@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import DateTime, String, Text, bindparam, delete, exists, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage.db import INSERTS
 from storage.models import Identity, InboxUpdate, Person
@@ -136,29 +137,24 @@ async def mark_answered(s: AsyncSession, channel: str, keys: Iterable[str]) -> N
 
 async def pending(s: AsyncSession, channel: str, since: datetime) -> list[Stored]:
     """Updates received since ``since`` and never applied, oldest first."""
-    rows = await s.execute(
-        select(InboxUpdate.update_key, InboxUpdate.user_id, InboxUpdate.chat_id, InboxUpdate.body)
-        .where(
-            InboxUpdate.channel == channel,
-            InboxUpdate.received_at >= since,
-            InboxUpdate.handled_at.is_(None),
-            InboxUpdate.body.is_not(None),
-        )
-        .order_by(InboxUpdate.id)
+    return await _stored(
+        s, channel, since, InboxUpdate.handled_at.is_(None), InboxUpdate.body.is_not(None)
     )
-    return [Stored(*row) for row in rows.all()]
 
 
 async def unanswered(s: AsyncSession, channel: str, since: datetime) -> list[Stored]:
     """Updates applied since ``since`` whose replies may not have gone out, oldest first."""
+    return await _stored(
+        s, channel, since, InboxUpdate.handled_at.is_not(None), InboxUpdate.answered_at.is_(None)
+    )
+
+
+async def _stored(
+    s: AsyncSession, channel: str, since: datetime, *where: ColumnElement[bool]
+) -> list[Stored]:
     rows = await s.execute(
         select(InboxUpdate.update_key, InboxUpdate.user_id, InboxUpdate.chat_id, InboxUpdate.body)
-        .where(
-            InboxUpdate.channel == channel,
-            InboxUpdate.received_at >= since,
-            InboxUpdate.handled_at.is_not(None),
-            InboxUpdate.answered_at.is_(None),
-        )
+        .where(InboxUpdate.channel == channel, InboxUpdate.received_at >= since, *where)
         .order_by(InboxUpdate.id)
     )
     return [Stored(*row) for row in rows.all()]

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 from telegram import Update
 from telegram.ext import Application
 
-from conversations.events import Sender
+from bot.inbox import keep, recover
+from conversations.events import Reply, Sender
 from storage import inbox
 
 if TYPE_CHECKING:
@@ -57,19 +58,11 @@ class Intake:
         return found
 
     async def store(self, update: Update) -> None:
-        """Keep the update (of a known person) until it is handled. A failure is logged, and
-        the update is handled all the same: only its protection against a crash is lost."""
+        """Keep the update (of a known person) until it is handled."""
         sender = sender_of(update)
-        if sender is None:
-            return
-        body = json.dumps(update.to_dict(), ensure_ascii=False)
-        try:
-            async with self.app.engine.writing, self.app.sessions() as s, s.begin():
-                await inbox.receive(
-                    s, CHANNEL, self.key(update), sender.user_id, sender.chat_id, body
-                )
-        except Exception:
-            log.exception("update %s could not be stored in the inbox", update.update_id)
+        if sender is not None:
+            body = json.dumps(update.to_dict(), ensure_ascii=False)
+            await keep(self.app, CHANNEL, self.key(update), sender, body)
 
     def done(self, update: object) -> None:
         if isinstance(update, Update):
@@ -77,35 +70,19 @@ class Intake:
             self.app.journal.answered(CHANNEL, key)
 
     async def recover(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        """After a restart, in the order things happened: the current question where an update
-        was handled but its answer may not have gone out; then what was stored and never
-        handled."""
-        since = inbox.now() - inbox.REDELIVERY
-        async with self.app.sessions() as s:
-            waiting = await inbox.pending(s, CHANNEL, since)
-            unanswered = await inbox.unanswered(s, CHANNEL, since)
-        for row in unanswered:
-            if row.user_id is None or row.chat_id is None:
-                continue
-            sender = Sender(CHANNEL, row.user_id, row.chat_id)
-            replies = await self.app.engine.current(sender)
-            await self.app.deliver(CHANNEL, row.chat_id, replies)
-            self.app.journal.answered(CHANNEL, row.key)
-        for row in waiting:
-            try:
-                update = Update.de_json(json.loads(row.body or "null"), application.bot)
-            except Exception:
-                log.exception("stored update %s cannot be read; skipped", row.key)
-                continue
+        """After a restart: what a crash interrupted (``bot.inbox.recover``)."""
+
+        async def show(sender: Sender, replies: list[Reply]) -> None:
+            assert sender.chat_id is not None
+            await self.app.deliver(CHANNEL, sender.chat_id, replies)
+
+        async def handle(row: inbox.Stored) -> None:
+            update = Update.de_json(json.loads(row.body or "null"), application.bot)
             if update is not None:
                 self._keys[update.update_id] = row.key
-                await application.update_queue.put(update)  # stored already: put changes nothing
-        if waiting or unanswered:
-            log.info(
-                "after the restart: %d stored updates handled, %d answered again",
-                len(waiting),
-                len(unanswered),
-            )
+                await application.update_queue.put(update)  # stored already: put adds nothing
+
+        await recover(self.app, CHANNEL, show, handle)
 
 
 class InboxQueue(asyncio.Queue):  # type: ignore[type-arg]

@@ -14,11 +14,12 @@ import httpx
 
 from bot.app import App
 from bot.chat_order import ChatQueues
+from bot.inbox import keep, recover
 from bot.scheduler import Outcome
-from bot.zalo.channel import CHANNEL, ZaloChannel
+from bot.zalo.channel import CHANNEL, ZaloChannel, sender_of
 from bot.zalo.client import ZaloClient, ZaloError, split_text
 from bot.zalo.updates import parse
-from conversations.events import Sender
+from conversations.events import Reply, Sender
 from conversations.reminders import Due
 from storage import inbox
 
@@ -63,36 +64,23 @@ class ZaloRunner:
                     log.warning("Zalo sent something that is not an update; ignored")
 
     async def store(self, body: object) -> None:
-        """Keep a polled update (of a known person) until it is handled: a crash before that
-        leaves it to ``recover``. A failure is logged; the update is handled all the same."""
+        """Keep a polled update (of a known person) until it is handled."""
         update = parse(body)
-        if update is None or update.is_bot:
-            return
-        try:
+        if update is not None and not update.is_bot:
             text = json.dumps(body, ensure_ascii=False)
-            async with self.app.engine.writing, self.app.sessions() as s, s.begin():
-                await inbox.receive(s, CHANNEL, update.key, update.user_id, update.chat_id, text)
-        except Exception:
-            log.exception("Zalo update %s could not be stored in the inbox", update.key)
+            await keep(self.app, CHANNEL, update.key, sender_of(update), text)
 
     async def recover(self) -> None:
-        """After a restart, in the order things happened: the current question where an update
-        was handled but its answer may not have gone out; then what was stored and never
-        handled."""
-        since = inbox.now() - inbox.REDELIVERY
-        async with self.app.sessions() as s:
-            waiting = await inbox.pending(s, CHANNEL, since)
-            unanswered = await inbox.unanswered(s, CHANNEL, since)
-        for row in unanswered:
-            if row.user_id is None or row.chat_id is None:
-                continue
-            sender = Sender(CHANNEL, row.user_id, row.chat_id)
-            replies = await self.app.engine.current(sender)
-            self.queues.submit(row.chat_id, lambda s=sender, r=replies: self.channel.show(s, r))
-            self.app.journal.answered(CHANNEL, row.key)
-        for row in waiting:
-            with contextlib.suppress(ValueError):
-                self.accept(json.loads(row.body or "null"))
+        """After a restart: what a crash interrupted (``bot.inbox.recover``)."""
+
+        async def show(sender: Sender, replies: list[Reply]) -> None:
+            chat = sender.chat_id or sender.user_id
+            self.queues.submit(chat, lambda: self.channel.show(sender, replies))
+
+        async def handle(row: inbox.Stored) -> None:
+            self.accept(json.loads(row.body or "null"))
+
+        await recover(self.app, CHANNEL, show, handle)
 
     async def deliver_reminder(self, due: Due) -> Outcome:
         """``Scheduler``'s deliver for Zalo: the reminder's text only (no buttons here; the

@@ -38,6 +38,8 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from telegram import Bot
 from telegram.ext import Application, ApplicationBuilder
 
+from tests.bot_watch import WatchesTheBot
+
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_DOWNLOAD = 20 * 1024 * 1024
@@ -167,7 +169,9 @@ def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-class FakeTelegram:
+class FakeTelegram(WatchesTheBot):
+    channel = "telegram"
+
     def __init__(
         self,
         token: str = "123456:TEST-TOKEN",
@@ -203,9 +207,7 @@ class FakeTelegram:
         self._throttle: list[int] = []
         self._update_ids = itertools.count(1)
         self._ids = itertools.count(1)
-        self._handled: dict[int, int] = {}  # update -> times the bot answered it
-        self._watched = False
-        self._changed = asyncio.Event()
+        WatchesTheBot.__init__(self)
         self._inflight = 0
         self._last_activity = time.monotonic()
         self._poll_gen = 0
@@ -287,6 +289,12 @@ class FakeTelegram:
         return builder.base_file_url(self.base_file_url)
 
     # --- simulated people --------------------------------------------------------------------
+
+    def id_of_key(self, key: str) -> int:
+        return int(key.split(":", 1)[0])
+
+    def id_of_update(self, update: dict) -> int:
+        return update["update_id"]
 
     def user(
         self, user_id: int, first_name: str = "Cán bộ", username: str | None = None
@@ -390,38 +398,6 @@ class FakeTelegram:
         """Deliver a raw update (again): its update_id is kept, even if already confirmed."""
         return self._enqueue(update)
 
-    # --- the bot's side (tests only) -----------------------------------------------------------
-
-    def watch(self, journal: Any) -> None:
-        """Hear from the bot under test (its journal's ``observers``) which updates it has
-        answered, so that ``wait_handled`` waits for exactly that instead of for quiet."""
-        journal.observers.append(self._answered)
-        self._watched = True
-
-    @property
-    def watched(self) -> bool:
-        return self._watched
-
-    def handled(self) -> dict[int, int]:
-        """Update -> how many times the bot has answered it so far (a snapshot)."""
-        return dict(self._handled)
-
-    async def wait_handled(
-        self, update_id: int, before: dict[int, int], timeout: float = 15.0
-    ) -> None:
-        """Until the bot has answered ``update_id`` once more than in ``before``."""
-        deadline = time.monotonic() + timeout
-        while self._handled.get(update_id, 0) <= before.get(update_id, 0):
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"update {update_id} not answered within {timeout}s")
-            await self._wait_changed(deadline - time.monotonic())
-
-    def _answered(self, channel: str, key: str) -> None:
-        if channel == "telegram":
-            update_id = int(key.split(":", 1)[0])
-            self._handled[update_id] = self._handled.get(update_id, 0) + 1
-            self._notify()
-
     # --- what the bot did --------------------------------------------------------------------
 
     def chat(self, chat_id: int, *, deleted: bool = False) -> list[BotMessage]:
@@ -501,16 +477,6 @@ class FakeTelegram:
         self._throttle.extend([seconds] * times)
 
     # --- plumbing ----------------------------------------------------------------------------
-
-    def _notify(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    async def _wait_changed(self, timeout: float | None) -> None:
-        event = self._changed  # taken before any await: a change after the caller's check wakes us
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                await event.wait()
 
     def _busy(self, delta: int) -> None:
         self._inflight += delta

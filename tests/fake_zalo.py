@@ -32,6 +32,7 @@ from typing import Any
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from bot.zalo import updates as ev
+from tests.bot_watch import WatchesTheBot
 
 MAX_TEXT = 2000
 MAX_POLL = 30.0  # seconds a getUpdates may wait, whatever it asks
@@ -84,7 +85,9 @@ def _ms() -> int:
     return int(time.time() * 1000)
 
 
-class FakeZalo:
+class FakeZalo(WatchesTheBot):
+    channel = "zalo"
+
     def __init__(
         self,
         token: str = "1234567890:zalo-TEST-token",
@@ -105,9 +108,7 @@ class FakeZalo:
         self._chunked: set[str] = set()
         self._queue: list[dict] = []
         self._failures: dict[str, list[int]] = {}
-        self._handled: dict[str, int] = {}  # update -> times the bot answered it
-        self._watched = False
-        self._changed = asyncio.Event()
+        WatchesTheBot.__init__(self)
         self._inflight = 0
         self._last_activity = time.monotonic()
         self._closing = False
@@ -162,6 +163,12 @@ class FakeZalo:
 
     # --- simulated people --------------------------------------------------------------------
 
+    def id_of_key(self, key: str) -> str:
+        return key.rpartition(":")[2]
+
+    def id_of_update(self, update: dict) -> str:
+        return update["message"]["message_id"]
+
     def user(self, user_id: str, name: str = "Cán bộ") -> FakeZaloUser:
         self._users[user_id] = FakeZaloUser(user_id, name)
         return self._users[user_id]
@@ -212,38 +219,6 @@ class FakeZalo:
     def fail(self, method: str, status: int = 502, times: int = 1) -> None:
         """The next ``times`` calls to ``method`` fail with HTTP ``status`` (5xx: a text page)."""
         self._failures.setdefault(method, []).extend([status] * times)
-
-    # --- the bot's side (tests only) -----------------------------------------------------------
-
-    def watch(self, journal: Any) -> None:
-        """Hear from the bot under test (its journal's ``observers``) which updates it has
-        answered, so that ``wait_handled`` waits for exactly that instead of for quiet."""
-        journal.observers.append(self._answered)
-        self._watched = True
-
-    @property
-    def watched(self) -> bool:
-        return self._watched
-
-    def handled(self) -> dict[str, int]:
-        """Update -> how many times the bot has answered it so far (a snapshot)."""
-        return dict(self._handled)
-
-    async def wait_handled(
-        self, update_id: str, before: dict[str, int], timeout: float = 15.0
-    ) -> None:
-        """Until the bot has answered ``update_id`` once more than in ``before``."""
-        deadline = time.monotonic() + timeout
-        while self._handled.get(update_id, 0) <= before.get(update_id, 0):
-            if time.monotonic() >= deadline:
-                raise TimeoutError(f"update {update_id} not answered within {timeout}s")
-            await self._wait_changed(deadline - time.monotonic())
-
-    def _answered(self, channel: str, key: str) -> None:
-        if channel == "zalo":
-            update_id = key.rpartition(":")[2]
-            self._handled[update_id] = self._handled.get(update_id, 0) + 1
-            self._notify()
 
     # --- what the bot did --------------------------------------------------------------------
 
@@ -300,16 +275,6 @@ class FakeZalo:
             await self._wait_changed(left if busy else min(left, quiet - idle_for))
 
     # --- plumbing ----------------------------------------------------------------------------
-
-    def _notify(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    async def _wait_changed(self, timeout: float | None) -> None:
-        event = self._changed  # taken before any await: a change after the caller's check wakes us
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                await event.wait()
 
     def _busy(self, delta: int) -> None:
         self._inflight += delta

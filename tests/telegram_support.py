@@ -103,9 +103,7 @@ class Phone:
         told by the bot itself when the fake watches it (``running`` does), else by waiting
         for its first answer and then for quiet."""
         if self.fake.watched:
-            before = self.fake.handled()
-            update = await action
-            await self.fake.wait_handled(update["update_id"], before)
+            await self.fake.answer_to(action)
             return
         mark = self.fake.mark()
         await action

@@ -40,8 +40,8 @@ async def test_files_that_are_not_what_they_claim_are_refused_and_not_kept(
         phone = await at_evidence(app, fake, 8001)
         pdf = samples.pdf("Báo cáo")
         bad = [
-            ("ke-hoach.docx", samples.zip_of({"ke-hoach.txt": b"Ke hoach"}), filetypes.TYPE),
-            ("bien-ban.doc", samples.ole_not_word(), filetypes.TYPE),
+            ("ke-hoach.docx", samples.zip_bytes({"ke-hoach.txt": b"Ke hoach"}), filetypes.TYPE),
+            ("bien-ban.doc", samples.ole_not_word_nor_excel(), filetypes.TYPE),
             ("bao-cao.pdf", pdf[: len(pdf) // 2], filetypes.DAMAGED),
             ("anh.png", samples.png_of_size(20000, 20000), filetypes.TOO_MANY_PIXELS),
             ("setup.pdf", b"MZ\x90\x00" + bytes(4000), filetypes.TYPE),

@@ -33,10 +33,7 @@ from reports.messages import msg
 from storage import filetypes
 from storage.filestore import FileStore
 from storage.filetypes import DOC, DOCX, JPEG, PDF, PNG, XLS, XLSX, FileType
-from tests.test_storage_filetypes import (
-    FUZZ,
-    MAGICS,
-    SAMPLES,
+from tests.evidence_samples import (
     docm_bytes,
     docx_bytes,
     image_bytes,
@@ -47,6 +44,7 @@ from tests.test_storage_filetypes import (
     with_declared_size,
     zip_bytes,
 )
+from tests.test_storage_filetypes import FUZZ, MAGICS, SAMPLES
 
 MB = 1024 * 1024
 LIMIT = 20 * MB

@@ -118,9 +118,7 @@ class ZaloPhone:
         told by the bot itself when the fake watches it (``zalo_bot`` does), else by waiting
         for its first message and then for quiet."""
         if self.fake.watched:
-            before = self.fake.handled()
-            update = await action
-            await self.fake.wait_handled(update["message"]["message_id"], before)
+            await self.fake.answer_to(action)
             return
         mark = self.fake.mark()
         await action

@@ -1,0 +1,69 @@
+"""What both fake servers share: hearing from the bot under test which updates it answered.
+
+A fake platform cannot see when a bot has finished with an update (polling tells it nothing),
+so the test asks the bot: its journal's ``observers`` hear of every answered update. A test's
+phone then waits for exactly the update it sent, instead of for a quiet moment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Hashable
+from typing import Any
+
+
+class WatchesTheBot:
+    """Mixed into a fake server; ``channel`` names its channel, ``id_of_key`` and
+    ``id_of_update`` say which update a journal key and an update body are."""
+
+    channel: str
+
+    def __init__(self) -> None:
+        self._handled: dict[Hashable, int] = {}  # update -> times the bot answered it
+        self._watched = False
+        self._changed = asyncio.Event()
+
+    def watch(self, journal: Any) -> None:
+        journal.observers.append(self._answered)
+        self._watched = True
+
+    @property
+    def watched(self) -> bool:
+        return self._watched
+
+    async def answer_to(self, action: Awaitable[dict]) -> dict:
+        """Do ``action`` (it sends an update) and wait until the bot has answered that update
+        (once more than before: a redelivery counts again); the update."""
+        before = dict(self._handled)
+        update = await action
+        update_id = self.id_of_update(update)
+        deadline = time.monotonic() + 15.0
+        while self._handled.get(update_id, 0) <= before.get(update_id, 0):
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"update {update_id} not answered within 15 s")
+            await self._wait_changed(deadline - time.monotonic())
+        return update
+
+    def id_of_key(self, key: str) -> Hashable:
+        raise NotImplementedError
+
+    def id_of_update(self, update: dict) -> Hashable:
+        raise NotImplementedError
+
+    def _answered(self, channel: str, key: str) -> None:
+        if channel == self.channel:
+            update_id = self.id_of_key(key)
+            self._handled[update_id] = self._handled.get(update_id, 0) + 1
+            self._notify()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def _wait_changed(self, timeout: float | None) -> None:
+        event = self._changed  # taken before any await: a change after the caller's check wakes us
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await event.wait()

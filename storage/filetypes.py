@@ -11,6 +11,7 @@ else escapes on any input. Pure functions (blocking I/O): call them in a thread.
 from __future__ import annotations
 
 import mimetypes
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -270,17 +271,26 @@ def _ooxml(fh: BinaryIO) -> FileType:
 
 
 def _check_central_directory(fh: BinaryIO) -> None:
-    """Refuse before ``ZipFile`` builds an object per entry (~600 bytes each): the end record
-    tells how many entries and how big the directory is. zipfile's own reader of that record
-    is private but has been there, unchanged in use, since Python 2."""
-    end = zipfile._EndRecData(fh)  # type: ignore[attr-defined]
-    if end is None:
+    """Refuse before ``ZipFile`` builds an object per entry (~600 bytes each): the archive's
+    end record (APPNOTE 4.3.16: signature, ..., entries, directory size, offset, comment
+    length; at most 64 KiB of comment after it) tells how many entries there are and how big
+    the directory is. A ZIP64 archive (counts of 0xFFFF) has far more than we take."""
+    fh.seek(0, 2)
+    size = fh.tell()
+    fh.seek(max(0, size - _END_RECORD.size - 0xFFFF))
+    tail = fh.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < _END_RECORD.size:
         raise Refused(DAMAGED, "no ZIP end record")
-    entries = end[zipfile._ECD_ENTRIES_TOTAL]  # type: ignore[attr-defined]
-    directory = end[zipfile._ECD_SIZE]  # type: ignore[attr-defined]
+    *_, entries, directory, _, _ = _END_RECORD.unpack_from(tail, at)
     if entries > MAX_ZIP_ENTRIES or directory > MAX_CENTRAL_DIRECTORY:
         raise Refused(ZIP_BOMB, f"{entries} entries, directory of {directory} bytes")
     fh.seek(0)
+
+
+# signature, disk, directory's disk, entries here, entries in all, directory size, its offset,
+# comment length
+_END_RECORD = struct.Struct("<4sHHHHIIH")
 
 
 def _content_types(zf: zipfile.ZipFile) -> dict[str, str]:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
@@ -26,14 +26,10 @@ from conversations.events import Choice, Command, Sender, Start, Text
 from conversations.grammar import is_key, is_target
 from storage import people
 from storage.models import Answer, Position, Role, Unit
+from tests.fuzzing import fuzz
 from tests.support import rubric
 
-FUZZ = settings(
-    max_examples=300,
-    derandomize=True,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+FUZZ = fuzz(300)
 
 # Data that looks like ours, then broken in every way a forger or a platform might.
 LIKE_DATA = st.from_regex(r"1\|\d{1,14}\|[a-z_]{0,22}(:[A-Za-z0-9.\-]{0,26})?\|[ -~]{0,14}")

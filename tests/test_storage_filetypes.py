@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 from pypdf import PdfWriter
@@ -40,13 +40,9 @@ from tests.evidence_samples import (
     with_declared_size,
     zip_bytes,
 )
+from tests.fuzzing import fuzz
 
-FUZZ = settings(
-    max_examples=150,
-    deadline=None,  # a busy CI machine must not turn slowness into failures
-    database=None,  # no .hypothesis/ folder in the work tree
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+FUZZ = fuzz(150)
 
 
 SAMPLES = samples()

@@ -236,7 +236,7 @@ async def test_danvan_run_starts_polling(settings: Settings, fake: FakeTelegram)
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
-        await fake.wait_for("getUpdates", timeout=30)
+        await fake.wait_for("deleteWebhook", timeout=30)  # polling comes next
         assert fake.calls_to("setMyCommands")
         phone = Phone(fake, fake.user(1006))
         await phone.type("/start")

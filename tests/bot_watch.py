@@ -22,16 +22,16 @@ class WatchesTheBot:
 
     def __init__(self) -> None:
         self._handled: dict[Hashable, int] = {}  # update -> times the bot answered it
-        self._watched = False
+        self._watching = False
         self._changed = asyncio.Event()
 
     def watch(self, journal: Any) -> None:
         journal.observers.append(self._answered)
-        self._watched = True
+        self._watching = True
 
     @property
     def watched(self) -> bool:
-        return self._watched
+        return self._watching
 
     async def answer_to(self, action: Awaitable[dict]) -> dict:
         """Do ``action`` (it sends an update) and wait until the bot has answered that update

@@ -47,7 +47,6 @@ async def gather(
         )
     band = rubric.band(assessment.proposed_rating or "")
     final = rubric.band(assessment.final_rating or "")
-    submitted = assessment.submitted_at
     return ReportData(
         unit_name=unit.name,
         unit_short=unit.short_name,
@@ -57,9 +56,12 @@ async def gather(
         authority=parent.name if parent else rubric.document.authority,
         place=unit.place or rubric.document.place,
         status=assessment.status.value,
-        report_number=assessment.report_number,
-        report_date=as_utc(submitted).date() if submitted else None,
+        report_number=assessment.report_number,  # the văn thư gives number and date
+        report_date=None,
+        # the signer as at the submission, else as the unit's row says now
         signer_name=assessment.signer_name or unit.head_name,
+        signer_title=assessment.signer_title or unit.head_title,
+        sign_as=assessment.sign_as or unit.sign_as,
         self_scores={k: a.score for k, a in answers.items() if a.score is not None},
         self_choices={k: a.choice_id for k, a in answers.items() if a.choice_id},
         results={k: a.results_text for k, a in answers.items() if a.results_text},

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from reports.letterhead import Issuer, issuer, signature
+
 
 @dataclass(frozen=True)
 class EvidenceRow:
@@ -32,8 +34,9 @@ class ReportData:
     parent_name: str | None = None  # cơ quan chủ quản, printed above the unit name
     report_number: str | None = None
     report_date: date | None = None
-    signer_title: str = "THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ"
+    signer_title: str | None = None  # e.g. "PHÓ CHỦ TỊCH"; None: the template's placeholder
     signer_name: str | None = None
+    sign_as: str | None = None  # "tm" | "kt" | "own" (reports.letterhead); None: by the title
     self_scores: dict[str, Decimal] = field(default_factory=dict)  # item id -> points
     self_choices: dict[str, str] = field(default_factory=dict)  # item id -> choice id
     results: dict[str, str] = field(default_factory=dict)  # item id -> results text
@@ -44,3 +47,12 @@ class ReportData:
     proposed_rating: str | None = None  # band label, e.g. "Tốt"
     final_rating: str | None = None
     evidence: dict[str, list[EvidenceRow]] = field(default_factory=dict)  # item id -> files
+
+    @property
+    def issuer(self) -> Issuer:
+        """The header's issuing body (an office or service unit under its parent)."""
+        return issuer(self.unit_name, self.parent_name, governed=self.parent_name is not None)
+
+    @property
+    def signature(self) -> tuple[str, ...]:
+        return signature(self.signer_title, self.unit_name, self.sign_as)

@@ -25,6 +25,7 @@ from docx.shared import Cm, Length, Mm, Pt
 from docx.table import Table
 
 from reports import docx_base as b
+from reports.letterhead import PLACEHOLDER_TITLE, Issuer
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Nd30Layout:
     parent_pt: float = 13  # cơ quan chủ quản, 12–13, capitals
     unit_pt: float = 13  # cơ quan ban hành, 12–13, bold, capitals
     number_pt: float = 13  # "Số: …/BC-…", 13
+    letter_subject_pt: float = 12  # a letter's "V/v …" under its number, 12–13
     place_date_pt: float = 14  # 13–14, italic
     header_left_share: float = 0.38  # width of the unit's column (portrait page)
 
@@ -163,23 +165,25 @@ def header_block(
     container,
     width: Length,
     *,
-    unit: str,
-    parent: str | None = None,
+    issuer: Issuer,
     number: str | None = None,
+    subject: str | None = None,
     date_line: str | None = None,
     left_share: float = ND30.header_left_share,
     layout: Nd30Layout = ND30,
 ) -> Table:
-    """Two borderless columns: cơ quan chủ quản/ban hành + số | quốc hiệu, tiêu ngữ + date."""
+    """Two borderless columns: cơ quan chủ quản / cơ quan ban hành, số (and for a letter its
+    trích yếu "V/v …") | quốc hiệu, tiêu ngữ, địa danh và ngày."""
     left = Length(int(width * left_share))
     right = Length(width - left)
-    rows = 2 if (number or date_line) else 1
+    rows = 2 if (number or date_line or subject) else 1
     t = b.table(container, rows, [left, right], grid=False, pad=Mm(0))
     lc, rc = t.rows[0].cells
     box = {"style": b.CELL_STYLE, "align": b.CENTER, "after": 0}
-    if parent:
-        b.par(lc, b.clean(parent).upper(), **box, size=layout.parent_pt)
-    b.par(lc, b.clean(unit).upper(), **box, bold=True, size=layout.unit_pt)
+    if issuer.above:
+        b.par(lc, b.clean(issuer.above).upper(), **box, size=layout.parent_pt)
+    for line in issuer.lines:
+        b.par(lc, b.clean(line).upper(), **box, bold=True, size=layout.unit_pt)
     b.rule(lc, Length(int(left / 3)), left)
     b.par(rc, QUOC_HIEU, **box, bold=True, size=layout.quoc_hieu_pt)
     b.par(rc, TIEU_NGU, **box, bold=True, size=layout.tieu_ngu_pt)
@@ -188,6 +192,8 @@ def header_block(
         lc, rc = t.rows[1].cells
         box.update(before=4, after=None)
         b.par(lc, number or "", **box, size=layout.number_pt)
+        if subject:  # a letter's trích yếu, under its number (NĐ 30: 12–13 pt, upright)
+            b.par(lc, subject, **{**box, "before": 0}, size=layout.letter_subject_pt)
         b.par(rc, date_line or "", **box, italic=True, size=layout.place_date_pt)
     return t
 
@@ -208,11 +214,13 @@ def closing_block(
     width: Length,
     *,
     recipients: Sequence[str],
-    signer_title: str,
+    signature: Sequence[str],
     signer_name: str | None,
     layout: Nd30Layout = ND30,
 ) -> Table:
-    """ "Nơi nhận:" and its list | the signer's title, "(Ký, đóng dấu)", room, the name."""
+    """ "Nơi nhận:" and its list | the signer's lines (quyền hạn, chức vụ), room for the
+    signature and the seal, the full name. The template's placeholder title keeps its
+    "(Ký, đóng dấu)" hint; a real signer's block has none, as signed documents do."""
     left = int(width * layout.closing_left_share)
     t = b.table(doc, 1, [Length(left), Length(width - left)], grid=False)
     b.keep_row_together(t.rows[0])
@@ -222,8 +230,10 @@ def closing_block(
     for line in recipients:
         b.par(lc, line, style=b.CELL_STYLE, size=layout.recipients_pt, before=0, after=0)
     sign = {"style": b.CELL_STYLE, "align": b.CENTER, "size": layout.signer_pt}
-    b.par(rc, b.clean(signer_title).upper(), **sign, bold=True, before=6, after=0)
-    b.par(rc, "(Ký, đóng dấu)", **sign, italic=True)
+    for n, line in enumerate(signature):
+        b.par(rc, b.clean(line).upper(), **sign, bold=True, before=6 if n == 0 else 0, after=0)
+    if tuple(signature) == (PLACEHOLDER_TITLE,):
+        b.par(rc, "(Ký, đóng dấu)", **sign, italic=True)
     for _ in range(layout.signature_space_lines):
         b.par(rc, "", **sign)
     if signer_name:

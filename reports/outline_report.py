@@ -66,7 +66,7 @@ def render_outline_report(rubric: Rubric, data: ReportData) -> bytes:
         f"chính quyền năm {data.year}./.",
     ]
     b.par(doc, "".join(closing), keep_next=True)
-    signer = {"signer_title": data.signer_title, "signer_name": data.signer_name}
+    signer = {"signature": data.signature, "signer_name": data.signer_name}
     width = b.text_width(doc.sections[0])
     nd.closing_block(doc, width, recipients=("- Như kính gửi;", "- Lưu: VT."), **signer)
     return b.to_bytes(doc)

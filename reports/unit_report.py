@@ -104,8 +104,7 @@ def opening(doc: Document, rubric: Rubric, data: ReportData, subject: str) -> No
     nd.header_block(
         doc,
         width,
-        unit=data.unit_name,
-        parent=data.parent_name,
+        issuer=data.issuer,
         number=f"Số: {report_number(data)}",
         date_line=f"{data.place}, {when}",
     )
@@ -130,7 +129,7 @@ def _report(doc: Document, rubric: Rubric, data: ReportData) -> None:
     b.par(doc, rating, keep_next=True)
     closing = f"Trên đây là báo cáo tự đánh giá, xếp loại công tác dân vận của {data.unit_name}"
     b.par(doc, f"{closing} năm {data.year}./.", keep_next=True)  # stays with the signature
-    signer = {"signer_title": data.signer_title, "signer_name": data.signer_name}
+    signer = {"signature": data.signature, "signer_name": data.signer_name}
     nd.closing_block(doc, width, recipients=("- Như trên;", "- Lưu: VT."), **signer)
 
 
@@ -159,7 +158,7 @@ def narratives(doc: Document, rubric: Rubric, data: ReportData, criterion: Crite
 
 def _scoring_table(doc: Document, rubric: Rubric, data: ReportData) -> None:
     width = b.text_width(doc.sections[-1])
-    nd.header_block(doc, width, unit=data.unit_name, parent=data.parent_name, left_share=0.36)
+    nd.header_block(doc, width, issuer=data.issuer, left_share=0.36)
     center = {"align": b.CENTER, "indent": Cm(0), "after": 0}
     b.par(doc, "BẢNG CHẤM ĐIỂM", **center, bold=True, before=6)
     b.par(

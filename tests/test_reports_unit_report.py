@@ -261,7 +261,7 @@ def test_header_block_and_body(tmp_path):
     )
     head = doc.tables[0]
     left, right = (c.text for c in head.rows[0].cells)
-    assert left.splitlines()[:2] == ["HUYỆN VĂN GIANG", "UBND XÃ CỬU CAO"]
+    assert left.splitlines()[:2] == ["ỦY BAN NHÂN DÂN", "XÃ CỬU CAO"]  # no body above it
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in right and "Độc lập - Tự do - Hạnh phúc" in right
     assert [c.text for c in head.rows[1].cells] == [
         "Số: 45/BC-UBND",
@@ -282,8 +282,8 @@ def test_header_block_and_body(tmp_path):
     assert rubric.ratings.note not in text and "chưa được đối chiếu" not in text
     sign = doc.tables[1].rows[0].cells
     assert "Nơi nhận:" in sign[0].text and "- Lưu: VT." in sign[0].text
-    assert sign[1].text.splitlines()[:2] == ["CHỦ TỊCH", "(Ký, đóng dấu)"]
-    assert "Nguyễn Văn An" in sign[1].text
+    assert sign[1].text.splitlines()[:2] == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]
+    assert sign[1].text.splitlines()[-1] == "Nguyễn Văn An"
 
 
 def test_scoring_table_mini(tmp_path):
@@ -473,12 +473,28 @@ def _para(cell, text: str):
     return next(p for p in cell.paragraphs if p.text == text)
 
 
-def check_nd30_blocks(doc, *, unit: str, number: str, date_line: str, recipients: list[str]):
-    """The header block (first table) and the closing block follow ND30's numbers."""
+def check_nd30_blocks(
+    doc,
+    *,
+    issuer: list[str],
+    number: str,
+    date_line: str,
+    recipients: list[str],
+    signature: list[str],
+    name: str | None,
+    above: str | None = None,
+):
+    """The header block (first table) and the closing block follow ND30's numbers: the
+    issuing body's lines bold (the body above it regular), the signer's lines bold, the name
+    bold under the room for the signature and the seal."""
     head = doc.tables[0]
     left, right = head.rows[0].cells
-    name = _para(left, unit.upper())
-    _styled(name, ND30.unit_pt, bold=True)
+    lines = [p.text for p in left.paragraphs if p.text]
+    assert lines == ([above] if above else []) + issuer
+    if above:
+        _styled(_para(left, above), ND30.parent_pt, bold=False)
+    for line in issuer:
+        _styled(_para(left, line), ND30.unit_pt, bold=True)
     quoc_hieu = _para(right, QUOC_HIEU)
     assert QUOC_HIEU.isupper()
     _styled(quoc_hieu, ND30.quoc_hieu_pt, bold=True)
@@ -498,10 +514,12 @@ def check_nd30_blocks(doc, *, unit: str, number: str, date_line: str, recipients
     assert [p.text for p in where.paragraphs[1:]] == recipients
     for p in where.paragraphs[1:]:
         _styled(p, ND30.recipients_pt, bold=False, italic=False)
-    title = sign.paragraphs[0]
-    assert title.text == title.text.upper()
-    _styled(title, ND30.signer_pt, bold=True)
-    _styled(sign.paragraphs[1], ND30.signer_pt, italic=True)
+    said = [p for p in sign.paragraphs if p.text]
+    assert [p.text for p in said] == signature + ([name] if name else [])
+    for p in said:
+        _styled(p, ND30.signer_pt, bold=True)
+    gap = sign.paragraphs[len(signature) : len(sign.paragraphs) - (1 if name else 0)]
+    assert len(gap) >= ND30.signature_space_lines and not any(p.text for p in gap)
     # Every run inherits Times New Roman from the styles; none names another font.
     for t in (head, closing):
         for el in t._tbl.iter(qn("w:rFonts")):
@@ -554,10 +572,12 @@ def test_header_and_closing_blocks_follow_decree_30():
     doc = reopen(render_unit_report(rubric, filled(rubric)))
     check_nd30_blocks(
         doc,
-        unit="UBND xã Cửu Cao",
+        issuer=["ỦY BAN NHÂN DÂN", "XÃ CỬU CAO"],
         number="Số: 45/BC-UBND",
         date_line="Cửu Cao, ngày 05 tháng 11 năm 2022",
         recipients=["- Như trên;", "- Lưu: VT."],
+        signature=["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"],
+        name="Nguyễn Văn An",
     )
     title = next(p for p in doc.paragraphs if p.text == "BÁO CÁO")
     _styled(title, ND30.title_pt, bold=True)
@@ -611,3 +631,63 @@ def test_criterion_and_tiered_rows_keep_with_the_next_row():
     rows = list(t.rows)[1:]
     held = [r.cells[0].text for r in rows if kept(r)]
     assert held == ["I", "II", "III", "IV", "1", "4", "V", "2", "VI", "VII", "VIII", "2"]
+
+
+@pytest.mark.parametrize(
+    ("unit", "parent", "title", "sign_as", "above", "issuer", "signature"),
+    [
+        (  # a People's Committee: both lines bold, no body above it; its chairman signs TM.
+            "UBND xã Cửu Cao", None, "CHỦ TỊCH", None,
+            None, ["ỦY BAN NHÂN DÂN", "XÃ CỬU CAO"], ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"],
+        ),
+        (  # ... its vice chairman signs for the chairman, on behalf of the committee
+            "UBND xã Cửu Cao", None, "Phó Chủ tịch", None,
+            None, ["ỦY BAN NHÂN DÂN", "XÃ CỬU CAO"],
+            ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"],
+        ),
+        (  # an office under the district's committee; its head signs in their own title
+            "Phòng Nội vụ", "UBND huyện Văn Giang", "TRƯỞNG PHÒNG", None,
+            "UBND HUYỆN VĂN GIANG", ["PHÒNG NỘI VỤ"], ["TRƯỞNG PHÒNG"],
+        ),
+        (  # ... its deputy signs for the head
+            "Phòng Nội vụ", "UBND huyện Văn Giang", "PHÓ TRƯỞNG PHÒNG", None,
+            "UBND HUYỆN VĂN GIANG", ["PHÒNG NỘI VỤ"], ["KT. TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG"],
+        ),
+        (  # a public service unit; a way of signing given by the units file wins
+            "Trung tâm Văn hóa huyện", "UBND huyện Văn Giang", "GIÁM ĐỐC", "own",
+            "UBND HUYỆN VĂN GIANG", ["TRUNG TÂM VĂN HÓA HUYỆN"], ["GIÁM ĐỐC"],
+        ),
+    ],
+)  # fmt: skip
+def test_header_and_signature_by_kind_of_unit(
+    unit, parent, title, sign_as, above, issuer, signature
+):
+    rubric = mini_rubric()
+    data = filled(
+        rubric,
+        unit_name=unit,
+        parent_name=parent,
+        signer_title=title,
+        signer_name="Nguyễn Văn An",
+        sign_as=sign_as,
+        report_number=None,
+        report_date=None,
+    )
+    check_nd30_blocks(
+        reopen(render_unit_report(rubric, data)),
+        above=above,
+        issuer=issuer,
+        number="Số:      /BC-UBND",  # the number is the văn thư's to give
+        date_line="Cửu Cao, ngày ... tháng ... năm 2022",  # the day of signing, by hand
+        recipients=["- Như trên;", "- Lưu: VT."],
+        signature=signature,
+        name="Nguyễn Văn An",
+    )
+
+
+def test_without_a_signer_the_template_s_placeholder_stays():
+    rubric = mini_rubric()
+    doc = reopen(render_unit_report(rubric, filled(rubric, signer_title=None, signer_name=None)))
+    closing = next(t for t in doc.tables if t.rows[0].cells[0].text.startswith("Nơi nhận:"))
+    lines = [p.text for p in closing.rows[0].cells[1].paragraphs if p.text]
+    assert lines == ["THỦ TRƯỞNG CƠ QUAN, ĐƠN VỊ", "(Ký, đóng dấu)"]

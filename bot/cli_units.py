@@ -19,6 +19,7 @@ import click
 from bot.app import open_app
 from bot.cli import main
 from bot.settings import get_settings
+from reports.letterhead import KT, OWN, TM
 from storage import admin
 from storage.admin import OPTIONAL_FIELDS, AdminError, UnitRow
 from storage.models import Unit, UnitKind
@@ -101,9 +102,17 @@ FIELD_LABELS = {
     "authority": "cấp thẩm định",
     "short_name": "tên viết tắt",
     "place": "địa danh",
-    "head_title": "chức danh người đứng đầu",
-    "head_name": "người đứng đầu",
+    "head_title": "chức danh người ký",
+    "head_name": "người ký",
+    "sign_as": "cách ký",
 }
+# How the signer signs (reports.letterhead): the words an import file or the command may use
+_SIGN_WORDS = {
+    TM: ["tm", "tm.", "thay mat", "thay mặt"],
+    KT: ["kt", "kt.", "ky thay", "ký thay"],
+    OWN: ["own", "truc tiep", "trực tiếp", "-"],
+}
+SIGN_AS_WORDS = {fold_word: way for way, words in _SIGN_WORDS.items() for fold_word in words}
 REQUIRED = ("code", "name", "kind", "authority")
 IGNORED = ("note", "ghi_chu", "comment")
 LIMITS = {"code": 40, "name": 200, "short_name": 40, "place": 100, "head_title": 100}
@@ -119,6 +128,11 @@ def fold(text: str) -> str:
 
 def parse_kind(text: str) -> UnitKind | None:
     return KINDS.get(fold(text))
+
+
+def parse_sign_as(text: str) -> str | None:
+    """ "TM." -> "tm", "ký thay" -> "kt", "trực tiếp" -> "own"; None when not understood."""
+    return SIGN_AS_WORDS.get(text.strip().lower()) or SIGN_AS_WORDS.get(fold(text))
 
 
 def _row(line: int, cells: dict[str, str], problems: list[tuple[int, str]]) -> UnitRow:
@@ -139,6 +153,11 @@ def _row(line: int, cells: dict[str, str], problems: list[tuple[int, str]]) -> U
         known = ", ".join(k.value for k in UnitKind)
         problems.append((line, f"loại «{kind_text}» không rõ (dùng: {known}, hoặc «xã», …)"))
     optional = {f: value(f) for f in OPTIONAL_FIELDS if f in cells}
+    sign_as = optional.get("sign_as")
+    if sign_as is not None:
+        optional["sign_as"] = parse_sign_as(sign_as)
+        if optional["sign_as"] is None:
+            problems.append((line, f"cách ký «{sign_as}» không rõ (TM., KT., trực tiếp, để trống)"))
     return UnitRow(line, code, name or "", kind, value("authority"), optional)
 
 
@@ -217,6 +236,51 @@ def import_(file: Path | None) -> None:
         )
         click.echo(f"    {code}: {shown}")
     click.echo(f"  không đổi {len(result.unchanged)}")
+
+
+async def _update(code: str, changes: dict[str, str | None]) -> list[tuple[str, str, str]]:
+    async with open_app(get_settings()) as app, app.sessions() as s, s.begin():
+        unit = await admin.need_unit(s, code)
+        done = []
+        for name, value in changes.items():
+            old = getattr(unit, name)
+            if old != value:
+                setattr(unit, name, value)
+                done.append((name, old or "(trống)", value or "(trống)"))
+        return done
+
+
+@units.command("update")
+@click.argument("code")
+@click.option("--name", help="Tên đơn vị.")
+@click.option("--short-name", help="Tên viết tắt trong số ký hiệu (Số: …/BC-<tên>).")
+@click.option("--place", help="Địa danh ở dòng ngày tháng.")
+@click.option("--head-name", help="Họ tên người ký báo cáo.")
+@click.option("--head-title", help="Chức vụ người ký, ví dụ «CHỦ TỊCH», «PHÓ CHỦ TỊCH».")
+@click.option("--sign-as", help="Cách ký: TM., KT. hoặc «trực tiếp» (mặc định: theo chức vụ).")
+def update(code: str, **options: str | None) -> None:
+    """Sửa một đơn vị (người ký, tên, địa danh…); chỉ các trường được nêu thay đổi."""
+    changes: dict[str, str | None] = {}
+    for name, raw in options.items():
+        if raw is None:
+            continue
+        value = unicodedata.normalize("NFC", " ".join(raw.split())) or None
+        if value is not None and len(value) > LIMITS.get(name, 100):
+            raise CliError(f"--{name.replace('_', '-')} dài quá {LIMITS.get(name, 100)} ký tự.")
+        if name == "sign_as" and value is not None:
+            value = parse_sign_as(value)
+            if value is None:
+                raise CliError(f"--sign-as «{raw}» không rõ: dùng TM., KT. hoặc «trực tiếp».")
+        changes[name] = value
+    if not changes:
+        raise CliError("Chưa nêu trường nào cần sửa. Xem: danvan units update --help")
+    done = run(_update(code, changes))
+    if not done:
+        click.echo(f"Không thay đổi: {code} đã có đúng như vậy.")
+        return
+    click.echo(f"Đã sửa {code}:")
+    for name, old, new in done:
+        click.echo(f"  {FIELD_LABELS.get(name, name)}: {old} → {new}")
 
 
 def _order(unit: Unit) -> tuple[int, str]:

@@ -24,6 +24,7 @@ UNIT = {
     "kind": UnitKind.COMMUNE,
     "place": "Cửu Cao",
     "head_title": "CHỦ TỊCH",
+    "head_name": "Nguyễn Văn Thành",  # made up for the demo
 }
 PERIOD = {
     "year": 2022,

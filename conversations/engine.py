@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from conversations import questions, screens
+from conversations import questions, screens, signer
 from conversations.appraiser_flow import AppraiserFlow
 from conversations.context import Ctx
 from conversations.events import Choice, Command, Event, FileUpload, Reply, Sender, Start
@@ -38,6 +38,8 @@ from conversations.states import (
     REVIEW,
     SCORE,
     SHORTCOMINGS,
+    SIGNER_NAME,
+    SIGNER_TITLE,
     STRENGTHS,
     State,
 )
@@ -68,6 +70,8 @@ STATES: dict[str, tuple[Prompt, Handler]] = {
     EDIT_CRITERION: (screens.ask_edit_criterion, screens.on_edit_criterion),
     RATING: (screens.ask_rating, screens.on_rating),
     CONFIRM: (screens.ask_confirm, screens.on_confirm),
+    SIGNER_NAME: (signer.ask_signer_name, signer.on_signer_name),
+    SIGNER_TITLE: (signer.ask_signer_title, signer.on_signer_title),
 }
 
 # Commands that work whatever the state (the Telegram menu registers these).

@@ -152,7 +152,7 @@ async def on_results(ctx: Ctx, event: Event) -> None:
         await attach(ctx, item, upload)
         ctx.goto(State(EVIDENCE, item.id))
         return
-    text = _required_text(ctx, event)
+    text = required_text(ctx, event)
     if text is None:
         return
     answer = ctx.answer(item.id)
@@ -162,7 +162,7 @@ async def on_results(ctx: Ctx, event: Event) -> None:
     ctx.goto(State(EVIDENCE, item.id))
 
 
-def _required_text(ctx: Ctx, event: Event) -> str | None:
+def required_text(ctx: Ctx, event: Event) -> str | None:
     """The typed text, or None after telling the person what is wrong with it."""
     text = (text_of(event) or "").strip()
     if file_of(event) is not None:
@@ -228,7 +228,7 @@ async def on_note(ctx: Ctx, event: Event) -> None:
     if key_of(event, prompt) == SKIP:
         advance(ctx)
         return
-    text = _required_text(ctx, event)
+    text = required_text(ctx, event)
     if text is None:
         return
     state = ctx.state

@@ -9,6 +9,7 @@ from conversations.context import Ctx, button_rows
 from conversations.events import Button, Event, Recipient, Reply
 from conversations.input import key_of, text_of
 from conversations.navigation import enter, resume_point
+from conversations.signer import needs_signer, signer_lines
 from conversations.states import (
     BACK,
     CONFIRM,
@@ -19,6 +20,7 @@ from conversations.states import (
     RATING,
     REVIEW,
     SCORE,
+    SIGNER_NAME,
     STRENGTHS,
     SUBMITTED,
     State,
@@ -29,7 +31,7 @@ from storage.appraisal import recipients
 from storage.models import Role, Status
 
 CONTINUE, REVIEW_KEY, SUBMIT_KEY, HELP_KEY = "1", "2", "3", "4"
-EDIT_KEY, NOTES_KEY, YES = "e", "n", "y"
+EDIT_KEY, NOTES_KEY, YES, SIGNER_KEY = "e", "n", "y", "k"
 
 
 def _summary(ctx: Ctx) -> dict[str, object]:
@@ -159,13 +161,14 @@ async def on_edit_criterion(ctx: Ctx, event: Event) -> None:
 
 # -- rating and submission -----------------------------------------------------
 def start_submission(ctx: Ctx) -> None:
+    """Everything answered: who signs (asked when the unit's row does not say), the rating."""
     missing = ctx.unanswered()
     if missing:
         ctx.say_msg("cannot_submit_missing", missing=missing)
         ctx.goto(State(REVIEW))
         ctx.ask_next = False
         return
-    ctx.goto(State(RATING))
+    ctx.goto(State(SIGNER_NAME if needs_signer(ctx) else RATING))
 
 
 def ask_rating(ctx: Ctx) -> Reply:
@@ -195,8 +198,12 @@ async def on_rating(ctx: Ctx, event: Event) -> None:
 
 def ask_confirm(ctx: Ctx) -> Reply:
     band = ctx.rubric.band(ctx.assessment.proposed_rating or "")
-    rows = [[Button(YES, "✅ Xác nhận nộp")], [Button(BACK, "◀ Quay lại")]]
-    text = msg("ask_confirm", proposed=band, **_summary(ctx))
+    rows = [
+        [Button(YES, "✅ Xác nhận nộp")],
+        [Button(BACK, "◀ Quay lại"), Button(SIGNER_KEY, "✏️ Người ký")],
+    ]
+    signer = {"signer": signer_lines(ctx), "signer_name": ctx.unit.head_name}
+    text = msg("ask_confirm", proposed=band, **signer, **_summary(ctx))
     return Reply(text, rows, target=CONFIRM, expects="choice")
 
 
@@ -204,14 +211,19 @@ async def on_confirm(ctx: Ctx, event: Event) -> None:
     key = key_of(event, ask_confirm(ctx))
     if key == BACK:
         ctx.goto(State(RATING))
+    elif key == SIGNER_KEY:
+        ctx.goto(State(SIGNER_NAME))
     elif key == YES:
-        if ctx.unanswered():  # answers may have changed through an old button
+        if ctx.unanswered() or needs_signer(ctx):  # changed meanwhile (another officer)
             start_submission(ctx)
             return
-        assessment = ctx.assessment
+        assessment, unit = ctx.assessment, ctx.unit
         assessment.status = Status.SUBMITTED
         assessment.submitted_at = datetime.now(UTC)
         assessment.submitted_by_id = ctx.person.id
+        # the signer as it is now: a later change of the unit's head leaves this report alone
+        assessment.signer_name, assessment.signer_title = unit.head_name, unit.head_title
+        assessment.sign_as = unit.sign_as
         ctx.audit("assessment.submit", None, Status.DRAFT.value, Status.SUBMITTED.value)
         assessment.returned_reason = None
         ctx.goto(State(SUBMITTED))

@@ -25,6 +25,8 @@ EDIT = "edit"  # pick a criterion to edit
 EDIT_CRITERION = "edit_criterion"  # pick an item of one criterion
 RATING = "rating"  # confirm or pick the proposed rating
 CONFIRM = "confirm"  # confirm submission
+SIGNER_NAME = "signer_name"  # who signs the report: full name
+SIGNER_TITLE = "signer_title"  # ... and title
 SUBMITTED = "submitted"
 
 ITEM_STEPS = (SCORE, RESULTS, EVIDENCE)

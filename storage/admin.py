@@ -29,7 +29,7 @@ from storage.models import (
 )
 
 # Optional unit fields an import may set (a column that is absent leaves the field alone).
-OPTIONAL_FIELDS = ("short_name", "place", "head_title", "head_name")
+OPTIONAL_FIELDS = ("short_name", "place", "head_title", "head_name", "sign_as")
 
 
 class AdminError(Exception):
@@ -113,7 +113,10 @@ async def import_units(s: AsyncSession, rows: list[UnitRow]) -> ImportResult:
     result = ImportResult()
     for row in rows:
         unit = stored.get(row.code)
-        wanted: dict[str, object] = {"name": row.name, "kind": row.kind, **row.optional}
+        # an empty cell leaves the field alone: a signer the chat remembered is not lost to a
+        # re-import of a file without names (``danvan units update`` clears a field)
+        optional = {k: v for k, v in row.optional.items() if v is not None}
+        wanted: dict[str, object] = {"name": row.name, "kind": row.kind, **optional}
         if unit is None:
             unit = Unit(code=row.code, **wanted)
             s.add(unit)

@@ -81,8 +81,11 @@ class Unit(Base):
     kind: Mapped[UnitKind] = mapped_column(_enum(UnitKind), default=UnitKind.OTHER)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"))
     place: Mapped[str | None] = mapped_column(String(100))  # địa danh for the date line
-    head_title: Mapped[str | None] = mapped_column(String(100))  # e.g. "CHỦ TỊCH"
+    # Who signs the unit's reports: title ("CHỦ TỊCH", "PHÓ CHỦ TỊCH"), full name, and how
+    # (reports.letterhead: "tm", "kt", "own"; empty: by the title). Kept for the next year.
+    head_title: Mapped[str | None] = mapped_column(String(100))
     head_name: Mapped[str | None] = mapped_column(String(100))
+    sign_as: Mapped[str | None] = mapped_column(String(8))
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id])
 
@@ -173,7 +176,10 @@ class Assessment(Base):
     status: Mapped[Status] = mapped_column(_enum(Status), default=Status.DRAFT)
     proposed_rating: Mapped[str | None] = mapped_column(String(20))
     report_number: Mapped[str | None] = mapped_column(String(40))
+    # The signer as it was when the assessment was submitted (the unit's head may change)
     signer_name: Mapped[str | None] = mapped_column(String(120))
+    signer_title: Mapped[str | None] = mapped_column(String(100))
+    sign_as: Mapped[str | None] = mapped_column(String(8))
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     returned_reason: Mapped[str | None] = mapped_column(Text)

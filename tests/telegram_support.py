@@ -143,6 +143,10 @@ class Phone:
     async def send(self, action: Awaitable[object]) -> None:
         await self.answered(action)
 
+    def button_labels(self) -> list[str]:
+        """The open question's buttons, as shown."""
+        return [label for label, _ in self.fake.buttons(self.question)]
+
     def target(self) -> str:
         data = self.fake.buttons(self.question)[0][1]
         choice = callback.decode(data)

@@ -25,7 +25,8 @@ async def invite_to(app: App, code: str, role: Role) -> str:
             district = await s.scalar(select(Unit).where(Unit.code == "VG"))
             assert district is not None
             unit = Unit(code=code, name="UBND xã Liên Nghĩa", kind=UnitKind.COMMUNE,
-                        parent_id=district.id, short_name="UBND")  # fmt: skip
+                        parent_id=district.id, short_name="UBND", head_title="CHỦ TỊCH",
+                        head_name="Trần Văn Bảy")  # fmt: skip
             s.add(unit)
             await s.flush()
         return (await people.create_invite(s, role, unit.id)).token

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
+from dataclasses import replace
+from datetime import date
+
+from docx import Document
 from sqlalchemy import select
 
 from bot.app import App
 from bot.settings import Settings
-from storage.models import Appraisal, Role
+from storage import admin
+from storage.models import Appraisal, Assessment, Period, Role
 from tests.district_support import fill, invite, sample_district
 from tests.fake_telegram import FakeTelegram
 from tests.support import rubric
@@ -35,6 +41,10 @@ async def test_the_appraiser_pages_through_the_26_units(
         assert "Trạng thái: đang tự đánh giá" in boss.question.text
         await boss.type("/donvi")
         assert "trang 1/4" in boss.question.text
+        before = len(fake.chat(3001))
+        await boss.type("/tonghop")  # nobody has submitted: no empty table
+        assert "Chưa có đơn vị nào nộp báo cáo tự đánh giá năm 2022" in boss.texts(before)
+        assert not [m for m in fake.chat(3001)[before:] if m.document]
         assert not [c for c in fake.calls if not c.ok and c.method != "getUpdates"]
 
 
@@ -45,9 +55,13 @@ async def join(app: App, fake: FakeTelegram, uid: int, name: str, code: str, rol
 
 
 async def submit(phone: Phone) -> None:
-    """From the officer's menu, with every item answered: propose the suggested rating."""
+    """From the officer's menu, with every item answered: say who signs when asked (the
+    sample units' rows have titles, not names), propose the suggested rating."""
     await phone.type("/start")
     await phone.tap("📤 Nộp báo cáo")
+    if phone.target() == "signer_name":
+        await phone.type("Nguyễn Văn An")
+        await phone.tap(phone.button_labels()[0])  # the head's title: Chủ tịch, Trưởng phòng…
     await phone.tap("Tốt (gợi ý)")
     await phone.tap("✅ Xác nhận nộp")
     assert "đã nộp báo cáo tự đánh giá" in phone.texts()
@@ -147,3 +161,49 @@ async def test_two_officers_of_one_unit_each_answer_their_own_question(
         await interleave(
             app, district.assessments["VG-CUUCAO"], a, b, ("Nguyễn Văn An", "Trần Thị Bình")
         )
+
+
+async def test_the_officer_says_who_signs_before_submitting_and_it_is_kept(
+    settings: Settings, fake: FakeTelegram
+) -> None:
+    async with running(settings, demo=False) as app:
+        district = await sample_district(app)
+        officer = await join(app, fake, 3401, "Cán bộ Phòng Nội vụ", "VG-PNV", Role.OFFICER)
+        await fill(app, district, "VG-PNV")
+        await officer.type("/start")
+        await officer.tap("📤 Nộp báo cáo")
+        assert officer.target() == "signer_name"  # the units file has the title, not the name
+        await officer.type("Trần Văn Nam")
+        assert officer.button_labels()[:2] == ["Trưởng phòng", "Phó trưởng phòng"]
+        await officer.tap("Phó trưởng phòng")
+        assert "Người ký: KT. TRƯỞNG PHÒNG / PHÓ TRƯỞNG PHÒNG — Trần Văn Nam" in officer.texts()
+        await officer.tap("Tốt (gợi ý)")
+        confirm = officer.question.text
+        assert "Người ký: KT. TRƯỞNG PHÒNG / PHÓ TRƯỞNG PHÒNG — Trần Văn Nam" in confirm
+        await officer.tap("✅ Xác nhận nộp")
+        report = next(m.document for m in reversed(fake.chat(3401)) if m.document)
+        doc = Document(io.BytesIO(report.data))
+        header = [p.text for p in doc.tables[0].rows[0].cells[0].paragraphs if p.text]
+        assert header == ["UBND HUYỆN VĂN GIANG", "PHÒNG NỘI VỤ"]
+        date_line = doc.tables[0].rows[1].cells[1].text
+        assert date_line == "Văn Giang, ngày ... tháng ... năm 2022"
+        closing = next(t for t in doc.tables if t.rows[0].cells[0].text.startswith("Nơi nhận"))
+        signed = [p.text for p in closing.rows[0].cells[1].paragraphs if p.text]
+        assert signed == ["KT. TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG", "Trần Văn Nam"]
+
+        # The next year the unit's row remembers the signer: nobody is asked again.
+        async with app.sessions() as s, s.begin():
+            vg = await admin.need_unit(s, "VG")
+            await admin.create_period(
+                s, vg, year=2023, rubric_id="hung-yen-2022", submit_by=date(2023, 11, 15),
+                appraise_by=date(2023, 12, 1), report_by=date(2023, 12, 10),
+            )  # fmt: skip
+            aid = await s.scalar(
+                select(Assessment.id)
+                .join(Period)
+                .where(Period.year == 2023, Assessment.unit_id == district.units["VG-PNV"])
+            )
+        await fill(app, replace(district, assessments={"VG-PNV": aid}), "VG-PNV")
+        await officer.type("/start")
+        await officer.tap("📤 Nộp báo cáo")
+        assert officer.target() == "rating"

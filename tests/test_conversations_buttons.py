@@ -57,7 +57,7 @@ async def setup(app: App) -> District:
 
 def officer_states(district: District) -> Iterator[str]:
     r = rubric()
-    yield from ("menu", "review", "edit", "rating", "confirm")
+    yield from ("menu", "review", "edit", "rating", "confirm", "signer_name", "signer_title")
     yield from (f"edit_criterion:{c.id}" for c in r.criteria)
     yield from (str(state) for state in questionnaire(r).steps)
 

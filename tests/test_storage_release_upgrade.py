@@ -28,7 +28,12 @@ DANVAN = [sys.executable, "-m", "bot"]
 DEMO = Sender("console", "demo", "demo", "Cán bộ demo")  # the release's `danvan demo` officer
 TOWN_OFFICER = Sender("telegram", "1001", "1001", "Nguyễn Thị Bình")  # submitted everything
 # what the migrations since 0001 add, drop and move
-NEW_COLUMNS = {"invites": {"person_id"}, "identities": {"open_prompt"}}
+NEW_COLUMNS = {
+    "invites": {"person_id"},
+    "identities": {"open_prompt"},
+    "units": {"sign_as"},
+    "assessments": {"signer_title", "sign_as"},
+}
 MOVED_COLUMNS = {"assessments": {"cursor", "return_to"}}  # into positions (0003)
 NEW_TABLES = {"positions", "inbox"}
 MOVED_TABLES = {"processed_updates"}  # into inbox (0003)

@@ -83,6 +83,13 @@ def export(year: int, authority: str | None, outputs: tuple[Path, ...]) -> None:
                 "và .png (biểu đồ)."
             )
     summary = asyncio.run(_summary(year, authority))
+    if summary.n_submitted == 0:
+        raise ExportError(
+            f"Chưa có đơn vị nào nộp báo cáo tự đánh giá năm {year} cho "
+            f"{summary.authority_name} ({len(summary.rows)} đơn vị, hạn nộp "
+            f"{summary.submit_by:%d/%m/%Y}): chưa có gì để tổng hợp. "
+            "Xem tiến độ: danvan period list"
+        )
     for path in outputs:
         what, write = WRITERS[path.suffix.lower()]
         write(summary, path)

@@ -17,6 +17,7 @@ from conversations.input import key_of
 from conversations.states import State
 from reports.messages import msg
 from rubric.model import Rubric
+from storage import appraisal as repo
 from storage.models import Membership, Person, Role
 
 AHandler = Callable[[ACtx, Event], Awaitable[None]]
@@ -81,7 +82,7 @@ class AppraiserFlow:
             ctx.goto(State(appraiser.UNITS))
         before = ctx.state.kind
         if isinstance(event, Start | Command):
-            self._command(ctx, "start" if isinstance(event, Start) else event.name)
+            await self._command(ctx, "start" if isinstance(event, Start) else event.name)
         elif isinstance(event, Choice) and not await self._genuine(ctx, event):
             ctx.replies.append(Reply(msg("stale_button"), alert=True))
             ctx.ask_next = False
@@ -95,15 +96,18 @@ class AppraiserFlow:
             ctx.replies.append(await ask(ctx))
         return ctx.replies
 
-    def _command(self, ctx: ACtx, name: str) -> None:
+    async def _command(self, ctx: ACtx, name: str) -> None:
         if name == "huongdan":
             ctx.say_msg("appraiser_help")
             ctx.ask_next = False
         elif name == "thamdinh":
             ctx.goto(State(appraiser.UNITS, "fs.0"))
         elif name == "tonghop":
-            ctx.say(msg("summary_caption", period=ctx.period), summary_for=ctx.period.id)
             ctx.ask_next = False
+            if not await repo.submitted_count(ctx.s, ctx.period.id):
+                ctx.say_msg("summary_nothing", period=ctx.period, authority=ctx.authority)
+                return
+            ctx.say(msg("summary_caption", period=ctx.period), summary_for=ctx.period.id)
         else:  # start, donvi, huy and the officer's commands
             ctx.goto(State(appraiser.UNITS))
 

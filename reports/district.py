@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from reports.unit_report import effective_scores
 from rubric.model import Rubric
@@ -44,9 +45,13 @@ STATUS_LABELS = {
 SUBMITTED = (Status.SUBMITTED, Status.APPRAISED, Status.FINALIZED)
 APPRAISED = (Status.APPRAISED, Status.FINALIZED)
 UNRATED = "Chưa xếp loại"
+LEVELS = {UnitKind.DISTRICT: "huyện", UnitKind.PROVINCE: "tỉnh"}
 
 
 TITLE = "TỔNG HỢP KẾT QUẢ TỰ ĐÁNH GIÁ, XẾP LOẠI CÔNG TÁC DÂN VẬN CHÍNH QUYỀN NĂM {year}"
+# Against the submission deadline (Việt Nam time): the province tells these two apart.
+SUBMITTED_LATE, OVERDUE = "submitted_late", "overdue"
+DEADLINE_LABELS = {SUBMITTED_LATE: "nộp muộn", OVERDUE: "chưa nộp, quá hạn"}
 
 
 @dataclass(frozen=True)
@@ -65,11 +70,23 @@ class DistrictRow:
     status: str  # key of STATUS_LABELS
     status_label: str  # e.g. "đang làm 40%"
     submitted_at: datetime | None  # in the period's time zone (Vietnam time)
-    late: bool
+    deadline: str | None  # SUBMITTED_LATE, OVERDUE, or None (on time, or not due yet)
     self_scores: tuple[Decimal, ...] | None  # one subtotal per criterion, once submitted
     appraised_scores: tuple[Decimal, ...] | None  # once appraised
     proposed_rating: str | None  # band label, e.g. "Tốt"
     final_rating: str | None
+
+    @property
+    def late(self) -> bool:
+        """Submitted after the deadline, or not submitted once it has passed."""
+        return self.deadline is not None
+
+    @property
+    def deadline_label(self) -> str:
+        """ "nộp muộn (17/11/2022)", "chưa nộp, quá hạn" or ""."""
+        if self.deadline == SUBMITTED_LATE and self.submitted_at is not None:
+            return f"{DEADLINE_LABELS[SUBMITTED_LATE]} ({self.submitted_at:%d/%m/%Y})"
+        return DEADLINE_LABELS.get(self.deadline or "", "")
 
     @property
     def self_total(self) -> Decimal | None:
@@ -108,6 +125,19 @@ class RatingCount:
 
 
 @dataclass(frozen=True)
+class Sender:
+    """The appraising body as the sender of the summary to the level above."""
+
+    name: str  # "UBND huyện Văn Giang"
+    short_name: str | None  # "UBND": "Số: …/UBND-NV"
+    parent_name: str | None  # the level above, "UBND tỉnh Hưng Yên"
+    level: str  # "huyện" | "tỉnh" | "" (how its party committee and council are named)
+    signer_title: str | None
+    signer_name: str | None
+    sign_as: str | None
+
+
+@dataclass(frozen=True)
 class DistrictSummary:
     year: int
     authority_code: str
@@ -123,6 +153,9 @@ class DistrictSummary:
     rating_counts: tuple[RatingCount, ...]  # every band, best first, then UNRATED
     status_counts: tuple[tuple[str, int], ...]  # (status label, units), every status
     bands: tuple[tuple[str, str, Decimal], ...]  # (code, label, min points), best first
+    sender: Sender | None = None
+    kind_counts: tuple[tuple[str, int], ...] = ()  # (kind label, units), in the table's order
+    legal_basis: str = ""  # "Căn cứ Quyết định số …" (the rubric's, up to the unit's name)
 
     @property
     def n_submitted(self) -> int:
@@ -135,6 +168,9 @@ class DistrictSummary:
     @property
     def n_late(self) -> int:
         return sum(1 for r in self.rows if r.late)
+
+    def deadline_rows(self, state: str) -> list[DistrictRow]:
+        return [r for r in self.rows if r.deadline == state]
 
 
 def _avg(values: list[Decimal]) -> Decimal | None:
@@ -176,8 +212,14 @@ async def gather_district(
     the period's time zone) decides whether an unsubmitted unit is late."""
     tz = ZoneInfo(period.timezone or "Asia/Ho_Chi_Minh")
     today = today or datetime.now(tz).date()
-    authority = await s.get(Unit, period.authority_id)
-    assert authority is not None
+    above = aliased(Unit)  # the level above: the summary is sent there
+    authority, parent = (
+        await s.execute(
+            select(Unit, above)
+            .outerjoin(above, above.id == Unit.parent_id)
+            .where(Unit.id == period.authority_id)
+        )
+    ).one()
     in_period = select(Assessment.unit_id).where(Assessment.period_id == period.id)
     units = list(
         await s.scalars(
@@ -199,10 +241,11 @@ async def gather_district(
         scores = self_scores.get(a.id, {}) if a else {}
         key, label = _status(a, sum(1 for i in unit_items if i in scores), len(unit_items))
         submitted_at = as_utc(a.submitted_at).astimezone(tz) if a and a.submitted_at else None
-        if submitted_at is not None:
-            late = submitted_at.date() > period.submit_by
-        else:
-            late = key in (NOT_STARTED, Status.DRAFT.value) and today > period.submit_by
+        deadline = None
+        if submitted_at is not None and submitted_at.date() > period.submit_by:
+            deadline = SUBMITTED_LATE
+        elif key in (NOT_STARTED, Status.DRAFT.value) and today > period.submit_by:
+            deadline = OVERDUE
         authority_scores = appraised.get(a.id) if a and a.status in APPRAISED else None
         proposed = rubric.band(a.proposed_rating or "") if a else None
         final = rubric.band(a.final_rating or "") if a else None
@@ -214,7 +257,7 @@ async def gather_district(
                 status=key,
                 status_label=label,
                 submitted_at=submitted_at,
-                late=late,
+                deadline=deadline,
                 self_scores=(
                     tuple(subtotal(c, scores) for c in rubric.criteria)
                     if a and a.status in SUBMITTED
@@ -229,11 +272,25 @@ async def gather_district(
                 final_rating=final.label if final else None,
             )
         )
-    return _summary(period, rubric, authority, today, tuple(rows))
+    sender = Sender(
+        name=authority.name,
+        short_name=authority.short_name,
+        parent_name=parent.name if parent else None,
+        level=LEVELS.get(authority.kind, ""),
+        signer_title=authority.head_title,
+        signer_name=authority.head_name,
+        sign_as=authority.sign_as,
+    )
+    return _summary(period, rubric, authority, today, tuple(rows), sender)
 
 
 def _summary(
-    period: Period, rubric: Rubric, authority: Unit, today: date, rows: tuple[DistrictRow, ...]
+    period: Period,
+    rubric: Rubric,
+    authority: Unit,
+    today: date,
+    rows: tuple[DistrictRow, ...],
+    sender: Sender | None = None,
 ) -> DistrictSummary:
     criteria = tuple(CriterionInfo(c.id, c.number, c.label, c.max_points) for c in rubric.criteria)
     selfs = [r.self_scores for r in rows if r.self_scores is not None]
@@ -267,4 +324,7 @@ def _summary(
         rating_counts=tuple(counts),
         status_counts=tuple((label, statuses[key]) for key, label in STATUS_LABELS.items()),
         bands=tuple((b.code, b.label, b.min_points) for b in rubric.ratings.bands),
+        sender=sender,
+        kind_counts=tuple(Counter(r.kind for r in rows).items()),
+        legal_basis=rubric.document.legal_basis.split(", {unit}")[0].strip(),
     )

@@ -1,7 +1,12 @@
-"""The district summary as a landscape A4 DOCX in the administrative format (NĐ 30/2020).
+"""The district summary as the letter the appraising body sends to the level above
+(Nghị định 30/2020/NĐ-CP, Phụ lục I, công văn): the header with Số and the "V/v" trích yếu,
+"Kính gửi: Sở Nội vụ tỉnh …", a short body written from the figures (how many units, how many
+in each rating, who submitted late and who has not submitted), Nơi nhận and the signature of
+the appraising body; then, on landscape pages, the summary table as its attachment.
 
-The same rows as the workbook; on paper the units are grouped by kind (group rows instead of
-a "Loại" column) and the criteria use two sub-columns, TC (tự chấm) and TĐ (thẩm định).
+The table has the same rows as the workbook; on paper the units are grouped by kind (group rows
+instead of a "Loại" column) and the criteria use two sub-columns, TC (tự chấm) and TĐ (thẩm
+định).
 """
 
 from __future__ import annotations
@@ -16,13 +21,20 @@ from docx.table import Table, _Cell
 
 from reports import docx_base as b
 from reports import layout as nd30
-from reports.district import TITLE, DistrictRow, DistrictSummary
+from reports.district import (
+    OVERDUE,
+    SUBMITTED_LATE,
+    TITLE,
+    DistrictRow,
+    DistrictSummary,
+)
+from reports.letterhead import committee_of, issuer, signature
 from rubric.scoring import fmt
 
 TABLE_PT = 11
 CELL_STYLE_ID = b.CELL_STYLE.replace(" ", "")  # how python-docx names a custom style
-LATE_MARK = "x"
-FIXED = (("STT", 9), ("Tên đơn vị", 26), ("Trạng thái", 17), ("Ngày nộp", 19), ("Nộp muộn", 11))
+DEADLINE_MARKS = {SUBMITTED_LATE: "muộn", OVERDUE: "quá hạn"}
+FIXED = (("STT", 9), ("Tên đơn vị", 26), ("Trạng thái", 17), ("Ngày nộp", 19), ("Hạn nộp", 11))
 CRITERION_MM = 8  # per sub-column: "13,5" in 11 pt needs 7 mm
 SMALL_CRITERION_MM = 6.5  # a criterion worth less than 10: "7,5"
 TOTAL_MM = 9
@@ -96,7 +108,7 @@ def _unit_row(t: Table, n: int, row: DistrictRow, n_criteria: int) -> None:
     _put(cells[1], row.name, left=True)
     _put(cells[2], row.status_label)
     _put(cells[3], when)
-    _put(cells[4], LATE_MARK if row.late else "", bold=True)
+    _put(cells[4], DEADLINE_MARKS.get(row.deadline or "", ""), bold=True)
     scores = _scores(row) or [""] * (2 * n_criteria)
     totals = [fmt(row.self_total), fmt(row.appraised_total)]
     ratings = [row.proposed_rating or "", row.final_rating or ""]
@@ -135,50 +147,128 @@ def _table(doc: Document, summary: DistrictSummary) -> Table:
     return t
 
 
-def _counts(doc: Document, summary: DistrictSummary) -> None:
-    body = {"indent": Cm(1), "after": 2}
-    submitted = summary.n_submitted
-    b.par(
-        doc,
-        f"Tổng số {len(summary.rows)} đơn vị; đã nộp {submitted} (nộp muộn "
-        f"{sum(1 for r in summary.rows if r.late and r.self_scores is not None)}), đã thẩm "
-        f"định {summary.n_appraised}, chưa nộp {len(summary.rows) - submitted}.",
-        before=8,
-        **body,
+def _legend(doc: Document, summary: DistrictSummary) -> None:
+    deadline = f"{summary.submit_by:%d/%m/%Y}"
+    note = (
+        "TC: điểm tự chấm; TĐ: điểm thẩm định của cơ quan có thẩm quyền; «muộn»: nộp sau ngày "
+        f"{deadline}; «quá hạn»: chưa nộp khi đã hết hạn."
     )
-    b.par(doc, "Kết quả xếp loại:", bold=True, keep_next=True, **body)
-    last = len(summary.rating_counts) - 1
-    for k, c in enumerate(summary.rating_counts):
-        label, asked = (
-            (f"Xếp loại {c.label}", "tự đề nghị") if c.code else (c.label, "chưa đề nghị")
-        )
-        end = "." if k == last else ";"
-        text = f"- {label}: {c.final} đơn vị ({asked}: {c.proposed}){end}"
-        b.par(doc, text, keep_next=True, **body)
-    late = f"{LATE_MARK}: nộp sau ngày {summary.submit_by:%d/%m/%Y} hoặc chưa nộp khi đã hết hạn"
-    note = f"TC: điểm tự chấm; TĐ: điểm thẩm định của cơ quan có thẩm quyền; {late}."
+    body = {"indent": Cm(1), "after": 2, "before": 6}
     b.par(doc, [("Ghi chú: ", {"bold": True, "italic": True}), note], italic=True, **body)
+
+
+# -- the letter -------------------------------------------------------------------------------
+
+
+def recipient(summary: DistrictSummary) -> str:
+    """Whom the summary goes to: the Department of Home Affairs of the province above."""
+    sender = summary.sender
+    if sender is None or not sender.parent_name:
+        return "Bộ Nội vụ"
+    return f"Sở Nội vụ {committee_of(sender.parent_name)}"
+
+
+def subject(summary: DistrictSummary) -> str:
+    return f"V/v báo cáo kết quả đánh giá, xếp loại công tác dân vận chính quyền năm {summary.year}"
+
+
+def number(summary: DistrictSummary) -> str:
+    """The letter's number and symbol, the number left for the văn thư: "     /UBND-NV"."""
+    short = summary.sender.short_name if summary.sender else None
+    return f"     /{short or 'UBND'}-NV"
+
+
+def _names(rows: list[DistrictRow], dated: bool = False) -> str:
+    parts = [
+        f"{r.name} ({r.submitted_at:%d/%m/%Y})" if dated and r.submitted_at else r.name
+        for r in rows
+    ]
+    return "; ".join(parts)
+
+
+def body(summary: DistrictSummary) -> list[str]:
+    """The letter's paragraphs, written from the figures."""
+    name = summary.sender.name if summary.sender else summary.authority_name
+    n, submitted = len(summary.rows), summary.n_submitted
+    kinds = ", ".join(f"{count} {label}" for label, count in summary.kind_counts)
+    late = summary.deadline_rows(SUBMITTED_LATE)
+    overdue = summary.deadline_rows(OVERDUE)
+    on_time = submitted - len(late)
+    opening = f"{summary.legal_basis}, " if summary.legal_basis else ""
+    paragraphs = [
+        f"{opening}{name} báo cáo kết quả đánh giá, xếp loại công tác dân vận chính quyền năm "
+        f"{summary.year} của các cơ quan, đơn vị như sau:",
+        f"1. Số đơn vị thực hiện tự đánh giá: {n} đơn vị ({kinds}).",
+        f"2. Đã nộp báo cáo tự đánh giá: {submitted}/{n} đơn vị (hạn nộp ngày "
+        f"{summary.submit_by:%d/%m/%Y}), trong đó nộp đúng hạn {on_time} đơn vị"
+        + (f", nộp muộn {len(late)} đơn vị: {_names(late, dated=True)}." if late else ".")
+        + (f" Chưa nộp, quá hạn: {len(overdue)} đơn vị: {_names(overdue)}." if overdue else ""),
+    ]
+    counted = [c for c in summary.rating_counts if c.code and c.final]
+    ratings = "; ".join(f"{c.label}: {c.final} đơn vị" for c in counted)
+    unrated = n - sum(c.final for c in counted)
+    line = f"3. Đã thẩm định, xếp loại {summary.n_appraised}/{n} đơn vị"
+    line += f" ({ratings})" if ratings else ""
+    line += f"; chưa xếp loại {unrated} đơn vị." if unrated else "."
+    paragraphs.append(line)
+    if summary.self_total_avg is not None:
+        avg = f"4. Điểm bình quân: tự chấm {fmt(summary.self_total_avg)} điểm"
+        if summary.appraised_total_avg is not None:
+            avg += f", thẩm định {fmt(summary.appraised_total_avg)} điểm"
+        paragraphs.append(avg + " (tổng 100 điểm).")
+    paragraphs.append("Chi tiết kết quả của từng đơn vị tại Biểu tổng hợp kèm theo.")
+    paragraphs.append(f"{name} trân trọng báo cáo./.")
+    return paragraphs
+
+
+def recipients(summary: DistrictSummary) -> list[str]:
+    level = summary.sender.level if summary.sender else ""
+    if not level:
+        return ["- Như trên;", "- Lưu: VT, NV."]
+    party = f"{level.capitalize()} ủy"
+    return [
+        "- Như trên;",
+        f"- Thường trực {party};",
+        f"- Thường trực HĐND {level};",
+        f"- Chủ tịch, các PCT UBND {level};",
+        f"- Ban Dân vận {party};",
+        "- Lưu: VT, NV.",
+    ]
 
 
 def render_district_docx(summary: DistrictSummary) -> Document:
     doc = nd30.new_document()
-    section = doc.sections[0]
-    nd30.setup_section(section, landscape=True)
-    width = b.text_width(section)
+    width = b.text_width(doc.sections[0])
+    sender = summary.sender
+    name = sender.name if sender else summary.authority_name
     nd30.header_block(
         doc,
         width,
-        unit=summary.authority_name,
-        date_line=f"{summary.place}, {nd30.ngay_thang_nam(summary.today, summary.year)}",
-        left_share=0.36,
+        issuer=issuer(name),
+        number=f"Số: {number(summary)}",
+        subject=subject(summary),
+        date_line=f"{summary.place}, {nd30.ngay_thang_nam(None, summary.year)}",
     )
+    center = {"align": b.CENTER, "indent": Cm(0)}
+    b.par(doc, f"Kính gửi: {recipient(summary)}.", **center, before=12, after=12)
+    for text in body(summary):
+        b.par(doc, text)
+    signed = signature(sender.signer_title, name, sender.sign_as) if sender else ("",)
+    nd30.closing_block(
+        doc,
+        width,
+        recipients=recipients(summary),
+        signature=signed,
+        signer_name=sender.signer_name if sender else None,
+    )
+    nd30.add_landscape_section(doc)
     center = {"align": b.CENTER, "indent": Cm(0), "after": 0}
-    b.par(doc, TITLE.format(year=summary.year), **center, bold=True, before=10)
-    sub = f"(Hạn nộp báo cáo tự đánh giá: {summary.submit_by:%d/%m/%Y}; "
-    sub += f"số liệu đến ngày {summary.today:%d/%m/%Y})"
-    b.par(doc, sub, **{**center, "after": 8}, italic=True)
+    b.par(doc, TITLE.format(year=summary.year), **center, bold=True, keep_next=True)
+    when = nd30.ngay_thang_nam(None, summary.year)
+    attached = f"(Kèm theo Công văn số: {number(summary)} {when} của {name})"
+    b.par(doc, attached, **{**center, "after": 8}, italic=True, keep_next=True)
     _table(doc, summary)
-    _counts(doc, summary)
+    _legend(doc, summary)
     return doc
 
 

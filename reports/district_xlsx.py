@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reports.district import TITLE, DistrictRow, DistrictSummary
+from reports.district import OVERDUE, SUBMITTED_LATE, TITLE, DistrictRow, DistrictSummary
 
 STATS_SHEET = "Thống kê"
 HEADER_ROW = 3
@@ -23,7 +23,6 @@ FIRST_ROW = HEADER_ROW + 1
 SCORE = "0.0"  # shown with a decimal comma by a Vietnamese Excel
 PERCENT = "0.0%"
 DATE = "dd/mm/yyyy hh:mm"
-YES, NO = "có", "không"
 FIXED = (  # header, width
     ("STT", 5),
     ("Mã", 14),
@@ -31,7 +30,7 @@ FIXED = (  # header, width
     ("Loại", 16),
     ("Trạng thái", 15),
     ("Ngày nộp", 16),
-    ("Nộp muộn", 9),
+    ("Hạn nộp", 20),  # "nộp muộn (16/11/2022)", "chưa nộp, quá hạn" or empty
 )
 NAME_COL = 3  # panes frozen after this column
 BOLD = Font(bold=True)
@@ -55,7 +54,7 @@ def _num(value: Decimal | None) -> float | None:
 
 def _row_values(n: int, r: DistrictRow, n_criteria: int) -> list[object]:
     when = r.submitted_at.replace(tzinfo=None) if r.submitted_at else None  # Excel has no tz
-    values: list[object] = [n, r.code, r.name, r.kind, r.status_label, when, YES if r.late else NO]
+    values: list[object] = [n, r.code, r.name, r.kind, r.status_label, when, r.deadline_label]
     for k in range(n_criteria):
         values.append(_num(r.self_scores[k]) if r.self_scores else None)
         values.append(_num(r.appraised_scores[k]) if r.appraised_scores else None)
@@ -70,8 +69,10 @@ def _row_values(n: int, r: DistrictRow, n_criteria: int) -> list[object]:
 
 def _average_values(summary: DistrictSummary) -> list[object]:
     label = f"Bình quân ({summary.n_submitted} đơn vị đã nộp, {summary.n_appraised} đã thẩm định)"
-    late = f"{summary.n_late} đơn vị"
-    values: list[object] = [None, None, label, None, None, None, late]
+    late = len(summary.deadline_rows(SUBMITTED_LATE))
+    overdue = len(summary.deadline_rows(OVERDUE))
+    deadline = f"{late} nộp muộn, {overdue} quá hạn"
+    values: list[object] = [None, None, label, None, None, None, deadline]
     for stat in summary.criterion_stats:
         values += [_num(stat.self_avg), _num(stat.appraised_avg)]
     return [*values, _num(summary.self_total_avg), _num(summary.appraised_total_avg), None, None]
@@ -112,7 +113,7 @@ def _table(ws: Worksheet, summary: DistrictSummary) -> None:
         ws.cell(row, 6).number_format = DATE
         for col in score_cols:
             ws.cell(row, col).number_format = SCORE
-        if r.late:
+        if r.deadline:  # nộp muộn, or chưa nộp and quá hạn
             ws.cell(row, 7).font = Font(color="C00000", bold=True)
     last_row = ws.max_row
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{last_row}"  # the average row stays out of it
@@ -166,9 +167,15 @@ def _stats(ws: Worksheet, summary: DistrictSummary) -> None:
         ws,
         "2. Số đơn vị theo trạng thái",
         ("Trạng thái", "Số đơn vị"),
-        [*statuses, ["Trong đó nộp muộn", summary.n_late], ["Tổng số", n]],
+        [
+            *statuses,
+            ["Trong đó nộp muộn", len(summary.deadline_rows(SUBMITTED_LATE))],
+            ["Chưa nộp, quá hạn", len(summary.deadline_rows(OVERDUE))],
+            ["Tổng số", n],
+        ],
     )
-    ws.cell(ws.max_row - 1, 1).font = Font(italic=True)
+    for row in (ws.max_row - 2, ws.max_row - 1):
+        ws.cell(row, 1).font = Font(italic=True)
     criteria = []
     for s in summary.criterion_stats:
         c = s.criterion

@@ -19,6 +19,7 @@ from storage.models import (
     Period,
     Person,
     Role,
+    Status,
     Unit,
 )
 
@@ -136,6 +137,16 @@ async def unreachable_officers(s: AsyncSession, unit_ids: list[int]) -> dict[int
 async def appraisals(s: AsyncSession, assessment_id: int) -> dict[str, Appraisal]:
     rows = await s.scalars(select(Appraisal).where(Appraisal.assessment_id == assessment_id))
     return {a.item_id: a for a in rows}
+
+
+async def submitted_count(s: AsyncSession, period_id: int) -> int:
+    """How many assessments of the period were submitted (and maybe appraised since)."""
+    found = await s.scalar(
+        select(func.count())
+        .select_from(Assessment)
+        .where(Assessment.period_id == period_id, Assessment.status != Status.DRAFT)
+    )
+    return found or 0
 
 
 async def changed_since_return(s: AsyncSession, assessment_id: int) -> set[str]:

@@ -9,7 +9,13 @@ from decimal import Decimal
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from reports.district import UNRATED, DistrictSummary, gather_district
+from reports.district import (
+    OVERDUE,
+    SUBMITTED_LATE,
+    UNRATED,
+    DistrictSummary,
+    gather_district,
+)
 from rubric.loader import load_rubric
 from rubric.model import Item, Rubric
 from storage.models import Answer, Appraisal, Assessment, Period, Status, Unit, UnitKind
@@ -107,8 +113,21 @@ async def build_district(
     name: str = "UBND huyện Văn Giang",
     year: int = YEAR,
 ) -> Period:
-    """The district unit, its period and units with assessments, answers and appraisals."""
-    district = Unit(code=code, name=name, kind=UnitKind.DISTRICT, place="Văn Giang")
+    """The district unit (under its province, with its signer), its period and units with
+    assessments, answers and appraisals."""
+    province = Unit(code=f"{code}-TINH", name="UBND tỉnh Hưng Yên", kind=UnitKind.PROVINCE)
+    s.add(province)
+    await s.flush()
+    district = Unit(
+        code=code,
+        name=name,
+        kind=UnitKind.DISTRICT,
+        place="Văn Giang",
+        parent_id=province.id,
+        short_name="UBND",
+        head_title="PHÓ CHỦ TỊCH",
+        head_name="Lê Thị Tám",  # made up
+    )
     s.add(district)
     await s.flush()
     period = Period(
@@ -175,15 +194,19 @@ async def test_rows_states_and_scores(sessionmaker: async_sessionmaker[AsyncSess
         row = by_code[spec.code]
         if spec.status is None or (spec.status is Status.DRAFT and not spec.answered):
             assert row.status_label == "chưa bắt đầu"
-            assert row.late  # deadline passed on TODAY
+            assert row.deadline == OVERDUE  # deadline passed on TODAY
+            assert row.deadline_label == "chưa nộp, quá hạn"
         elif spec.status is Status.DRAFT:
             assert row.status_label == f"đang làm {round(100 * spec.answered / 28)}%"
-            assert row.self_scores is None and row.late
+            assert row.self_scores is None and row.deadline == OVERDUE
         else:
             assert row.self_total == spec.self_total
             assert row.proposed_rating == rubric().band(spec.proposed or "").label
             assert row.submitted_at is not None and row.submitted_at.utcoffset().seconds == 7 * 3600
             assert row.late == (spec.submitted_at.day == 15)
+            assert row.deadline == (SUBMITTED_LATE if row.late else None)
+            late_label = f"nộp muộn ({row.submitted_at:%d/%m/%Y})" if row.late else ""
+            assert row.deadline_label == late_label == ("nộp muộn (16/11/2022)" if row.late else "")
         if spec.status in (Status.APPRAISED, Status.FINALIZED):
             assert row.appraised_total == spec.appraised_total
             assert row.status_label in ("đã thẩm định", "hoàn thành")

@@ -16,7 +16,7 @@ from docx.shared import Pt
 from openpyxl import load_workbook
 from PIL import Image
 
-from reports.district import DistrictSummary, gather_district
+from reports.district import OVERDUE, SUBMITTED_LATE, DistrictSummary, gather_district
 from reports.district_chart import write_district_chart
 from reports.district_docx import write_district_docx
 from reports.district_xlsx import STATS_SHEET, TITLE, write_district_xlsx
@@ -30,6 +30,7 @@ from tests.test_reports_district import (
     rubric,
     summary_of,
 )
+from tests.test_reports_unit_report import check_nd30_blocks
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -66,7 +67,7 @@ def files(summary: DistrictSummary, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def expected_headers() -> list[str]:
-    fixed = ["STT", "Mã", "Tên đơn vị", "Loại", "Trạng thái", "Ngày nộp", "Nộp muộn"]
+    fixed = ["STT", "Mã", "Tên đơn vị", "Loại", "Trạng thái", "Ngày nộp", "Hạn nộp"]
     criteria = [f"TC{n} {what}" for n in range(1, 9) for what in ("tự chấm", "thẩm định")]
     return [*fixed, *criteria, "Tổng tự chấm", "Tổng thẩm định", "Đề nghị xếp loại", "Xếp loại"]
 
@@ -102,14 +103,21 @@ def test_xlsx_table(files: Path, specs: list[UnitSpec]) -> None:
             assert r[col["TC1 tự chấm"]] == float(tc1)
             assert isinstance(r[col["Ngày nộp"]], datetime)
             assert r[col["Ngày nộp"]].hour in (1, 23)  # Vietnam time, naive
-        assert r[col["Nộp muộn"]] in ("có", "không")
+        if submitted:  # late: submitted on 16/11 in Việt Nam (still the 15th in UTC)
+            late = spec.submitted_at.day == 15
+            assert r[col["Hạn nộp"]] == ("nộp muộn (16/11/2022)" if late else None)
+        else:  # the deadline has passed on TODAY
+            assert r[col["Hạn nộp"]] == "chưa nộp, quá hạn"
     assert ws.cell(4, col["TC1 tự chấm"] + 1).number_format == "0.0"
     assert ws.cell(4, col["Tổng thẩm định"] + 1).number_format == "0.0"
     assert ws.cell(4, col["Ngày nộp"] + 1).number_format == "dd/mm/yyyy hh:mm"
     average = [c.value for c in ws[44]]
     assert average[2].startswith("Bình quân (25 đơn vị đã nộp, 15 đã thẩm định)")
-    late = sum(1 for s in specs if s.submitted_at is None or s.submitted_at.day == 15)
-    assert average[col["Nộp muộn"]] == f"{late} đơn vị"
+    late = sum(1 for s in specs if s.submitted_at is not None and s.submitted_at.day == 15)
+    overdue = sum(1 for s in specs if s.submitted_at is None)
+    assert average[col["Hạn nộp"]] == f"{late} nộp muộn, {overdue} quá hạn"
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9  # A4
+    assert ws.print_title_rows == "$3:$3"  # the header row on every printed page
     submitted = [s.self_total for s in specs if s.proposed]
     assert average[col["Tổng tự chấm"]] == pytest.approx(float(sum(submitted) / len(submitted)))
     appraised = [s.appraised_total for s in specs if s.final]
@@ -139,20 +147,52 @@ def test_xlsx_statistics(files: Path, specs: list[UnitSpec]) -> None:
 # -- DOCX -----------------------------------------------------------------------------------
 
 
-def test_docx(files: Path, summary: DistrictSummary) -> None:
+def test_docx_is_the_letter_to_the_province(files: Path, summary: DistrictSummary) -> None:
+    """Block by block: header, Số and V/v, place and date, Kính gửi, the body's figures, Nơi
+    nhận, the signature; then the table on landscape pages."""
     doc = Document(str(files / "tong-hop.docx"))
-    section = doc.sections[0]
-    assert len(doc.sections) == 1
-    assert section.orientation == WD_ORIENT.LANDSCAPE
-    assert section.page_width > section.page_height
-    header_text = doc.tables[0].cell(0, 1).text
-    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in header_text
-    assert "UBND HUYỆN VĂN GIANG" in doc.tables[0].cell(0, 0).text
+    letter, annex = doc.sections
+    assert letter.orientation == WD_ORIENT.PORTRAIT and annex.orientation == WD_ORIENT.LANDSCAPE
+    check_nd30_blocks(
+        doc,
+        issuer=["ỦY BAN NHÂN DÂN", "HUYỆN VĂN GIANG"],
+        number="Số:      /UBND-NV",
+        date_line="Văn Giang, ngày ... tháng ... năm 2022",
+        recipients=[
+            "- Như trên;",
+            "- Thường trực Huyện ủy;",
+            "- Thường trực HĐND huyện;",
+            "- Chủ tịch, các PCT UBND huyện;",
+            "- Ban Dân vận Huyện ủy;",
+            "- Lưu: VT, NV.",
+        ],
+        signature=["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"],
+        name="Lê Thị Tám",
+    )
+    number_cell = doc.tables[0].rows[1].cells[0]
+    assert [p.text for p in number_cell.paragraphs] == [
+        "Số:      /UBND-NV",
+        "V/v báo cáo kết quả đánh giá, xếp loại công tác dân vận chính quyền năm 2022",
+    ]
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Kính gửi: Sở Nội vụ tỉnh Hưng Yên." in text
+    assert "Căn cứ Quyết định số 02/2020/QĐ-UBND" in text
+    assert (
+        "1. Số đơn vị thực hiện tự đánh giá: 40 đơn vị (10 phòng chuyên môn, 5 đơn vị sự " in text
+    )
+    late = summary.deadline_rows(SUBMITTED_LATE)
+    overdue = summary.deadline_rows(OVERDUE)
+    assert late and overdue
+    assert f"nộp muộn {len(late)} đơn vị: {late[0].name} (16/11/2022)" in text
+    assert f"Chưa nộp, quá hạn: {len(overdue)} đơn vị: {overdue[0].name}" in text
+    assert f"3. Đã thẩm định, xếp loại {summary.n_appraised}/40 đơn vị" in text
+    assert "UBND huyện Văn Giang trân trọng báo cáo./." in text
     assert any(p.text == TITLE.format(year=2022) for p in doc.paragraphs)
-    t = doc.tables[1]
-    assert len(t.columns) == 5 + 16 + 4
+    assert "(Kèm theo Công văn số:      /UBND-NV ngày ... tháng ... năm 2022 của UBND huyện" in text
+
+    t = next(t for t in doc.tables if len(t.columns) == 5 + 16 + 4)
     header_rows = [r for r in t.rows if r._tr.trPr.find(qn("w:tblHeader")) is not None]
-    assert len(header_rows) == 3
+    assert len(header_rows) == 3 and header_rows[0].cells[4].text == "Hạn nộp"
     assert all(r._tr.trPr.find(qn("w:cantSplit")) is not None for r in t.rows)
     units = [r for r in t.rows if r.cells[0].text.isdigit()]
     assert len(units) == 40
@@ -164,21 +204,17 @@ def test_docx(files: Path, summary: DistrictSummary) -> None:
         "Xã, thị trấn (25 đơn vị)",
     ]
     by_name = {r.name: r for r in summary.rows}
+    marks = {SUBMITTED_LATE: "muộn", OVERDUE: "quá hạn", None: ""}
     for row in units:
         expected = by_name[row.cells[1].text]
         assert row.cells[-4].text == fmt(expected.self_total)
         assert row.cells[-3].text == fmt(expected.appraised_total)
-        assert row.cells[4].text == ("x" if expected.late else "")
+        assert row.cells[4].text == marks[expected.deadline]
     sizes = {
         run.font.size for row in t.rows for c in row.cells for p in c.paragraphs for run in p.runs
     }
     assert sizes == {Pt(11)}
     assert doc.styles["Normal"].font.name == "Times New Roman"
-    text = "\n".join(p.text for p in doc.paragraphs)
-    for c in summary.rating_counts:
-        if c.code:
-            assert f"Xếp loại {c.label}: {c.final} đơn vị (tự đề nghị: {c.proposed})" in text
-    assert "Chưa xếp loại: 25 đơn vị (chưa đề nghị: 15)." in text
 
 
 # -- PNG ------------------------------------------------------------------------------------

@@ -16,7 +16,15 @@ from storage import people
 from storage.models import Assessment, Period, Role, Unit, UnitKind
 
 DEMO_SENDER = Sender(channel="console", user_id="demo", chat_id="demo", display_name="Cán bộ demo")
-DISTRICT = {"code": "VG", "name": "UBND huyện Văn Giang", "kind": UnitKind.DISTRICT}
+DISTRICT = {
+    "code": "VG",
+    "name": "UBND huyện Văn Giang",
+    "kind": UnitKind.DISTRICT,
+    "short_name": "UBND",
+    "place": "Văn Giang",
+    "head_title": "CHỦ TỊCH",
+    "head_name": "Phạm Văn Hòa",  # made up for the demo
+}
 UNIT = {
     "code": "VG-CUUCAO",
     "name": "UBND xã Cửu Cao",

@@ -156,6 +156,7 @@ class DistrictSummary:
     sender: Sender | None = None
     kind_counts: tuple[tuple[str, int], ...] = ()  # (kind label, units), in the table's order
     legal_basis: str = ""  # "Căn cứ Quyết định số …" (the rubric's, up to the unit's name)
+    province: str = ""  # the rubric's province: where a district without a parent reports
 
     @property
     def n_submitted(self) -> int:
@@ -327,4 +328,5 @@ def _summary(
         sender=sender,
         kind_counts=tuple(Counter(r.kind for r in rows).items()),
         legal_basis=rubric.document.legal_basis.split(", {unit}")[0].strip(),
+        province=rubric.province,
     )

@@ -6,6 +6,7 @@ DejaVu Sans, which matplotlib ships and which has every Vietnamese glyph.
 
 from __future__ import annotations
 
+import textwrap
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
@@ -46,6 +47,19 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+NAME_LIMIT = 44  # characters of a unit's name beside its bar (the axes make room for them)
+
+
+def unit_label(name: str) -> str:
+    """A unit's name beside its bar, whole where it can be: "UBND" goes (every unit of a
+    district's chart is its People's Committee or an office of it); only the rare name longer
+    than NAME_LIMIT is cut, at a word."""
+    name = " ".join(name.split())
+    if name.startswith("UBND "):
+        name = name[5:]
+    return textwrap.shorten(name, NAME_LIMIT, placeholder=" …")
+
+
 def _units(ax: Axes, summary: DistrictSummary, colours: dict[str, str]) -> None:
     done = [r for r in summary.rows if r.best_total is not None]
     done.sort(key=lambda r: (-(r.best_total or 0), r.code))
@@ -67,7 +81,7 @@ def _units(ax: Axes, summary: DistrictSummary, colours: dict[str, str]) -> None:
             ax.text(
                 float(r.best_total) + 0.8, y, fmt(r.best_total) + mark, va="center", fontsize=8.5
             )
-    ax.set_yticks(ys, [_short(r.name, 26) for r in rows], fontsize=9)
+    ax.set_yticks(ys, [unit_label(r.name) for r in rows], fontsize=8.5)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xlim(0, top * 1.12)
     ax.tick_params(axis="y", length=0)
@@ -99,7 +113,7 @@ def _criteria(ax: Axes, summary: DistrictSummary) -> None:
     for y, st in zip(ys, stats, strict=True):
         c = st.criterion
         label = f"{c.number}. {_short(c.label, 56)} ({fmt(c.max_points)} điểm)"
-        ax.text(0, y + 1.45, label, va="center", fontsize=9)
+        ax.text(0, y + 1.45, label, va="center", fontsize=8.5)
         for dy, value, colour in (
             (0.45, percent(st.self_avg, c.max_points), SELF_COLOUR),
             (-0.55, percent(st.appraised_avg, c.max_points), APPRAISED_COLOUR),
@@ -131,13 +145,15 @@ def _criteria(ax: Axes, summary: DistrictSummary) -> None:
 
 def render_district_chart(summary: DistrictSummary) -> bytes:
     n = max(len(summary.rows), 1)
-    units_in = 0.9 + 0.2 * n
+    units_in = max(1.8, 0.9 + 0.2 * n)  # room for the legend when there are few units
     criteria_in = 0.9 + 0.55 * len(summary.criteria)
     with rc_context(STYLE):
         fig = Figure(figsize=(WIDTH_IN, units_in + criteria_in + 0.8), dpi=DPI)
         FigureCanvasAgg(fig)
         fig.set_layout_engine("constrained", h_pad=0.1, hspace=0.02)
-        grid = fig.add_gridspec(2, 1, height_ratios=[units_in, criteria_in])
+        # two subfigures: each panel lays out on its own, so the units' long names take no
+        # width from the criteria's panel below
+        upper, lower = fig.subfigures(2, 1, height_ratios=[units_in, criteria_in], hspace=0.02)
         fig.suptitle(
             f"Dân vận chính quyền năm {summary.year} - {summary.authority_name}\n"
             f"Số liệu đến ngày {summary.today:%d/%m/%Y}, hạn nộp {summary.submit_by:%d/%m/%Y}",
@@ -147,13 +163,14 @@ def render_district_chart(summary: DistrictSummary) -> bytes:
             fontweight="bold",
             linespacing=1.5,
         )
-        _units(fig.add_subplot(grid[0]), summary, _colours(summary))
-        _criteria(fig.add_subplot(grid[1]), summary)
+        _units(upper.add_subplot(), summary, _colours(summary))
+        _criteria(lower.add_subplot(), summary)
         raw = BytesIO()
         fig.savefig(raw, format="png", dpi=DPI)
-    # Flat colours: a 64-colour palette keeps the file small without visible loss.
+    # Flat colours: a 96-colour palette keeps the file small; "maximum coverage" keeps the
+    # legend's small patches in their own colours.
     image = Image.open(BytesIO(raw.getvalue())).convert("RGB")
-    small = image.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    small = image.quantize(colors=96, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE)
     out = BytesIO()
     small.save(out, format="PNG", optimize=True)
     return out.getvalue()

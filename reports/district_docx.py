@@ -34,7 +34,7 @@ from rubric.scoring import fmt
 TABLE_PT = 11
 CELL_STYLE_ID = b.CELL_STYLE.replace(" ", "")  # how python-docx names a custom style
 DEADLINE_MARKS = {SUBMITTED_LATE: "muộn", OVERDUE: "quá hạn"}
-FIXED = (("STT", 9), ("Tên đơn vị", 26), ("Trạng thái", 17), ("Ngày nộp", 19), ("Hạn nộp", 11))
+FIXED = (("STT", 9), ("Tên đơn vị", 26), ("Trạng thái", 16), ("Ngày nộp", 18), ("Hạn nộp", 13))
 CRITERION_MM = 8  # per sub-column: "13,5" in 11 pt needs 7 mm
 SMALL_CRITERION_MM = 6.5  # a criterion worth less than 10: "7,5"
 TOTAL_MM = 9
@@ -163,9 +163,11 @@ def _legend(doc: Document, summary: DistrictSummary) -> None:
 def recipient(summary: DistrictSummary) -> str:
     """Whom the summary goes to: the Department of Home Affairs of the province above."""
     sender = summary.sender
-    if sender is None or not sender.parent_name:
+    if sender is not None and sender.parent_name:
+        return f"Sở Nội vụ {committee_of(sender.parent_name)}"
+    if sender is not None and sender.level == "tỉnh":
         return "Bộ Nội vụ"
-    return f"Sở Nội vụ {committee_of(sender.parent_name)}"
+    return f"Sở Nội vụ tỉnh {summary.province}"  # a district with no province on file
 
 
 def subject(summary: DistrictSummary) -> str:
@@ -190,7 +192,7 @@ def body(summary: DistrictSummary) -> list[str]:
     """The letter's paragraphs, written from the figures."""
     name = summary.sender.name if summary.sender else summary.authority_name
     n, submitted = len(summary.rows), summary.n_submitted
-    kinds = ", ".join(f"{count} {label}" for label, count in summary.kind_counts)
+    kinds = "; ".join(f"{count} {label}" for label, count in summary.kind_counts)
     late = summary.deadline_rows(SUBMITTED_LATE)
     overdue = summary.deadline_rows(OVERDUE)
     on_time = submitted - len(late)
@@ -261,7 +263,7 @@ def render_district_docx(summary: DistrictSummary) -> Document:
         signature=signed,
         signer_name=sender.signer_name if sender else None,
     )
-    nd30.add_landscape_section(doc)
+    nd30.add_annex_section(doc)
     center = {"align": b.CENTER, "indent": Cm(0), "after": 0}
     b.par(doc, TITLE.format(year=summary.year), **center, bold=True, keep_next=True)
     when = nd30.ngay_thang_nam(None, summary.year)

@@ -70,6 +70,8 @@ _AFTER = {
         " outlineLvl divId cnfStyle rPr sectPr pPrChange",
         "w:tblBorders": "shd tblLayout tblCellMar tblLook tblCaption tblDescription tblPrChange",
         "w:tblCellMar": "tblLook tblCaption tblDescription tblPrChange",
+        "w:pgNumType": "cols formProt vAlign noEndnote titlePg textDirection bidi rtlGutter"
+        " docGrid printerSettings sectPrChange",
     }.items()
 }
 

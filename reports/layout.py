@@ -126,11 +126,13 @@ def setup_section(section: Section, *, landscape: bool = False, layout: Nd30Layo
     section.header_distance = section.footer_distance = Mm(layout.header_distance_mm)
 
 
-def add_landscape_section(doc: Document, layout: Nd30Layout = ND30) -> Section:
-    """A landscape section on a new page; its pages go on with the same numbering."""
+def add_annex_section(doc: Document, layout: Nd30Layout = ND30) -> Section:
+    """A landscape section on a new page for an attachment (phụ lục): NĐ 30 numbers an
+    attachment's pages on their own, so they start again at 1, shown from its second page."""
     section = doc.add_section(WD_SECTION.NEW_PAGE)
     setup_section(section, landscape=True, layout=layout)
-    page_numbers(section, first_page=True, layout=layout)
+    page_numbers(section, first_page=False, layout=layout)
+    b.child(section._sectPr, "w:pgNumType").set(qn("w:start"), "1")
     return section
 
 

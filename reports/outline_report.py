@@ -164,12 +164,16 @@ def _answer(
     if item.is_tiered:
         own = bullet is not None and len(bullet.tiers) == len(item.choices)
         texts = bullet.tiers if own else tuple(ch.label for ch in item.choices)
-        for choice, text in zip(item.choices, texts, strict=True):
+        last = len(item.choices) - 1
+        for k, (choice, text) in enumerate(zip(item.choices, texts, strict=True)):
             line = f"{text.rstrip(' ;.')} ({fmt(choice.points)} điểm)"
+            # Only the last tier stays with the result: tiers held together all the way from
+            # the question moved whole and left half a page empty before them.
+            keep = k == last
             if choice.id == chosen:
-                b.par(doc, [f"{CHOSEN} ", (line, {"bold": True})], keep_next=True)
+                b.par(doc, [f"{CHOSEN} ", (line, {"bold": True})], keep_next=keep)
             else:
-                b.par(doc, f"{NOT_CHOSEN} {line}", keep_next=True)
+                b.par(doc, f"{NOT_CHOSEN} {line}", keep_next=keep)
     text = b.clean(data.results.get(item.id))
     if not text.strip() and chosen is not None:
         text = item.choice(chosen).label  # the chosen tier says what was achieved

@@ -49,8 +49,9 @@ def render_unit_report(rubric: Rubric, data: ReportData) -> bytes:
     """The report as DOCX bytes."""
     doc = nd.new_document()
     _report(doc, rubric, data)
-    nd.add_landscape_section(doc)
+    nd.add_annex_section(doc)  # each attachment numbers its pages on its own (NĐ 30)
     _scoring_table(doc, rubric, data)
+    nd.add_annex_section(doc)
     _evidence_appendix(doc, rubric, data)
     return b.to_bytes(doc)
 
@@ -226,8 +227,7 @@ def _results_cell(cell: _Cell, data: ReportData, item_id: str) -> None:
 
 
 def _evidence_appendix(doc: Document, rubric: Rubric, data: ReportData) -> None:
-    title = b.par(doc, "DANH MỤC TÀI LIỆU KIỂM CHỨNG", align=b.CENTER, indent=Cm(0), bold=True)
-    title.paragraph_format.page_break_before = True
+    b.par(doc, "DANH MỤC TÀI LIỆU KIỂM CHỨNG", align=b.CENTER, indent=Cm(0), bold=True)
     known = [i.id for i in rubric.items()]
     order = known + [k for k in data.evidence if k not in known]
     groups = [(k, data.evidence[k]) for k in order if data.evidence.get(k)]

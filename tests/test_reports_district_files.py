@@ -178,7 +178,7 @@ def test_docx_is_the_letter_to_the_province(files: Path, summary: DistrictSummar
     assert "Kính gửi: Sở Nội vụ tỉnh Hưng Yên." in text
     assert "Căn cứ Quyết định số 02/2020/QĐ-UBND" in text
     assert (
-        "1. Số đơn vị thực hiện tự đánh giá: 40 đơn vị (10 phòng chuyên môn, 5 đơn vị sự " in text
+        "1. Số đơn vị thực hiện tự đánh giá: 40 đơn vị (10 phòng chuyên môn; 5 đơn vị sự " in text
     )
     late = summary.deadline_rows(SUBMITTED_LATE)
     overdue = summary.deadline_rows(OVERDUE)
@@ -248,3 +248,14 @@ async def test_a_district_without_units_still_exports(sessionmaker, tmp_path: Pa
     write_district_chart(summary, tmp_path / "e.png")
     assert load_workbook(tmp_path / "e.xlsx").worksheets[0].max_row == 4  # title, header, avg
     assert (tmp_path / "e.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_the_chart_shows_units_by_their_whole_names() -> None:
+    from reports.district_chart import unit_label
+
+    assert unit_label("Phòng Lao động - Thương binh và Xã hội") == (
+        "Phòng Lao động - Thương binh và Xã hội"  # was "Phòng Lao động - Thương b…"
+    )
+    assert unit_label("UBND xã Cửu Cao") == "xã Cửu Cao"
+    long = "Trung tâm Giáo dục nghề nghiệp - Giáo dục thường xuyên huyện (ví dụ)"
+    assert unit_label(long) == "Trung tâm Giáo dục nghề nghiệp - Giáo dục …"  # at a word

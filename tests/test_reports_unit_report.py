@@ -527,13 +527,20 @@ def check_nd30_blocks(
 
 
 def check_page_numbers(doc) -> None:
-    """No number on page 1 (titlePg, empty first-page header); PAGE field centred after."""
-    first = doc.sections[0]
-    assert first.different_first_page_header_footer
-    assert first._sectPr.find(qn("w:titlePg")) is not None
-    assert not first.first_page_header.is_linked_to_previous
-    assert not list(first.first_page_header._element.iter(qn("w:instrText")))
-    assert first.first_page_header._element.xpath("string(.)").strip() == ""
+    """No number on page 1 (titlePg, empty first-page header); PAGE field centred after. Each
+    attachment (a later section) numbers its pages on its own (NĐ 30): from 1 again, shown
+    from its second page."""
+    for n, section in enumerate(doc.sections):
+        assert section.different_first_page_header_footer
+        assert section._sectPr.find(qn("w:titlePg")) is not None
+        assert not section.first_page_header.is_linked_to_previous
+        assert not list(section.first_page_header._element.iter(qn("w:instrText")))
+        assert section.first_page_header._element.xpath("string(.)").strip() == ""
+        restart = section._sectPr.find(qn("w:pgNumType"))
+        if n == 0:
+            assert restart is None
+        else:
+            assert restart.get(qn("w:start")) == "1"
     for s in doc.sections:
         assert not s.header.is_linked_to_previous
         (p,) = s.header.paragraphs
@@ -542,9 +549,6 @@ def check_page_numbers(doc) -> None:
         kinds = [el.get(qn("w:fldCharType")) for el in p._p.iter(qn("w:fldChar"))]
         assert kinds == ["begin", "separate", "end"]
         _styled(p, ND30.page_number_pt, bold=False, italic=False)
-        assert s._sectPr.find(qn("w:pgNumType")) is None  # numbering goes on, never restarts
-    for s in doc.sections[1:]:
-        assert not s.different_first_page_header_footer  # a new section shows its number
 
 
 def test_body_style_follows_decree_30():
@@ -560,9 +564,9 @@ def test_body_style_follows_decree_30():
     assert doc.styles["Cell"].paragraph_format.first_line_indent == 0
 
 
-def test_page_numbers_from_page_two_in_both_sections():
+def test_page_numbers_from_page_two_of_the_report_and_of_each_attachment():
     doc = reopen(render_unit_report(mini_rubric(), filled(mini_rubric())))
-    assert len(doc.sections) == 2
+    assert len(doc.sections) == 3  # the report, the Bảng chấm điểm, the list of files
     check_page_numbers(doc)
     assert mm(doc.sections[0].header_distance)[0] < ND30.margin_top_mm  # inside the margin
 

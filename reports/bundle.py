@@ -5,7 +5,7 @@ Layout of a unit's part (at the top of the ZIP for a single unit, in a folder na
 unit for several)::
 
     Báo cáo tự đánh giá ... .docx          the report files, under their own names
-    Danh mục hồ sơ.csv                      the index: one row per evidence file
+    Danh mục hồ sơ.xlsx                     the index: one row per evidence file
     Tiêu chí 4 - Quán triệt, triển khai…/   one folder per criterion that has evidence
         IV.1 - Kế hoạch dân vận 2022.pdf
         IV.1 - Kế hoạch dân vận 2022 (2).pdf
@@ -19,7 +19,6 @@ storage or the bot.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import re
@@ -41,7 +40,7 @@ VN_TIME = timezone(timedelta(hours=7))
 # caller refuses beyond it before writing anything.
 MAX_BUNDLE_BYTES = 2 * 1024**3
 
-INDEX_NAME = "Danh mục hồ sơ.csv"
+INDEX_NAME = "Danh mục hồ sơ.xlsx"  # a workbook: a CSV opens in one column in a vi-VN Excel
 OTHER_FOLDER = "Khác"  # evidence of an item the rubric does not know
 MISSING_NOTE = "Tệp không còn trên máy chủ"
 INDEX_HEADERS = (
@@ -343,7 +342,7 @@ def _index_rows(evidence: list[_Evidence], copied: list[bool]) -> list[list[obje
     rows: list[list[object]] = []
     for n, (ev, done) in enumerate(zip(evidence, copied, strict=True), 1):
         row, lost = ev.row, not done
-        note = _text(row.caption or "")
+        note = row.caption or ""
         if lost:
             note = f"{MISSING_NOTE}. {note}" if note else MISSING_NOTE
         rows.append(
@@ -352,7 +351,7 @@ def _index_rows(evidence: list[_Evidence], copied: list[bool]) -> list[list[obje
                 ev.criterion,
                 ev.item,
                 "" if lost else ev.in_part,
-                _text(row.original_name),
+                row.original_name,
                 KINDS.get(row.kind, row.kind),
                 row.size,
                 _received(row.uploaded_at),
@@ -363,12 +362,6 @@ def _index_rows(evidence: list[_Evidence], copied: list[bool]) -> list[list[obje
     return rows
 
 
-def _text(value: str) -> str:
-    """A user's text as a spreadsheet cell: one starting like a formula (=, +, -, @) is
-    prefixed with an apostrophe, so that Excel shows it instead of computing it."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _received(at: datetime) -> str:
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
@@ -376,9 +369,28 @@ def _received(at: datetime) -> str:
 
 
 def _write_index(zf: zipfile.ZipFile, name: str, rows: list[list[object]], when: datetime) -> None:
-    """The index as CSV in UTF-8 with a BOM (Excel then reads the Vietnamese right), CRLF."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(INDEX_HEADERS)
-    writer.writerows(rows)
-    zf.writestr(_info(name, when, zipfile.ZIP_DEFLATED), out.getvalue().encode("utf-8-sig"))
+    """The index as a workbook: a header row kept in view and filterable, sizes as numbers,
+    every text stored as text (a name starting with "=" is never a formula)."""
+    from openpyxl import Workbook  # here: only the workers that write bundles load it
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Danh mục"
+    ws.append(INDEX_HEADERS)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for values in rows:
+        ws.append([None] * len(values))
+        for col, value in enumerate(values, 1):
+            cell = ws.cell(ws.max_row, col)
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"
+    for col, width in zip("ABCDEFGHIJ", (6, 9, 8, 50, 40, 10, 12, 17, 66, 40), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    out = io.BytesIO()
+    wb.save(out)
+    zf.writestr(_info(name, when, zipfile.ZIP_STORED), out.getvalue())

@@ -3,7 +3,6 @@ read back here entry by entry."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import os
@@ -16,6 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path, PurePosixPath
 
 import pytest
+from openpyxl import load_workbook
 
 from reports.bundle import (
     INDEX_HEADERS,
@@ -36,7 +36,6 @@ from tests.evidence_samples import FIXTURES, docx, jpeg, pdf, png
 
 AT = datetime(2022, 11, 10, 2, 5, 30, tzinfo=UTC)  # 09:05:30 in Việt Nam
 VN = timezone(timedelta(hours=7))
-BOM = "\ufeff".encode()
 FORBIDDEN = set('/\\:*?"<>|')
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MIMES = {
@@ -138,9 +137,10 @@ def sha(data: bytes) -> str:
 
 
 def read_index(zf: zipfile.ZipFile, name: str = INDEX_NAME) -> list[list[str]]:
-    raw = zf.read(name)
-    assert raw.startswith(BOM)
-    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    """The index workbook's rows, every value as the text a CSV would have held."""
+    ws = load_workbook(io.BytesIO(zf.read(name))).active
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+    return [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
 
 
 # -- one unit ------------------------------------------------------------------------------------
@@ -190,7 +190,7 @@ def test_a_unit_bundle_holds_its_reports_and_every_evidence_file(
             ".png": zipfile.ZIP_STORED,
             ".docx": zipfile.ZIP_STORED,
             ".doc": zipfile.ZIP_DEFLATED,
-            ".csv": zipfile.ZIP_DEFLATED,
+            ".xlsx": zipfile.ZIP_STORED,  # the index: a workbook, already compressed
         }
         # an evidence file is dated when it was received, in Việt Nam time; a report: now
         assert zf.getinfo(f"{iv}/IV.2 - Biên bản.docx").date_time == (2022, 11, 10, 9, 5, 30)
@@ -320,11 +320,11 @@ def test_a_cut_name_keeps_its_duplicate_number_and_extension(
 
 
 def test_a_report_named_like_the_index_does_not_replace_it(tmp_path: Path, rubric: Rubric) -> None:
-    report = tmp_path / "danh mục hồ sơ.csv"
+    report = tmp_path / "danh mục hồ sơ.xlsx"
     report.write_text("báo cáo", encoding="utf-8")
     part = UnitPart("", [report], report_data("UBND xã Cửu Cao", {}))
     with zipfile.ZipFile(write_bundle(rubric, [part], tmp_path / "b.zip")) as zf:
-        assert zf.namelist() == ["danh mục hồ sơ (2).csv", INDEX_NAME]
+        assert zf.namelist() == ["danh mục hồ sơ (2).xlsx", INDEX_NAME]
         assert read_index(zf) == [list(INDEX_HEADERS)]  # no evidence: the headers alone
 
 
@@ -465,3 +465,15 @@ def test_a_file_that_may_be_large_gets_zip64_headers(
     )
     extra = head[30 + name_len : 30 + name_len + extra_len]
     assert b"\x01\x00\x10\x00" in extra  # header id 1 (ZIP64), 16 bytes of sizes
+
+
+def test_names_that_look_like_formulas_stay_text(tmp_path: Path, rubric: Rubric) -> None:
+    data = tmp_path / "a.pdf"
+    data.write_bytes(pdf("Công thức"))
+    evidence = {"I.1": [row("I.1", "=HYPERLINK(1).pdf", data, caption="+cmd")]}
+    part = UnitPart("", [], report_data("UBND xã Cửu Cao", evidence))
+    with zipfile.ZipFile(write_bundle(rubric, [part], tmp_path / "b.zip")) as zf:
+        ws = load_workbook(io.BytesIO(zf.read(INDEX_NAME))).active
+    name, note = ws.cell(2, 5), ws.cell(2, 10)
+    assert (name.value, name.data_type) == ("=HYPERLINK(1).pdf", "s")
+    assert (note.value, note.data_type) == ("+cmd", "s")

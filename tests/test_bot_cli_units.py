@@ -219,13 +219,16 @@ def test_labels_bom_semicolons_and_any_order(cli: CliEnv, tmp_path: Path) -> Non
 
 
 def test_the_demo_units_keep_their_codes(cli: CliEnv) -> None:
-    from bot.demo import ensure_demo
+    from bot.demo import DISTRICT, ensure_demo
 
     cli.db(ensure_demo)
     out = cli.ok("units", "import", SAMPLE)
     assert "thêm mới 26" in out and "không đổi 1" in out  # VG-CUUCAO is already right
-    assert "VG: tên viết tắt: (trống) → UBND" in out and "cấp thẩm định: (trống) → HY" in out
-    assert cli.db(all_units)["VG-CUUCAO"][2] == "VG"
+    assert "VG: cấp thẩm định: (trống) → HY" in out
+    assert "tên viết tắt" not in out  # the demo district already has it
+    units = cli.db(all_units)
+    assert units["VG-CUUCAO"][2] == "VG"
+    assert units["VG"][6] == DISTRICT["head_name"]  # the file's empty head_name cell keeps it
 
 
 def test_list_and_tree(cli: CliEnv) -> None:

@@ -34,7 +34,8 @@ from rubric.scoring import fmt
 TABLE_PT = 11
 CELL_STYLE_ID = b.CELL_STYLE.replace(" ", "")  # how python-docx names a custom style
 DEADLINE_MARKS = {SUBMITTED_LATE: "muộn", OVERDUE: "quá hạn"}
-FIXED = (("STT", 9), ("Tên đơn vị", 26), ("Trạng thái", 16), ("Ngày nộp", 18), ("Hạn nộp", 13))
+# (header, mm): "15/11/2022" in 11 pt is 17.5 mm, in a cell padded 0.5 mm each side
+FIXED = (("STT", 9), ("Tên đơn vị", 24), ("Trạng thái", 16), ("Ngày nộp", 20), ("Hạn nộp", 13))
 CRITERION_MM = 8  # per sub-column: "13,5" in 11 pt needs 7 mm
 SMALL_CRITERION_MM = 6.5  # a criterion worth less than 10: "7,5"
 TOTAL_MM = 9

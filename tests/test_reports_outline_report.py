@@ -30,168 +30,17 @@ from tests.test_reports_unit_report import (
     filled,
     mini_rubric,
 )
+from tools.sample_answers import sample_answers
 
 D = Decimal
 
-# item id -> (points or tier id, "Kết quả đạt được")
-ANSWERS: dict[str, tuple[str, str]] = {
-    "I.1": (
-        "2",
-        "Đảng ủy, UBND xã ban hành Kế hoạch số 18/KH-UBND ngày 10/02/2022 triển khai Chương "
-        "trình hành động số 24-CTr/TU và Quyết định số 331-QĐ/TU; quán triệt đến 100% cán bộ, "
-        "công chức xã và trưởng các thôn.",
-    ),
-    "I.2": (
-        "2",
-        "Tổ chức 02 hội nghị quán triệt các chỉ thị, nghị quyết về công tác dân vận cho 46 cán "
-        "bộ, công chức và người hoạt động không chuyên trách; tháng 10/2022 kiểm tra việc thực "
-        "hiện tại các thôn.",
-    ),
-    "I.3": (
-        "1.5",
-        "Ban hành Kế hoạch số 25/KH-UBND ngày 03/3/2022 thực hiện Kế hoạch số "
-        "20-KH/BDVTU-BCSUBND và Chỉ thị số 03/CT-UBND; báo cáo kết quả 6 tháng gửi chậm.",
-    ),
-    "I.4": (
-        "2",
-        "Xây dựng kế hoạch thực hiện Nghị quyết Trung ương 4 (khóa XII) và Chỉ thị số "
-        "05-CT/TW; 100% cán bộ, công chức đăng ký việc làm theo tư tưởng, đạo đức, phong cách "
-        "Hồ Chí Minh; 02 thôn đạt khu dân cư kiểu mẫu.",
-    ),
-    "I.5": (
-        "5.5",
-        "Cụ thể hóa thành 07 kế hoạch và 02 quy chế (Quy chế dân chủ ở cơ sở; Quy chế phối hợp "
-        "giữa UBND xã với Ủy ban MTTQ và các đoàn thể); các văn bản đều được rà soát, bảo đảm "
-        "đúng thẩm quyền và khả thi.",
-    ),
-    "II.1": (
-        "4.5",
-        "Hoàn thành 17/18 chỉ tiêu kinh tế - xã hội năm 2022; tổng giá trị sản xuất tăng 8,6%; "
-        "thu ngân sách đạt 112% dự toán; không để xảy ra tham nhũng, lãng phí.",
-    ),
-    "II.2": (
-        "5",
-        "Chi trả kịp thời, đúng đối tượng trợ cấp cho 312 người có công và 486 đối tượng bảo "
-        "trợ xã hội; hỗ trợ 02 hộ nghèo xây nhà đại đoàn kết; tỷ lệ hộ nghèo còn 0,9%.",
-    ),
-    "III.1": (
-        "2",
-        "Ban hành Kế hoạch cải cách hành chính năm 2022 số 09/KH-UBND ngày 14/01/2022; kiểm tra "
-        "bộ phận một cửa hằng quý.",
-    ),
-    "III.2": (
-        "1.5",
-        "Rà soát 14 văn bản do HĐND, UBND xã ban hành; việc tự kiểm tra văn bản còn chậm.",
-    ),
-    "III.3": (
-        "3",
-        "Tiếp nhận 2.846 hồ sơ thủ tục hành chính, giải quyết đúng hạn 100%; công khai đầy đủ "
-        "thủ tục tại bộ phận một cửa và trên trang thông tin điện tử của xã.",
-    ),
-    "III.4": ("2", "Kiện toàn Bộ phận tiếp nhận và trả kết quả; bố trí công chức đúng vị trí."),
-    "III.5": (
-        "2",
-        "Cử 08 lượt cán bộ, công chức đi bồi dưỡng; 100% cán bộ, công chức được đánh giá hoàn "
-        "thành tốt nhiệm vụ trở lên.",
-    ),
-    "III.6": ("1", "Thực hiện đúng Quy chế chi tiêu nội bộ; công khai dự toán, quyết toán."),
-    "III.7": (
-        "0.5",
-        "100% văn bản được xử lý trên phần mềm quản lý văn bản; hồ sơ nộp trực tuyến mới đạt "
-        "32%, chưa đạt chỉ tiêu huyện giao.",
-    ),
-    "III.8": ("1.5", "Chỉ số hài lòng của người dân, tổ chức đạt 88,4% (khảo sát của huyện)."),
-    "IV.1": (
-        "IV.1.1",
-        "Chủ tịch UBND xã tổ chức 04 buổi đối thoại định kỳ và 01 buổi đối thoại chuyên đề về "
-        "giải phóng mặt bằng; 100% kiến nghị sau đối thoại đã được giải quyết hoặc trả lời.",
-    ),
-    "IV.2": (
-        "3",
-        "Ủy ban MTTQ và các đoàn thể tham gia đầy đủ các buổi đối thoại, thông báo kết luận "
-        "tới các chi hội và giám sát việc thực hiện.",
-    ),
-    "IV.3": (
-        "6.5",
-        "Tiếp 126 lượt công dân; giải quyết 36/38 đơn thuộc thẩm quyền (94,7%), 02 đơn đang "
-        "trong thời hạn giải quyết.",
-    ),
-    "IV.4": ("IV.4.1", "Không để xảy ra điểm nóng, khiếu kiện đông người, vượt cấp."),
-    "V.1": (
-        "3",
-        "Thực hiện nghiêm quy tắc ứng xử; trụ sở xanh, sạch, đẹp; cán bộ, công chức đeo thẻ, "
-        "niềm nở khi tiếp dân.",
-    ),
-    "V.2": ("V.2.2", "01 công chức bị kiểm điểm, nhắc nhở do chậm trả kết quả hồ sơ."),
-    "VI.1": (
-        "5",
-        "Phát động phong trào “Dân vận khéo” và ủng hộ Quỹ “Vì người nghèo”, được 186 triệu đồng.",
-    ),
-    "VI.2": (
-        "5",
-        "Tặng 250 suất quà cho gia đình chính sách, trẻ em có hoàn cảnh khó khăn; vận động Nhân "
-        "dân hiến đất, làm mới 1,2 km đường giao thông nông thôn.",
-    ),
-    "VII.1": (
-        "4",
-        "Ban hành Quy chế phối hợp với Ủy ban MTTQ và các tổ chức chính trị - xã hội; bố trí đủ "
-        "kinh phí và phòng làm việc cho các đoàn thể.",
-    ),
-    "VII.2": (
-        "3.5",
-        "Chủ tịch UBND xã làm việc định kỳ với khối dân vận; buổi làm việc quý III tổ chức "
-        "chậm, ghép với quý IV.",
-    ),
-    "VII.3": (
-        "2",
-        "Ban thanh tra nhân dân giám sát 04 công trình; các tổ hòa giải hòa giải thành 11/13 "
-        "vụ việc.",
-    ),
-    "VIII.1": (
-        "4.5",
-        "Lấy ý kiến Nhân dân về kế hoạch sử dụng đất và các dự án trên địa bàn; đặt hộp thư góp "
-        "ý tại trụ sở.",
-    ),
-    "VIII.2": (
-        "VIII.2.1",
-        "Có đủ quy chế chi tiêu nội bộ, quy chế dân chủ, quy tắc ứng xử; tổ chức hội nghị cán "
-        "bộ, công chức tháng 01/2022; không có vi phạm đạo đức công vụ.",
-    ),
-}
-
-STRENGTHS = {
-    "I": "Ban hành kịp thời các kế hoạch triển khai; quán triệt đầy đủ đến cán bộ, công chức.",
-    "II": "Thu ngân sách vượt dự toán; chính sách an sinh xã hội chi trả kịp thời.",
-    "III": "Giải quyết hồ sơ thủ tục hành chính đúng hạn 100%.",
-    "IV": "Đối thoại định kỳ, giải quyết dứt điểm kiến nghị; không có điểm nóng.",
-    "V": "Trụ sở khang trang; cán bộ, công chức có tác phong, thái độ đúng mực.",
-    "VI": "Các phong trào, hoạt động nhân đạo được Nhân dân hưởng ứng.",
-    "VII": "Phối hợp chặt chẽ với Ủy ban MTTQ và các đoàn thể; hòa giải thành đạt tỷ lệ cao.",
-    "VIII": "Công khai, minh bạch tài chính và công tác cán bộ.",
-}
-SHORTCOMINGS = {
-    "I": "Báo cáo kết quả thực hiện Kế hoạch số 20-KH/BDVTU-BCSUBND còn chậm.",
-    "II": "Chỉ tiêu tỷ lệ lao động qua đào tạo chưa đạt kế hoạch.",
-    "III": "Tỷ lệ hồ sơ nộp trực tuyến còn thấp.\nChỉ số hài lòng chưa đạt 90%.",
-    "IV": "Còn 02 đơn đang trong thời hạn giải quyết.",
-    "V": "01 công chức bị kiểm điểm do chậm trả kết quả hồ sơ.",
-    "VI": "Không có.",
-    "VII": "Buổi làm việc quý III với khối dân vận tổ chức chậm.",
-    "VIII": "Hình thức lấy ý kiến Nhân dân qua mạng còn hạn chế.",
-}
+SAMPLE = sample_answers()  # UBND xã Cửu Cao, 2022 (samples/answers-cuu-cao-2022.yaml)
+ANSWERS, STRENGTHS, SHORTCOMINGS = SAMPLE.answers, SAMPLE.strengths, SAMPLE.shortcomings
 TOTAL = D("92.5")
 
 
 def scores_and_choices(rubric: Rubric) -> tuple[dict[str, Decimal], dict[str, str]]:
-    scores, choices = {}, {}
-    for item in rubric.items():
-        value = ANSWERS[item.id][0]
-        if item.is_tiered:
-            choices[item.id] = value
-            scores[item.id] = item.choice(value).points
-        else:
-            scores[item.id] = D(value)
-    return scores, choices
+    return SAMPLE.scores_and_choices(rubric)
 
 
 def cuu_cao(rubric: Rubric, **extra) -> ReportData:

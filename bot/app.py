@@ -16,9 +16,10 @@ from bot.journal import Journal
 from bot.links import Links, links_for
 from bot.settings import Settings
 from conversations.engine import Engine
-from conversations.events import Reply
+from conversations.events import DocumentRefused, Reply
 from reports.district_files import district_files
-from reports.service import ReportService
+from reports.messages import msg
+from reports.service import BundleTooLarge, ReportService
 from reports.workers import ReportWorkers, sweep_reports
 from rubric.loader import load_rubric
 from rubric.model import Rubric
@@ -92,12 +93,21 @@ async def open_app(settings: Settings, migrate: bool = True) -> AsyncIterator[Ap
     async def make_summary(period_id: int) -> list[Path]:
         return await district_files(sessions, rubric_for, period_id, out_dir, workers)
 
+    async def make_bundle(kind: str, key: int) -> Path:
+        try:
+            if kind == "district":
+                return await reports.district_bundle(key)
+            return await reports.unit_bundle(key)
+        except BundleTooLarge as big:
+            raise DocumentRefused(msg("bundle_too_large", size=big.size, limit=big.limit)) from None
+
     engine = Engine(
         sessions,
         rubric_for,
         reports.write,
         Path(settings.evidence_dir),
         make_summary,
+        make_bundle=make_bundle,
         one_writer=db.dialect.name == "sqlite",
     )
     journal = Journal(sessions, writing=engine.writing)

@@ -98,7 +98,10 @@ async def ask_unit(ctx: ACtx) -> Reply:
         notes=await assessments.notes(ctx.s, a.id),
         files=await assessments.evidence_counts(ctx.s, a.id),
     )
-    rows = [[Button("r", "📄 Báo cáo"), Button("f", "📎 Tệp minh chứng")]]
+    rows = [
+        [Button("r", "📄 Báo cáo"), Button("f", "📎 Tệp minh chứng")],
+        [Button("z", "📦 Hồ sơ (ZIP)")],
+    ]
     if a.status in (Status.SUBMITTED, Status.APPRAISED):
         rows.append([Button("t", "✍️ Thẩm định"), Button("tl", "↩️ Trả lại")])
     rows.append([Button(BACK, "◀ Danh sách")])
@@ -116,6 +119,9 @@ async def on_unit(ctx: ACtx, event: Event) -> None:
         ctx.say(ctx_msg("report_of", ctx, a=a), report_for=a.id, draft=draft, report_kinds=BOTH)
     elif key == "f":
         await send_files(ctx, a.id)
+    elif key == "z":  # reports and evidence in one ZIP, then the card again
+        unit = await ctx.s.get(Unit, a.unit_id)
+        ctx.say(ctx_msg("bundle_of", ctx, unit=unit), bundle=("unit", a.id))
     elif key == "t":
         await appraise.start(ctx, a)
     elif key == "tl":

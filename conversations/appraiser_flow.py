@@ -28,7 +28,7 @@ STATES: dict[str, tuple[APrompt, AHandler]] = {
     appraiser.RETURN: (appraiser.ask_return, appraiser.on_return),
     **appraise.STATES,
 }
-COMMANDS = ("donvi", "thamdinh", "tonghop")
+COMMANDS = ("donvi", "thamdinh", "tonghop", "hoso")
 OFFICER_COMMANDS = ("tieptuc", "xemlai", "tiendo", "baocao")
 
 
@@ -102,12 +102,16 @@ class AppraiserFlow:
             ctx.ask_next = False
         elif name == "thamdinh":
             ctx.goto(State(appraiser.UNITS, "fs.0"))
-        elif name == "tonghop":
+        elif name in ("tonghop", "hoso"):  # what goes up: once some unit has submitted
             ctx.ask_next = False
-            if not await repo.submitted_count(ctx.s, ctx.period.id):
-                ctx.say_msg("summary_nothing", period=ctx.period, authority=ctx.authority)
-                return
-            ctx.say(msg("summary_caption", period=ctx.period), summary_for=ctx.period.id)
+            period, authority = ctx.period, ctx.authority
+            if not await repo.submitted_count(ctx.s, period.id):
+                ctx.say_msg("summary_nothing", period=period, authority=authority)
+            elif name == "tonghop":  # the letter with its table, the workbook, the chart
+                ctx.say(msg("summary_caption", period=period), summary_for=period.id)
+            else:  # every submitted unit's reports and evidence, one ZIP
+                caption = msg("district_bundle_caption", period=period, authority=authority)
+                ctx.say(caption, bundle=("district", period.id))
         else:  # start, donvi, huy and the officer's commands
             ctx.goto(State(appraiser.UNITS))
 

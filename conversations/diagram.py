@@ -122,7 +122,7 @@ OFFICER = Diagram(
     notes={
         MENU: "/start · /huy",
         REVIEW: "/xemlai",
-        SUBMITTED: "khoá: chỉ /baocao, /tiendo",
+        SUBMITTED: "khoá: chỉ /baocao, /hoso, /tiendo",
     },
     end=SUBMITTED,
 )
@@ -138,7 +138,7 @@ APPRAISER = Diagram(
     moves=(
         (UNITS, UNITS, "Tất cả · Chưa nộp · Đã nộp · Đã thẩm định · Trang trước · Trang sau"),
         (UNITS, UNIT, "số thứ tự đơn vị"),
-        (UNIT, UNIT, "Báo cáo · Tệp minh chứng"),
+        (UNIT, UNIT, "Báo cáo · Tệp minh chứng · Hồ sơ (ZIP)"),
         (UNIT, UNITS, "Danh sách"),
         (UNIT, ITEM, "Thẩm định"),
         (UNIT, RETURN, "Trả lại"),
@@ -157,6 +157,7 @@ APPRAISER = Diagram(
     ),
     notes={
         UNITS: "từ mọi bước: /donvi · /start · /huy · /thamdinh (lọc Đã nộp)",
-        UNIT: "/tonghop, /huongdan ở mọi bước: gửi bảng tổng hợp, hướng dẫn (không đổi bước)",
+        UNIT: "/tonghop, /hoso, /huongdan ở mọi bước: công văn tổng hợp, hồ sơ các đơn vị (ZIP), "
+        "hướng dẫn (không đổi bước)",
     },
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +22,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from conversations import questions, screens, signer
 from conversations.appraiser_flow import AppraiserFlow
 from conversations.context import Ctx
-from conversations.events import Choice, Command, Event, FileUpload, Reply, Sender, Start
+from conversations.events import (
+    Choice,
+    Command,
+    DocumentRefused,
+    Event,
+    FileUpload,
+    Reply,
+    Sender,
+    Start,
+)
 from conversations.evidence import attach
 from conversations.input import key_of
 from conversations.navigation import enter, resume_point
@@ -56,6 +66,7 @@ Prompt = Callable[[Ctx], Reply]
 ReportMaker = Callable[[int, tuple[str, ...], bool], Awaitable[list[Path]]]
 Busy = Callable[[], Awaitable[None]]
 SummaryMaker = Callable[[int], Awaitable[list[Path]]]  # period id -> XLSX, DOCX, PNG
+BundleMaker = Callable[[str, int], Awaitable[Path]]  # ("unit"|"district", id) -> the ZIP
 
 # state kind -> (prompt, input handler)
 STATES: dict[str, tuple[Prompt, Handler]] = {
@@ -75,8 +86,10 @@ STATES: dict[str, tuple[Prompt, Handler]] = {
 }
 
 # Commands that work whatever the state (the Telegram menu registers these).
-COMMANDS = ("start", "tieptuc", "xemlai", "tiendo", "baocao", "huongdan", "huy", "lienket")
-APPRAISER_COMMANDS = ("donvi", "thamdinh", "tonghop")
+COMMANDS = (
+    "start", "tieptuc", "xemlai", "tiendo", "baocao", "hoso", "huongdan", "huy", "lienket",
+)  # fmt: skip
+APPRAISER_COMMANDS = ("donvi", "thamdinh", "tonghop", "hoso")
 
 
 class Engine:
@@ -88,6 +101,7 @@ class Engine:
         evidence_root: Path = Path("data/evidence"),
         make_summary: SummaryMaker | None = None,
         *,
+        make_bundle: BundleMaker | None = None,
         one_writer: bool = False,
     ) -> None:
         """``one_writer``: the database takes one write transaction at a time (SQLite), so this
@@ -100,6 +114,7 @@ class Engine:
         self.rubric_for = rubric_for
         self.make_report = make_report
         self.make_summary = make_summary
+        self.make_bundle = make_bundle
         self.appraiser = AppraiserFlow(rubric_for, evidence_root)
         self.observers: list[Callable[[str, str, Event], None]] = []  # (before, after, event)
 
@@ -269,6 +284,16 @@ class Engine:
                 done.append(Reply(reply.text, recipient=reply.recipient))
                 done.extend(Reply(p.name, document=p, recipient=reply.recipient) for p in paths)
                 continue
+            if reply.bundle is not None and self.make_bundle is not None:
+                if busy is not None:
+                    await busy()
+                try:
+                    path = await self.make_bundle(*reply.bundle)
+                except DocumentRefused as refused:
+                    done.append(Reply(refused.message, recipient=reply.recipient))
+                    continue
+                done.append(replace(reply, document=path, filename=path.name, bundle=None))
+                continue
             if reply.report_for is not None:
                 key = (reply.report_for, reply.report_kinds, reply.draft)
                 if key not in made:
@@ -331,6 +356,8 @@ class Engine:
         if name == "baocao":
             ctx.want_report = ("unit", "outline")
             ctx.ask_next = False
+        elif name == "hoso":
+            screens.send_bundle(ctx)
         elif name == "tiendo":
             screens.show_progress(ctx)
         elif name == "huongdan":

@@ -96,6 +96,8 @@ class Reply:
     filename: str | None = None  # the name it is sent under (default: the file's own)
     report_for: int | None = None  # make this assessment's report and send it as ``document``
     summary_for: int | None = None  # make this period's district summary files and send them
+    # make an evidence bundle and send it: ("unit", assessment id) or ("district", period id)
+    bundle: tuple[str, int] | None = None
     draft: bool = False  # the report is a draft (not submitted yet)
     report_kinds: tuple[str, ...] = ("unit",)  # "unit" (tự đánh giá), "outline" (tóm tắt)
     recipient: Recipient | None = None  # None: the sender's own chat
@@ -104,3 +106,12 @@ class Reply:
 
     def button_keys(self) -> set[str]:
         return {b.key for row in self.buttons for b in row}
+
+
+class DocumentRefused(Exception):
+    """A document that will not be made (e.g. a bundle too large to serve); the message says
+    why, in Vietnamese, ready to show."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

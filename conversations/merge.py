@@ -16,6 +16,7 @@ def _own_text(reply: Reply) -> bool:
         and not reply.alert
         and reply.report_for is None
         and reply.summary_for is None
+        and reply.bundle is None
     )
 
 

@@ -30,7 +30,7 @@ from rubric.scoring import subtotal
 from storage.appraisal import recipients
 from storage.models import Role, Status
 
-CONTINUE, REVIEW_KEY, SUBMIT_KEY, HELP_KEY = "1", "2", "3", "4"
+CONTINUE, REVIEW_KEY, SUBMIT_KEY, HELP_KEY, BUNDLE_KEY = "1", "2", "3", "4", "5"
 EDIT_KEY, NOTES_KEY, YES, SIGNER_KEY = "e", "n", "y", "k"
 
 
@@ -66,6 +66,7 @@ def ask_menu(ctx: Ctx) -> Reply:
         Button(REVIEW_KEY, "📋 Xem lại"),
         Button(SUBMIT_KEY, "📤 Nộp báo cáo"),
         Button(HELP_KEY, "❓ Hướng dẫn"),
+        Button(BUNDLE_KEY, "📦 Tải hồ sơ"),
     ]
     text = msg("menu", **_summary(ctx))
     return Reply(text, button_rows(buttons, 2), target=MENU, expects="choice")
@@ -81,8 +82,19 @@ async def on_menu(ctx: Ctx, event: Event) -> None:
         start_submission(ctx)
     elif key == HELP_KEY:
         ctx.say_msg("help")
+    elif key == BUNDLE_KEY:
+        send_bundle(ctx)
+        ctx.ask_next = True  # then the menu again, with its buttons
     else:
         ctx.say_msg("pick_a_button")
+
+
+def send_bundle(ctx: Ctx) -> None:
+    """The unit's reports and evidence in one ZIP (made after the commit)."""
+    ctx.say(
+        msg("bundle_caption", unit=ctx.unit, period=ctx.period), bundle=("unit", ctx.assessment.id)
+    )
+    ctx.ask_next = False
 
 
 # -- review and edit -----------------------------------------------------------

@@ -26,8 +26,8 @@ import shutil
 import struct
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path, PurePath
 
@@ -92,6 +92,9 @@ class UnitPart:
     folder: str  # the unit's folder, e.g. "UBND xã Cửu Cao"; "" for a single-unit bundle
     reports: Sequence[Path]  # the report files (.docx, .pdf), put beside the index
     data: ReportData
+    # a report's name in the ZIP by its file's name ("bao-cao-....docx" -> "Báo cáo ….docx");
+    # a report not named here goes in under its own
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -198,7 +201,7 @@ class _Folder:
 
 def plan(rubric: Rubric, parts: Sequence[UnitPart]) -> list[BundleEntry]:
     """Every file the ZIP holds, copied from disk, in the order written (each unit's index,
-    ``<unit folder>/Danh mục hồ sơ.csv``, is written from the data besides these). The same
+    ``<unit folder>/Danh mục hồ sơ.xlsx``, is written from the data besides these). The same
     stored file attached to two items is listed under both."""
     return [e for p in _plan(rubric, parts) for e in (*p.reports, *(ev.entry for ev in p.evidence))]
 
@@ -235,14 +238,15 @@ def _plan(rubric: Rubric, parts: Sequence[UnitPart]) -> list[_PartPlan]:
 def _plan_part(rubric: Rubric, part: UnitPart, prefix: str) -> _PartPlan:
     here = _Folder()
     index_name = here.add(*_split(INDEX_NAME), MAX_FILE_CHARS)
+    shown = [_clean(part.names.get(path.name, path.name)) for path in part.reports]
     reports = [
         BundleEntry(
-            prefix + here.add(*_split(_clean(path.name)), MAX_FILE_CHARS),
+            prefix + here.add(*_split(name), MAX_FILE_CHARS),
             path,
             None,
             _size_on_disk(path),
         )
-        for path in part.reports
+        for path, name in zip(part.reports, shown, strict=True)
     ]
     evidence = []
     for criterion, folder_label, groups in _groups(rubric, part.data.evidence):

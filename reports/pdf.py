@@ -41,14 +41,28 @@ async def to_pdf(docx: Path, outdir: Path | None = None, timeout: float = TIMEOU
 
     None when LibreOffice is not installed; ``PdfError`` when it fails or takes too long.
     """
+    pdfs = await to_pdfs([docx], outdir, timeout)
+    return pdfs[0] if pdfs else None
+
+
+async def to_pdfs(
+    docxs: list[Path], outdir: Path | None = None, timeout: float = TIMEOUT_S
+) -> list[Path]:
+    """Convert several documents with one LibreOffice start (its start-up is most of the time
+    of a small report); each PDF goes to ``outdir``, else beside its document. [] when
+    LibreOffice is not installed; ``PdfError`` when it fails or takes too long."""
     exe = soffice_path()
-    if exe is None:
-        return None
-    docx = Path(docx).resolve()
-    outdir = Path(outdir).resolve() if outdir else docx.parent
-    outdir.mkdir(parents=True, exist_ok=True)
-    target = outdir / f"{docx.stem}.pdf"
-    target.unlink(missing_ok=True)
+    if exe is None or not docxs:
+        return []
+    docxs = [Path(d).resolve() for d in docxs]
+    folders = {d.parent for d in docxs}
+    if outdir is None and len(folders) > 1:
+        raise ValueError("documents in several folders need an outdir")
+    out = Path(outdir).resolve() if outdir else docxs[0].parent
+    out.mkdir(parents=True, exist_ok=True)
+    targets = [out / f"{d.stem}.pdf" for d in docxs]
+    for target in targets:
+        target.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="danvan-lo-") as profile:
         proc = await asyncio.create_subprocess_exec(
             exe,
@@ -59,26 +73,27 @@ async def to_pdf(docx: Path, outdir: Path | None = None, timeout: float = TIMEOU
             "--convert-to",
             "pdf",
             "--outdir",
-            str(outdir),
-            str(docx),
+            str(out),
+            *map(str, docxs),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,  # its own process group: soffice starts soffice.bin
         )
+        names = ", ".join(d.name for d in docxs)
         try:
             _, err = await asyncio.wait_for(proc.communicate(), timeout)
         except TimeoutError:
             _kill(proc)
             await proc.wait()
-            raise PdfError(f"LibreOffice did not finish within {timeout:g} s: {docx}") from None
+            raise PdfError(f"LibreOffice did not finish within {timeout:g} s: {names}") from None
         except BaseException:
             _kill(proc)
             raise
-    if proc.returncode != 0 or not target.is_file():
+    if proc.returncode != 0 or not all(t.is_file() for t in targets):
         detail = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise PdfError(f"LibreOffice could not convert {docx.name}: {detail[0]}")
-    return target
+        raise PdfError(f"LibreOffice could not convert {names}: {detail[0]}")
+    return targets
 
 
 def _kill(proc: asyncio.subprocess.Process) -> None:

@@ -38,7 +38,11 @@ async def test_a_whole_conversation_by_numbered_replies(
         phone = ZaloPhone(fake_zalo, fake_zalo.user("z-1001", "Nguyễn Văn Zalo"))
         await phone.type(await invite(app))  # the invite code, typed (Zalo has no deep links)
         assert "Chào mừng đồng chí" in phone.texts()
-        assert "1. ▶ Tiếp tục" in phone.last and "👉 Trả lời 1, 2, 3 hoặc 4" in phone.last
+        assert (
+            "1. ▶ Tiếp tục" in phone.last
+            and "5. 📦 Tải hồ sơ" in phone.last
+            and "👉 Trả lời 1, 2, 3, 4 hoặc 5" in phone.last
+        )
         await phone.type(" 1 ")
         r = rubric()
         for criterion in r.criteria:

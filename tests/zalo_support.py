@@ -82,7 +82,9 @@ async def zalo_bot(
 
 
 @asynccontextmanager
-async def web(app: App, runner: ZaloRunner) -> AsyncIterator[None]:
+async def web(app: App, runner: ZaloRunner | None = None) -> AsyncIterator[None]:
+    """The web app (signed links, upload page, ``runner``'s webhook) while inside; nothing
+    without a public URL."""
     if not app.settings.public_base_url:
         yield
         return

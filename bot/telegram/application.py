@@ -35,6 +35,7 @@ COMMANDS = [
     BotCommand("xemlai", "Xem lại và sửa kết quả tự chấm"),
     BotCommand("tiendo", "Tiến độ và điểm tạm tính"),
     BotCommand("baocao", "Nhận báo cáo (.docx)"),
+    BotCommand("hoso", "Tải hồ sơ: báo cáo và tài liệu kiểm chứng (ZIP)"),
     BotCommand("huongdan", "Hướng dẫn sử dụng"),
     BotCommand("huy", "Huỷ thao tác đang làm"),
     BotCommand("lienket", "Lấy mã liên kết tài khoản Zalo"),

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test run install clean
+.PHONY: demo test run install clean docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# The pictures of the documents in docs/documents/ and their table in the README (needs
+# LibreOffice and poppler: apt-get install libreoffice-writer-nogui poppler-utils fonts-liberation)
+docs: $(STAMP)
+	$(BIN)/python -m tools.make_docs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

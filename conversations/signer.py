@@ -68,7 +68,7 @@ async def on_signer_name(ctx: Ctx, event: Event) -> None:
 
 
 def _titles(ctx: Ctx) -> tuple[str, str]:
-    return titles_for(ctx.unit.name, ctx.unit.kind.value)
+    return titles_for(ctx.unit.name, ctx.unit.kind.value, ctx.unit.head_title)
 
 
 def ask_signer_title(ctx: Ctx) -> Reply:

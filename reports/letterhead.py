@@ -24,12 +24,17 @@ TM, KT, OWN = "tm", "kt", "own"  # how the signer signs: on behalf of the body, 
 SIGN_AS = (TM, KT, OWN)
 DEPUTY = "PHÓ "
 
-# Titles the chat offers by kind of unit (the head's first, the deputy's second).
-TITLES = {
-    "committee": ("CHỦ TỊCH", "PHÓ CHỦ TỊCH"),
-    "phong": ("TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG"),
-    "su_nghiep": ("GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"),
-}
+# The head's title the chat offers (the deputy's is "PHÓ " and it): by the first words of the
+# unit's name, else by its kind.
+HEADS_BY_NAME = (
+    ("sở ", "GIÁM ĐỐC"),
+    ("văn phòng ", "CHÁNH VĂN PHÒNG"),
+    ("thanh tra ", "CHÁNH THANH TRA"),
+    ("phòng ", "TRƯỞNG PHÒNG"),
+    ("ban ", "TRƯỞNG BAN"),
+    ("trung tâm ", "GIÁM ĐỐC"),
+)
+HEADS_BY_KIND = {"committee": "CHỦ TỊCH", "phong": "TRƯỞNG PHÒNG", "su_nghiep": "GIÁM ĐỐC"}
 
 
 def upper(text: str) -> str:
@@ -58,11 +63,18 @@ def issuer(name: str, parent: str | None = None, *, governed: bool = False) -> I
     return Issuer(above, (upper(name),))
 
 
-def titles_for(name: str, kind: str) -> tuple[str, str]:
-    """The head's and the deputy's titles a unit's report is usually signed with."""
-    if is_committee(name):
-        return TITLES["committee"]
-    return TITLES.get(kind, TITLES["phong"])
+def titles_for(name: str, kind: str, current: str | None = None) -> tuple[str, str]:
+    """The head's and the deputy's titles a unit's report is usually signed with: those of the
+    ``current`` signer's title when there is one (the units file's ``head_title``)."""
+    if current and current.strip():
+        head = head_of(current)
+    elif is_committee(name):
+        head = HEADS_BY_KIND["committee"]
+    else:
+        lowered = " ".join(name.split()).lower() + " "
+        by_name = (h for prefix, h in HEADS_BY_NAME if lowered.startswith(prefix))
+        head = next(by_name, HEADS_BY_KIND.get(kind, HEADS_BY_KIND["phong"]))
+    return head, DEPUTY + head
 
 
 def sign_as_for(title: str, committee: bool, sign_as: str | None = None) -> str:

@@ -23,7 +23,7 @@ from bot.app import App
 from bot.links import LinkExpired, LinkInvalid, Links, UploadGrant
 from bot.uploads import Offered, Rejected, accept
 from conversations.events import FileUpload, Sender
-from reports.messages import vn_datetime
+from reports.messages import file_size, vn_datetime
 from rubric.model import Criterion, Item
 from storage.filestore import CHUNK
 from storage.filetypes import guess_mime
@@ -68,12 +68,6 @@ def content_disposition(filename: str) -> str:
     if ascii_name != filename:
         value += f"; filename*=UTF-8''{quote(filename, safe='')}"
     return value
-
-
-def human_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / 1048576:.1f} MB".replace(".", ",")
-    return f"{max(1, round(size / 1024))} KB"
 
 
 @dataclass(frozen=True)
@@ -179,7 +173,7 @@ def file_routes(app: App, links: Links, on_upload: OnUpload, *, max_files: int =
         except Exception:
             log.exception("attaching an uploaded file failed")
             return Result(name, False, failed=True)
-        return Result(name, True, size=human_size(accepted.size), note=note)
+        return Result(name, True, size=file_size(accepted.size), note=note)
 
     return [
         Route("/f/{token}", download, methods=["GET"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,6 +29,7 @@ def _module() -> Any:
     env.filters["bar"] = progress_bar
     env.filters["vn_date"] = lambda d: d.strftime("%d/%m/%Y")
     env.filters["vn_datetime"] = vn_datetime
+    env.filters["size"] = file_size
     return env.get_template("chat.j2").module
 
 
@@ -47,3 +49,11 @@ def vn_datetime(value: datetime) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(VIETNAM).strftime("%H:%M ngày %d/%m/%Y")
+
+
+def file_size(n: int) -> str:
+    """A file's size as an officer reads it: "850 B", "66,2 KB", "12,5 MB", "2,1 GB"."""
+    for unit, scale in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= scale:
+            return f"{fmt(Decimal(n) / scale)} {unit}"
+    return f"{n} B"

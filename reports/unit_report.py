@@ -18,6 +18,7 @@ from docx.table import _Cell
 from reports import docx_base as b
 from reports import layout as nd
 from reports.data import ReportData
+from reports.messages import file_size
 from rubric.model import Criterion, Item, Rubric
 from rubric.scoring import fmt, subtotal, total
 
@@ -249,7 +250,7 @@ def _evidence_appendix(doc: Document, rubric: Rubric, data: ReportData) -> None:
             cells = b.add_row(t).cells
             kind = "Ảnh" if f.kind == "photo" else "Tài liệu"
             when = _received(f.uploaded_at)
-            _fill(cells, (str(n), f.original_name, kind, _size(f.size), when, f.sha256[:12]))
+            _fill(cells, (str(n), f.original_name, kind, file_size(f.size), when, f.sha256[:12]))
             if f.caption:
                 b.par(cells[1], f.caption, style=b.CELL_STYLE, italic=True, size=11)
             if f.path is not None and (f.kind == "photo" or f.mime_type.startswith("image/")):
@@ -259,14 +260,6 @@ def _evidence_appendix(doc: Document, rubric: Rubric, data: ReportData) -> None:
 def _short(text: str, limit: int = 90) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
-
-
-def _size(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    if n < 1024 * 1024:
-        return f"{fmt(Decimal(n) / 1024)} KB"
-    return f"{fmt(Decimal(n) / (1024 * 1024))} MB"
 
 
 def _received(at: datetime) -> str:

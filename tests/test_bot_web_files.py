@@ -22,9 +22,9 @@ from bot.app import App, open_app
 from bot.demo import ensure_demo
 from bot.links import Links, UploadGrant
 from bot.settings import Settings
-from bot.web_files import file_routes, human_size
+from bot.web_files import file_routes
 from conversations.events import FileUpload
-from reports.messages import msg, vn_datetime
+from reports.messages import file_size, msg, vn_datetime
 from storage import people
 from storage.models import Assessment, Period, Role, Status
 from tests import evidence_samples
@@ -185,8 +185,8 @@ async def test_posted_files_are_checked_stored_and_attached(web: Web) -> None:
         too_big = await client.post(link, files=[("files", ("lớn.pdf", big, "application/pdf"))])
     assert r.status_code == 200
     page = r.text
-    assert f"✅ Đã nhận «kế hoạch.pdf» ({human_size(len(PDF))})." in page
-    assert f"✅ Đã nhận «ảnh hội nghị.png» ({human_size(len(PNG))})." in page
+    assert f"✅ Đã nhận «kế hoạch.pdf» ({file_size(len(PDF))})." in page
+    assert f"✅ Đã nhận «ảnh hội nghị.png» ({file_size(len(PNG))})." in page
     assert str(escape(msg("file_bad_type", name="setup.pdf"))) in page
     assert "Mục V.2 hiện có 2 tệp." in page
     assert 'name="files" multiple' in page  # the form again, for more files

@@ -8,6 +8,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -17,9 +18,10 @@ from bot.links import Links, links_for
 from bot.settings import Settings
 from conversations.engine import Engine
 from conversations.events import DocumentRefused, Reply
+from reports.bundle_maker import BundleMaker, BundleTooLarge
 from reports.district_files import district_files
 from reports.messages import msg
-from reports.service import BundleTooLarge, ReportService
+from reports.service import ReportService
 from reports.workers import ReportWorkers, sweep_reports
 from rubric.loader import load_rubric
 from rubric.model import Rubric
@@ -93,11 +95,12 @@ async def open_app(settings: Settings, migrate: bool = True) -> AsyncIterator[Ap
     async def make_summary(period_id: int) -> list[Path]:
         return await district_files(sessions, rubric_for, period_id, out_dir, workers)
 
+    # a bundle stays as long as the link to it works
+    bundles = BundleMaker(reports, keep=timedelta(hours=settings.link_ttl_hours))
+
     async def make_bundle(kind: str, key: int) -> Path:
         try:
-            if kind == "district":
-                return await reports.district_bundle(key)
-            return await reports.unit_bundle(key)
+            return await (bundles.district(key) if kind == "district" else bundles.unit(key))
         except BundleTooLarge as big:
             raise DocumentRefused(msg("bundle_too_large", size=big.size, limit=big.limit)) from None
 
@@ -117,6 +120,8 @@ async def open_app(settings: Settings, migrate: bool = True) -> AsyncIterator[Ap
         swept = await files.sweep_temp() + await asyncio.to_thread(sweep_reports, out_dir)
         if swept:
             log.info("removed %d temporary files left by a stopped process", swept)
+        if old := await asyncio.to_thread(bundles.sweep):
+            log.info("removed %d bundles older than their links", old)
         yield App(settings, db, sessions, files, reports, engine, journal, links_for(settings))
     finally:
         try:

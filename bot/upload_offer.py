@@ -1,9 +1,11 @@
-"""The upload page offered where a chat cannot carry a file: at every evidence step on Zalo,
-and on Telegram for a file over the chat's limit."""
+"""Links where a chat cannot carry a file: the upload page offered at every evidence step on
+Zalo and on Telegram for a file over the chat's limit; the download link of a document on Zalo
+and on Telegram for one over what a bot may send."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.app import App
 from bot.links import UploadGrant
@@ -15,6 +17,15 @@ from reports.messages import msg
 def expiry(app: App) -> datetime:
     assert app.links is not None
     return datetime.now(UTC) + app.links.ttl
+
+
+def download_line(app: App, path: Path, name: str, template: str, missing: str) -> str:
+    """The signed link to a document written with ``template``; ``missing`` when no web app
+    is configured."""
+    if app.links is None:
+        return msg(missing, name=name)
+    url = app.links.download_url(path, name)
+    return msg(template, url=url, name=name, expires=expiry(app))
 
 
 def upload_line(app: App, sender: Sender, question: Reply, template: str) -> str | None:

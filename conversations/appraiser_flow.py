@@ -106,7 +106,8 @@ class AppraiserFlow:
             ctx.ask_next = False
             period, authority = ctx.period, ctx.authority
             if not await repo.submitted_count(ctx.s, period.id):
-                ctx.say_msg("summary_nothing", period=period, authority=authority)
+                nothing = "summary_nothing" if name == "tonghop" else "bundle_nothing"
+                ctx.say_msg(nothing, period=period, authority=authority)
             elif name == "tonghop":  # the letter with its table, the workbook, the chart
                 ctx.say(msg("summary_caption", period=period), summary_for=period.id)
             else:  # every submitted unit's reports and evidence, one ZIP

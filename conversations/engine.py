@@ -9,6 +9,7 @@ channel or HTTP library is used.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
@@ -67,8 +68,11 @@ ReportMaker = Callable[[int, tuple[str, ...], bool], Awaitable[list[Path]]]
 Busy = Callable[[], Awaitable[None]]
 SummaryMaker = Callable[[int], Awaitable[list[Path]]]  # period id -> XLSX, DOCX, PNG
 BundleMaker = Callable[[str, int], Awaitable[Path]]  # ("unit"|"district", id) -> the ZIP
+Made = dict[tuple[int, tuple[str, ...], bool], list[Path]]  # reports made for one event
 
 # state kind -> (prompt, input handler)
+log = logging.getLogger(__name__)
+
 STATES: dict[str, tuple[Prompt, Handler]] = {
     MENU: (screens.ask_menu, screens.on_menu),
     SCORE: (questions.ask_score, questions.on_score),
@@ -273,40 +277,48 @@ class Engine:
             ctx.say_msg("changed_by_others", changes=changes, rubric=ctx.rubric)
 
     async def attach_reports(self, replies: list[Reply], busy: Busy | None) -> list[Reply]:
-        """After the commit: make the documents the replies ask for (the slow part)."""
-        made: dict[tuple[int, tuple[str, ...], bool], list[Path]] = {}
+        """After the commit: make the documents the replies ask for (the slow part). A document
+        that cannot be made is a short message in its place: the replies after it (the next
+        question, with its buttons) are sent all the same."""
+        made: Made = {}
         done: list[Reply] = []
         for reply in replies:
-            if reply.summary_for is not None and self.make_summary is not None:
-                if busy is not None:
-                    await busy()
-                paths = await self.make_summary(reply.summary_for)
-                done.append(Reply(reply.text, recipient=reply.recipient))
-                done.extend(Reply(p.name, document=p, recipient=reply.recipient) for p in paths)
-                continue
-            if reply.bundle is not None and self.make_bundle is not None:
-                if busy is not None:
-                    await busy()
-                try:
-                    path = await self.make_bundle(*reply.bundle)
-                except DocumentRefused as refused:
-                    done.append(Reply(refused.message, recipient=reply.recipient))
-                    continue
-                done.append(replace(reply, document=path, filename=path.name, bundle=None))
-                continue
-            if reply.report_for is not None:
-                key = (reply.report_for, reply.report_kinds, reply.draft)
-                if key not in made:
-                    if busy is not None:
-                        await busy()
-                    made[key] = await self.make_report(*key)
-                first, *more = made[key]
-                reply.document = first
-                done.append(reply)
-                done.extend(Reply(p.name, document=p, recipient=reply.recipient) for p in more)
-                continue
-            done.append(reply)
+            try:
+                done.extend(await self._documents(reply, made, busy))
+            except DocumentRefused as refused:
+                done.append(Reply(refused.message, recipient=reply.recipient))
+            except Exception:
+                log.exception("document not made for %s", reply.text[:60])
+                done.append(Reply(msg("document_failed"), recipient=reply.recipient))
         return done
+
+    async def _documents(self, reply: Reply, made: Made, busy: Busy | None) -> list[Reply]:
+        """``reply`` with the documents it asks for made (each report made once per event)."""
+        key = None
+        if reply.report_for is not None:
+            key = (reply.report_for, reply.report_kinds, reply.draft)
+        summary = reply.summary_for is not None and self.make_summary is not None
+        bundle = reply.bundle is not None and self.make_bundle is not None
+        if busy is not None and (summary or bundle or (key is not None and key not in made)):
+            await busy()  # "sending a file…" while it is made
+        if summary:
+            assert reply.summary_for is not None and self.make_summary is not None
+            paths = await self.make_summary(reply.summary_for)
+            return [
+                Reply(reply.text, recipient=reply.recipient),
+                *(Reply(p.name, document=p, recipient=reply.recipient) for p in paths),
+            ]
+        if bundle:
+            assert reply.bundle is not None and self.make_bundle is not None
+            path = await self.make_bundle(*reply.bundle)
+            return [replace(reply, document=path, filename=path.name, bundle=None)]
+        if key is not None:
+            if key not in made:
+                made[key] = await self.make_report(*key)
+            first, *more = made[key]
+            reply.document = first
+            return [reply, *(Reply(p.name, document=p, recipient=reply.recipient) for p in more)]
+        return [reply]
 
     @staticmethod
     def prompt(ctx: Ctx) -> Reply:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 CANDIDATES = ("soffice", "libreoffice")
 TIMEOUT_S = 180.0  # the first run of a fresh profile takes a few seconds; big reports more
+PER_DOCUMENT_S = 30.0  # and each further document of one run (a report takes 1-3 s)
 
 
 class PdfError(RuntimeError):
@@ -46,14 +47,17 @@ async def to_pdf(docx: Path, outdir: Path | None = None, timeout: float = TIMEOU
 
 
 async def to_pdfs(
-    docxs: list[Path], outdir: Path | None = None, timeout: float = TIMEOUT_S
+    docxs: list[Path], outdir: Path | None = None, timeout: float | None = None
 ) -> list[Path]:
     """Convert several documents with one LibreOffice start (its start-up is most of the time
     of a small report); each PDF goes to ``outdir``, else beside its document. [] when
-    LibreOffice is not installed; ``PdfError`` when it fails or takes too long."""
+    LibreOffice is not installed; ``PdfError`` when it fails or takes longer than ``timeout``
+    (default: TIMEOUT_S and PER_DOCUMENT_S for each document after the first)."""
     exe = soffice_path()
     if exe is None or not docxs:
         return []
+    if timeout is None:
+        timeout = TIMEOUT_S + PER_DOCUMENT_S * (len(docxs) - 1)
     docxs = [Path(d).resolve() for d in docxs]
     folders = {d.parent for d in docxs}
     if outdir is None and len(folders) > 1:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -139,14 +139,28 @@ async def appraisals(s: AsyncSession, assessment_id: int) -> dict[str, Appraisal
     return {a.item_id: a for a in rows}
 
 
+def _submitted(period_id: int) -> ColumnElement[bool]:
+    """The period's assessments that were submitted (and maybe appraised since); a returned one
+    is a draft again."""
+    return and_(Assessment.period_id == period_id, Assessment.status != Status.DRAFT)
+
+
 async def submitted_count(s: AsyncSession, period_id: int) -> int:
-    """How many assessments of the period were submitted (and maybe appraised since)."""
-    found = await s.scalar(
-        select(func.count())
-        .select_from(Assessment)
-        .where(Assessment.period_id == period_id, Assessment.status != Status.DRAFT)
-    )
+    """How many assessments of the period were submitted."""
+    query = select(func.count()).select_from(Assessment).where(_submitted(period_id))
+    found = await s.scalar(query)
     return found or 0
+
+
+async def submitted_ids(s: AsyncSession, period_id: int) -> list[int]:
+    """The submitted assessments of the period, in the summary's order (kind of unit, code)."""
+    query = (
+        select(Assessment.id)
+        .join(Unit, Unit.id == Assessment.unit_id)
+        .where(_submitted(period_id))
+        .order_by(Unit.kind, Unit.code)
+    )
+    return list(await s.scalars(query))
 
 
 async def changed_since_return(s: AsyncSession, assessment_id: int) -> set[str]:

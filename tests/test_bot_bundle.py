@@ -12,13 +12,14 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import bot.telegram.handlers
-import reports.service
+import reports.bundle_maker
 from bot.app import App
 from bot.settings import Settings
 from reports.bundle import INDEX_NAME
+from reports.messages import file_size
 from reports.pdf import libreoffice_available
 from storage.filestore import FileStore
 from storage.models import Evidence, Role
@@ -197,16 +198,41 @@ async def test_past_the_chat_limit_the_bundle_comes_as_a_link(
 async def test_a_bundle_past_the_link_limit_is_refused_with_the_reason(
     settings: Settings, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(reports.service, "MAX_BUNDLE_BYTES", 50_000)
+    monkeypatch.setattr(reports.bundle_maker, "MAX_BUNDLE_BYTES", 10_000)  # < the files
     async with running(settings, demo=False) as app:
-        _, a, _ = await a_district(app, fake)
-        before = len(fake.chat(4101))
+        district, a, _ = await a_district(app, fake)
+        async with app.sessions() as s:
+            aid = district.assessments["VG-CUUCAO"]
+            size = await s.scalar(
+                select(func.sum(Evidence.size)).where(Evidence.assessment_id == aid)
+            )
+        out = Path(settings.output_dir)
+        before, written = len(fake.chat(4101)), set(out.rglob("*"))
         await a.type("/hoso")
         text = a.texts(before)
-        assert "⚠️ Hồ sơ có tổng dung lượng" in text and "chưa tạo tệp" in text
+        assert f"⚠️ Hồ sơ có tổng dung lượng {file_size(size)}, vượt mức 9,8 KB" in text
         assert not [m for m in fake.chat(4101)[before:] if m.document]
-        out = Path(settings.output_dir) / "ho-so"
-        assert not out.exists() or not list(out.iterdir())  # nothing written, not even half
+        assert set(out.rglob("*")) == written  # refused before any report was written
+        assert "IV.1." in a.question.text  # the question the officer was at stays open
+
+
+async def test_a_bundle_that_fails_is_said_and_the_chat_goes_on(
+    settings: Settings, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def disk_full(self: object, *_: object) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(reports.bundle_maker.BundleMaker, "_zip", disk_full)
+    async with running(settings, demo=False) as app:
+        _, a, _ = await a_district(app, fake)
+        await a.type("/start")
+        before = len(fake.chat(4101))
+        await a.tap("📦 Tải hồ sơ")
+        assert "hệ thống chưa tạo được tệp vừa yêu cầu" in a.texts(before)
+        assert "🏛 UBND xã Cửu Cao" in a.question.text  # the menu, with its buttons
+        assert "📦 Tải hồ sơ" in a.button_labels()
+        folders = Path(settings.output_dir) / "ho-so"
+        assert not folders.exists() or not list(folders.iterdir())  # nothing half made is left
 
 
 async def test_on_zalo_the_bundle_is_a_link(zalo_settings: Settings, fake_zalo: FakeZalo) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,8 @@ def require_tools() -> None:
     missing = [t for t in TOOLS if shutil.which(t) is None]
     if not libreoffice_available():
         missing.insert(0, "soffice (LibreOffice)")
+    if not serif_like_times():
+        missing.append("a font with Times New Roman's metrics (page breaks depend on it)")
     if not missing:
         return
     reason = f"not installed: {', '.join(missing)} (apt-get install libreoffice-writer-nogui"
@@ -38,6 +41,15 @@ def require_tools() -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"PDF rendering is tested in CI, but {reason}")
     pytest.skip(reason)
+
+
+def serif_like_times() -> bool:
+    """What LibreOffice draws "Times New Roman" with: the font itself or Liberation Serif (the
+    same widths); another serif would break the pages elsewhere."""
+    if shutil.which("fc-match") is None:
+        return False
+    found = subprocess.run(["fc-match", "Times New Roman"], capture_output=True, text=True)
+    return any(name in found.stdout for name in ("Liberation Serif", "Times New Roman"))
 
 
 @pytest.fixture

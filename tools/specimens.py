@@ -5,7 +5,7 @@ period, answers for every unit (UBND xã Cửu Cao's from samples/answers-cuu-ca
 others varied from them), evidence for Cửu Cao, submissions on time, late and missing, and
 appraisals; then the report service and the district summary write their files, as the bot
 does for ``/baocao`` and ``/tonghop``. ``make docs`` pictures them (tools/make_docs.py); the
-page tests read them (tests/test_reports_pages.py).
+page tests read them (tests/test_reports_pdf.py).
 
     .venv/bin/python -m tools.specimens OUT_DIR     # the .docx files, listed
 """

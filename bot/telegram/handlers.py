@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -16,7 +15,7 @@ from bot.journal import UNKNOWN
 from bot.telegram import callback, files, render
 from bot.telegram.intake import Intake, sender_of
 from bot.telegram.send import quietly, retrying
-from bot.upload_offer import expiry, offer
+from bot.upload_offer import download_line, offer
 from bot.uploads import Rejected
 from conversations.events import Command, Event, Reply, Start, Text
 from conversations.merge import merge_notices
@@ -26,6 +25,8 @@ log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 CHANNEL = "telegram"
 DOCUMENT_LIMIT = 50 * 1024 * 1024  # what a bot may send (Bot API sendDocument); beyond: a link
+LINK, NO_LINK = "document_link", "document_too_big"  # the chat texts of that link
+UPLOAD_TIMEOUT = 600.0  # seconds to send a document (the library's 20 s fit about 6 MB on 3G)
 
 
 class TelegramChannel:
@@ -147,20 +148,18 @@ class TelegramChannel:
         caption, name = reply.text[:1024], reply.filename or path.name
         if path.stat().st_size > DOCUMENT_LIMIT:  # a bundle: through a signed link instead
             await self._send_text(
-                context, chat_id, f"{reply.text}\n\n{self._link(path, name)}", None
+                context,
+                chat_id,
+                f"{reply.text}\n\n{download_line(self.app, path, name, LINK, NO_LINK)}",
+                None,
             )
             return
         data = path.read_bytes()
         await retrying(
-            lambda: context.bot.send_document(chat_id, data, filename=name, caption=caption)
+            lambda: context.bot.send_document(
+                chat_id, data, filename=name, caption=caption, write_timeout=UPLOAD_TIMEOUT
+            )
         )
-
-    def _link(self, path: Path, name: str) -> str:
-        links = self.app.links
-        if links is None:
-            return msg("document_too_big", name=name)
-        url = links.download_url(path, name)
-        return msg("document_link", url=url, name=name, expires=expiry(self.app))
 
     async def _open_question(self, context: Context, chat_id: int, message_id: int) -> None:
         """The new question is the chat's open one; the previous question's buttons go, also

@@ -9,7 +9,7 @@ import httpx
 
 from bot.app import App
 from bot.console import parse_line
-from bot.upload_offer import expiry, upload_line
+from bot.upload_offer import download_line, upload_line
 from bot.uploads import Offered, Rejected, accept, too_big
 from bot.zalo import render
 from bot.zalo.client import MAX_TEXT, DownloadTooLarge, ZaloClient, ZaloError, split_text
@@ -120,13 +120,11 @@ class ZaloChannel:
             await self.client.send_message(chat_id, part)
 
     def _links(self, reply: Reply, sender: Sender | None) -> str:
-        links = self.app.links
         if reply.document is not None:
             name = reply.filename or reply.document.name
-            if links is None:
-                return msg("zalo_no_download_link", name=name)
-            url = links.download_url(reply.document, name)
-            return msg("zalo_download_link", url=url, name=name, expires=expiry(self.app))
+            return download_line(
+                self.app, reply.document, name, "zalo_download_link", "zalo_no_download_link"
+            )
         if sender is None:
             return ""
         return upload_line(self.app, sender, reply, "zalo_upload_link") or ""

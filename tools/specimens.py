@@ -77,10 +77,10 @@ async def build(out: Path) -> list[Specimen]:
             reminders_enabled=False,
         )
         async with open_app(settings) as app:
-            ids = await _district(app)
+            ids = await fill_district(app)
             unit, outline = await app.reports.write(ids["VG-CUUCAO"], ("unit", "outline"))
             (office,) = await app.reports.write(ids["VG-PNV"], ("unit",))
-            period_id = await _period_id(app, ids["VG-CUUCAO"])
+            period_id = await period_of(app, ids["VG-CUUCAO"])
             made = await district_files(app.sessions, app.reports.rubric_for, period_id, out)
     summary = next(p for p in made if p.suffix == ".docx")
     return [
@@ -96,14 +96,14 @@ async def build(out: Path) -> list[Specimen]:
     ]
 
 
-async def _period_id(app: App, assessment_id: int) -> int:
+async def period_of(app: App, assessment_id: int) -> int:
     async with app.sessions() as s:
         assessment = await s.get(Assessment, assessment_id)
         assert assessment is not None
         return assessment.period_id
 
 
-async def _district(app: App) -> dict[str, int]:
+async def fill_district(app: App) -> dict[str, int]:
     """The sample district, answered, submitted and appraised; unit code -> assessment id."""
     rows, problems = read_units(UNITS_FILE)
     assert not problems, problems

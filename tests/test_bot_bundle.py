@@ -5,6 +5,7 @@ stored evidence by SHA-256."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import zipfile
@@ -14,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+import bot.telegram.busy
 import bot.telegram.handlers
 import reports.bundle_maker
 from bot.app import App
@@ -246,3 +248,28 @@ async def test_on_zalo_the_bundle_is_a_link(zalo_settings: Settings, fake_zalo: 
         files = unzip(response.content)
         assert INDEX_NAME in files and any(n.startswith(REPORT) for n in files)
         assert "1. ▶ Tiếp tục" in phone.last  # the menu again
+
+
+async def test_while_a_bundle_is_made_the_chat_shows_it(
+    settings: Settings, fake: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram shows "sending a file…" for ~5 s: it is sent again until the ZIP goes out."""
+    monkeypatch.setattr(bot.telegram.busy, "REPEAT_S", 0.05)
+    released, made = asyncio.Event(), reports.bundle_maker.BundleMaker.unit
+
+    async def slow(self: reports.bundle_maker.BundleMaker, aid: int) -> Path:
+        await released.wait()
+        return await made(self, aid)
+
+    monkeypatch.setattr(reports.bundle_maker.BundleMaker, "unit", slow)
+    async with running(settings, demo=False) as app:
+        _, a, _ = await a_district(app, fake)
+        await a.type("/start")
+        mark = fake.mark()
+        pressed = asyncio.create_task(a.tap("📦 Tải hồ sơ"))
+        for _ in range(3):  # the action, again and again while the bundle is not made
+            mark = fake.calls.index(await fake.wait_for("sendChatAction", after=mark)) + 1
+        released.set()
+        await pressed
+        sent = fake.calls.index(await fake.wait_for("sendDocument", after=mark))
+        assert "sendChatAction" not in [c.method for c in fake.calls[sent:]]  # it stopped

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatAction
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.app import App
 from bot.journal import UNKNOWN
 from bot.telegram import callback, files, render
+from bot.telegram.busy import Busy
 from bot.telegram.intake import Intake, sender_of
 from bot.telegram.send import quietly, retrying
 from bot.upload_offer import download_line, offer
@@ -73,9 +72,10 @@ class TelegramChannel:
             await quietly(lambda: query.answer(msg("stale_button"), show_alert=True))
             return
         chat_id = int(sender.chat_id)
-        replies = await self.app.engine.handle(
-            sender, choice, update_key=self.intake.key(update), busy=self._busy(context, chat_id)
-        )
+        async with Busy(context.bot, chat_id) as busy:
+            replies = await self.app.engine.handle(
+                sender, choice, update_key=self.intake.key(update), busy=busy
+            )
         alert = next((r for r in replies if r.alert), None)
         await quietly(
             lambda: query.answer(alert.text if alert else None, show_alert=alert is not None)
@@ -96,16 +96,11 @@ class TelegramChannel:
         if sender is None or sender.chat_id is None:
             return
         chat_id = int(sender.chat_id)
-        replies = await self.app.engine.handle(
-            sender, event, update_key=self.intake.key(update), busy=self._busy(context, chat_id)
-        )
+        async with Busy(context.bot, chat_id) as busy:
+            replies = await self.app.engine.handle(
+                sender, event, update_key=self.intake.key(update), busy=busy
+            )
         await self.send(context, chat_id, replies)
-
-    def _busy(self, context: Context, chat_id: int) -> Any:
-        async def busy() -> None:
-            await quietly(lambda: context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT))
-
-        return busy
 
     async def send(self, context: Context, own_chat: int, replies: list[Reply]) -> None:
         for reply in merge_notices(replies, render.TEXT_LIMIT):

@@ -14,13 +14,13 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.journal import Journal
-from bot.links import Links, links_for
 from bot.settings import Settings
+from bot.web.links import Links, links_for
 from conversations.engine import Engine
 from conversations.events import DocumentRefused, Reply
+from conversations.texts import msg
 from reports.bundle_maker import BundleMaker, BundleTooLarge
 from reports.district_files import district_files
-from reports.messages import msg
 from reports.service import ReportService
 from reports.workers import ReportWorkers, sweep_reports
 from rubric.loader import load_rubric

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
-from bot.uploads import Rejected, accept_path
+from bot.channel.uploads import Rejected, accept_path
 from conversations.engine import COMMANDS
 from conversations.events import Command, Event, Reply, Sender, Start, Text
 from conversations.states import State
-from reports.messages import msg
+from conversations.texts import msg
 
 QUIT = {"/thoat", "/quit", "/exit"}
 

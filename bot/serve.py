@@ -9,8 +9,7 @@ import signal
 from contextlib import AsyncExitStack
 
 from bot.app import App
-from bot.reminder_loop import reminders_running
-from bot.scheduler import Deliver
+from bot.reminders import Deliver, reminders_running
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,7 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
         if settings.reminders_enabled and deliveries:
             await stack.enter_async_context(reminders_running(app, deliveries))
         if settings.public_base_url:
-            from bot.web import web_server
+            from bot.web.app import web_server
 
             server = web_server(app, telegram, zalo)
             web = asyncio.create_task(server.serve())

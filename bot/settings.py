@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rubric.vietnam import ZONE_NAME
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -41,7 +43,7 @@ class Settings(BaseSettings):
     web_port: int = 8080
     link_secret: str | None = None  # signs download/upload links; shared by every process
     link_ttl_hours: int = 72  # how long a download/upload link works
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: str = ZONE_NAME
     reminders_enabled: bool = True  # `danvan run` sends the deadline reminders
     reminder_interval: float = 60.0  # seconds between two looks at what is due
     reminder_rate: float = 25.0  # messages a second at most (Telegram allows about 30)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from conversations import labels
 from conversations.appraiser_context import ACtx
 from conversations.context import button_rows
 from conversations.events import Button, Event, Reply
 from conversations.input import key_of, text_of
 from conversations.navigation import TEXT_LIMIT
 from conversations.states import BACK, MENU_KEY, SKIP, State
-from reports.messages import msg
+from conversations.texts import msg
 from rubric.model import Item
 from rubric.scoring import fmt, on_step, parse_score, total, whole_scores
 from storage import appraisal as repo
@@ -62,8 +63,14 @@ async def ask_item(ctx: ACtx) -> Reply:
         buttons = [Button(fmt(v), fmt(v)) for v in whole_scores(item)]
     rows = button_rows(buttons, 5)
     if answer is not None and answer.score is not None:
-        rows.append([Button(SAME, f"= Như đơn vị ({fmt(answer.score)})")])
-    rows.append([Button(BACK, "◀"), Button(SKIP, "Bỏ qua ▶"), Button(MENU_KEY, "☰ Đơn vị")])
+        rows.append([Button(SAME, labels.same_as_unit(fmt(answer.score)))])
+    rows.append(
+        [
+            Button(BACK, labels.BACK_SHORT),
+            Button(SKIP, labels.SKIP),
+            Button(MENU_KEY, labels.UNIT_MENU),
+        ]
+    )
     text = msg(
         "appraise_item",
         unit=unit,
@@ -175,11 +182,11 @@ async def ask_rating(ctx: ACtx) -> Reply:
     missing = [i.id for i in ctx.rubric.items() if scores.get(i.id) is None]
     suggested = ctx.rubric.band_for(points)
     buttons = [
-        Button(str(n), b.label + (" (gợi ý)" if b == suggested else ""))
+        Button(str(n), b.label + (labels.SUGGESTED if b == suggested else ""))
         for n, b in enumerate(ctx.rubric.ratings.bands, 1)
     ]
     rows = button_rows(buttons, 2)
-    rows.append([Button(BACK, "◀ Quay lại")])
+    rows.append([Button(BACK, labels.BACK)])
     unit = await ctx.s.get(Unit, a.unit_id)
     text = msg("appraise_rating", unit=unit, points=points, band=suggested, missing=missing)
     return Reply(text, rows, target=str(ctx.state), assessment_id=a.id, expects="choice")
@@ -213,7 +220,7 @@ async def ask_confirm(ctx: ACtx) -> Reply:
     band = ctx.rubric.band(a.final_rating or "")
     given = {k: v.score for k, v in (await repo.appraisals(ctx.s, a.id)).items()}
     text = msg("appraise_confirm", unit=unit, band=band, points=total(ctx.rubric, given))
-    rows = [[Button("y", "✅ Xác nhận kết quả")], [Button(BACK, "◀ Quay lại")]]
+    rows = [[Button("y", labels.CONFIRM_RESULT)], [Button(BACK, labels.BACK)]]
     return Reply(text, rows, target=str(ctx.state), assessment_id=a.id, expects="choice")
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conversations import appraise
+from conversations import appraise, labels
 from conversations.appraiser_context import ACtx
 from conversations.context import button_rows
 from conversations.events import Button, Event, Reply
 from conversations.input import key_of, text_of
 from conversations.states import BACK, REVIEW, State
-from reports.messages import msg
+from conversations.texts import msg
 from storage import appraisal as repo
 from storage import assessments
 from storage.models import Role, Status, Unit
@@ -20,10 +20,10 @@ PAGE = 8
 PREVIOUS_PAGE, NEXT_PAGE = "pt", "ps"  # trang trước, trang sau
 BOTH = ("unit", "outline")  # appraisers get both reports
 FILTERS = {  # key -> (label, statuses shown; None = all)
-    "fa": ("Tất cả", None),
-    "fn": ("Chưa nộp", {None, Status.DRAFT}),
-    "fs": ("Đã nộp", {Status.SUBMITTED}),
-    "fx": ("Đã thẩm định", {Status.APPRAISED, Status.FINALIZED}),
+    "fa": (labels.ALL_UNITS, None),
+    "fn": (labels.NOT_SUBMITTED, {None, Status.DRAFT}),
+    "fs": (labels.SUBMITTED, {Status.SUBMITTED}),
+    "fx": (labels.APPRAISED, {Status.APPRAISED}),
 }
 
 
@@ -60,9 +60,9 @@ async def ask_units(ctx: ACtx) -> Reply:
     keyboard.append([Button(k, label) for k, (label, _) in FILTERS.items() if k != key])
     nav = []
     if page > 0:
-        nav.append(Button(PREVIOUS_PAGE, "◀ Trang trước"))
+        nav.append(Button(PREVIOUS_PAGE, labels.PREVIOUS_PAGE))
     if page + 1 < pages:
-        nav.append(Button(NEXT_PAGE, "Trang sau ▶"))
+        nav.append(Button(NEXT_PAGE, labels.NEXT_PAGE))
     if nav:
         keyboard.append(nav)
     return Reply(text, keyboard, target=str(ctx.state), assessment_id=0, expects="choice")
@@ -99,12 +99,12 @@ async def ask_unit(ctx: ACtx) -> Reply:
         files=await assessments.evidence_counts(ctx.s, a.id),
     )
     rows = [
-        [Button("r", "📄 Báo cáo"), Button("f", "📎 Tệp minh chứng")],
-        [Button("z", "📦 Hồ sơ (ZIP)")],
+        [Button("r", labels.REPORT), Button("f", labels.FILES)],
+        [Button("z", labels.BUNDLE_ZIP)],
     ]
     if a.status in (Status.SUBMITTED, Status.APPRAISED):
-        rows.append([Button("t", "✍️ Thẩm định"), Button("tl", "↩️ Trả lại")])
-    rows.append([Button(BACK, "◀ Danh sách")])
+        rows.append([Button("t", labels.APPRAISE), Button("tl", labels.RETURN)])
+    rows.append([Button(BACK, labels.BACK_TO_LIST)])
     return Reply(text, rows, target=str(ctx.state), assessment_id=a.id, expects="choice")
 
 
@@ -144,7 +144,7 @@ async def send_files(ctx: ACtx, assessment_id: int) -> None:
 
 
 async def ask_return(ctx: ACtx) -> Reply:
-    rows = [[Button(BACK, "◀ Huỷ")]]
+    rows = [[Button(BACK, labels.CANCEL)]]
     aid = int(ctx.state.ref or 0)
     text = ctx_msg("ask_return_reason", ctx)
     return Reply(text, rows, target=str(ctx.state), assessment_id=aid, expects="text")

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.events import Recipient, Reply
 from conversations.states import State
-from reports.messages import msg
+from conversations.texts import msg
 from rubric.model import Rubric
 from storage import appraisal as repo
 from storage import assessments

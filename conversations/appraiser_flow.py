@@ -15,7 +15,7 @@ from conversations.appraiser_context import ACtx, load
 from conversations.events import Choice, Command, Event, Reply, Start
 from conversations.input import key_of
 from conversations.states import State
-from reports.messages import msg
+from conversations.texts import msg
 from rubric.model import Rubric
 from storage import appraisal as repo
 from storage.models import Membership, Person, Role

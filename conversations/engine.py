@@ -54,7 +54,7 @@ from conversations.states import (
     STRENGTHS,
     State,
 )
-from reports.messages import msg
+from conversations.texts import msg
 from rubric.model import Rubric
 from rubric.scoring import parse_score
 from storage import assessments as repo

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from conversations import labels
 from conversations.context import Ctx
 from conversations.events import Button
 from conversations.states import (
@@ -24,10 +25,10 @@ TEXT_LIMIT = 3500  # characters of one free-text answer (fits a Telegram message
 
 def nav_row(ctx: Ctx, middle: Button | None) -> list[Button]:
     """◀ Quay lại · <middle> · ☰ Menu (what every question offers)."""
-    row = [Button(BACK, "◀ Quay lại")]
+    row = [Button(BACK, labels.BACK)]
     if middle is not None:
         row.append(middle)
-    row.append(Button(MENU_KEY, "☰ Menu"))
+    row.append(Button(MENU_KEY, labels.MENU))
     return row
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.events import Event, Reply, Sender, Start, Text
-from reports.messages import msg
+from conversations.texts import msg
 from storage import people
 from storage.models import Invite, Membership, Person
 

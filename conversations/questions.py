@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from math import ceil
 
+from conversations import labels
 from conversations.context import Ctx, button_rows
 from conversations.events import Button, Event, Reply
 from conversations.evidence import attach
@@ -21,7 +22,7 @@ from conversations.states import (
     STRENGTHS,
     State,
 )
-from reports.messages import msg
+from conversations.texts import msg
 from rubric.model import Item
 from rubric.scoring import fmt, on_step, parse_score, subtotal, whole_scores
 
@@ -74,12 +75,12 @@ def ask_score(ctx: Ctx) -> Reply:
     answer = ctx.answers.get(item.id)
     if item.is_tiered:
         buttons = [
-            Button(str(n), f"{n} · {fmt(c.points)} điểm") for n, c in enumerate(item.choices, 1)
+            Button(str(n), labels.choice(n, fmt(c.points))) for n, c in enumerate(item.choices, 1)
         ]
     else:
         buttons = [Button(fmt(v), fmt(v)) for v in whole_scores(item)]
     rows = button_rows(buttons, _per_row(len(buttons)))
-    rows.append(nav_row(ctx, Button(SKIP, "Bỏ qua ▶")))
+    rows.append(nav_row(ctx, Button(SKIP, labels.SKIP)))
     text = _ask("ask_score", ctx, item=item, answer=answer, by=ctx.answered_by(answer))
     return Reply(text, rows, target=str(ctx.state), expects="score")
 
@@ -134,7 +135,7 @@ def ask_results(ctx: Ctx) -> Reply:
     item = _item(ctx)
     answer = ctx.answers.get(item.id)
     current = answer.results_text if answer else None
-    skip = Button(SKIP, "Giữ nguyên ▶" if current else "Bỏ qua ▶")
+    skip = Button(SKIP, labels.KEEP if current else labels.SKIP)
     text = _ask("ask_results", ctx, item=item, current=current, by=ctx.answered_by(answer))
     return Reply(text, [nav_row(ctx, skip)], target=str(ctx.state), expects="text")
 
@@ -210,7 +211,7 @@ def ask_note(ctx: Ctx) -> Reply:
     narrative = next(n for n in ctx.rubric.narratives if n.name == state.kind)
     note = ctx.notes.get(criterion.id)
     current = getattr(note, state.kind) if note else None
-    skip = Button(SKIP, "Giữ nguyên ▶" if current else "Bỏ qua ▶")
+    skip = Button(SKIP, labels.KEEP if current else labels.SKIP)
     text = _ask(
         "ask_note",
         ctx,

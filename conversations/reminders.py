@@ -19,17 +19,18 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations import labels
 from conversations.events import Button, Recipient, Reply
-from reports.messages import msg
+from conversations.texts import msg
+from rubric import vietnam
 from rubric.model import Rubric
 from storage import reminders as store
 from storage.models import Period, Role, Status, Unit
 
-RESUME_TARGET, RESUME_KEY = "remind", "1"  # the reminder's "▶ Tiếp tục" button (→ /tieptuc)
+RESUME_TARGET, RESUME_KEY = "remind", "1"  # the reminder's labels.CONTINUE button (→ /tieptuc)
 DEFAULT_OFFSETS = (7, 3, 1, 0)
 DEFAULT_HOUR = 8
 DEFAULT_QUIET = (21, 7)  # no messages from 21:00 to 07:00
-DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
 ONE_DAY = timedelta(days=1)
 
 
@@ -72,7 +73,7 @@ def _ints(values: Any, low: int, high: int) -> bool:
 
 
 def zone(period: Period) -> ZoneInfo:
-    return ZoneInfo(period.timezone or DEFAULT_ZONE)
+    return vietnam.zone(period.timezone)
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,7 @@ class _Page:
         )
         return Reply(
             text,
-            [[Button(RESUME_KEY, "▶ Tiếp tục")]],
+            [[Button(RESUME_KEY, labels.CONTINUE)]],
             target=RESUME_TARGET,
             assessment_id=u.assessment.id if u.assessment else 0,
             recipient=Recipient(contact.channel, contact.chat_id),
@@ -261,7 +262,7 @@ class _Page:
             "returned": returned,  # returned to the unit, not submitted again
             "late": late if self.today > self.period.submit_by else [],
             "not_submitted": by[Status.DRAFT],
-            "done": len(by[Status.APPRAISED]) + len(by[Status.FINALIZED]),
+            "done": len(by[Status.APPRAISED]),
             "total": len(self.units),
             "unreached": unreached,
         }

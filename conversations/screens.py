@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
+from conversations import labels
 from conversations.context import Ctx, button_rows
 from conversations.events import Button, Event, Recipient, Reply
 from conversations.input import key_of, text_of
@@ -25,7 +26,7 @@ from conversations.states import (
     SUBMITTED,
     State,
 )
-from reports.messages import msg
+from conversations.texts import msg
 from rubric.scoring import subtotal
 from storage.appraisal import recipients
 from storage.models import Role, Status
@@ -62,11 +63,11 @@ def _answerers(ctx: Ctx) -> list[tuple[str, int]]:
 # -- menu --------------------------------------------------------------------
 def ask_menu(ctx: Ctx) -> Reply:
     buttons = [
-        Button(CONTINUE, "▶ Tiếp tục"),
-        Button(REVIEW_KEY, "📋 Xem lại"),
-        Button(SUBMIT_KEY, "📤 Nộp báo cáo"),
-        Button(HELP_KEY, "❓ Hướng dẫn"),
-        Button(BUNDLE_KEY, "📦 Tải hồ sơ"),
+        Button(CONTINUE, labels.CONTINUE),
+        Button(REVIEW_KEY, labels.REVIEW),
+        Button(SUBMIT_KEY, labels.SUBMIT),
+        Button(HELP_KEY, labels.HELP),
+        Button(BUNDLE_KEY, labels.BUNDLE),
     ]
     text = msg("menu", **_summary(ctx))
     return Reply(text, button_rows(buttons, 2), target=MENU, expects="choice")
@@ -99,8 +100,8 @@ def send_bundle(ctx: Ctx) -> None:
 
 # -- review and edit -----------------------------------------------------------
 def ask_review(ctx: Ctx) -> Reply:
-    buttons = [Button(EDIT_KEY, "✏️ Sửa một mục"), Button("n", "📤 Nộp báo cáo")]
-    rows = [buttons, [Button(CONTINUE, "▶ Tiếp tục trả lời"), Button(MENU_KEY, "☰ Menu")]]
+    buttons = [Button(EDIT_KEY, labels.EDIT_ONE), Button("n", labels.SUBMIT)]
+    rows = [buttons, [Button(CONTINUE, labels.CONTINUE_ANSWERING), Button(MENU_KEY, labels.MENU)]]
     return Reply(msg("review", **_summary(ctx)), rows, target=REVIEW, expects="choice")
 
 
@@ -127,9 +128,9 @@ def start_edit(ctx: Ctx, target: State) -> None:
 
 
 def ask_edit(ctx: Ctx) -> Reply:
-    buttons = [Button(str(c.number), f"Tiêu chí {c.number}") for c in ctx.rubric.criteria]
+    buttons = [Button(str(c.number), labels.criterion(c.number)) for c in ctx.rubric.criteria]
     rows = button_rows(buttons, 4)
-    rows.append([Button(BACK, "◀ Quay lại")])
+    rows.append([Button(BACK, labels.BACK)])
     return Reply(msg("edit_pick_criterion", **_summary(ctx)), rows, target=EDIT, expects="choice")
 
 
@@ -149,8 +150,8 @@ def ask_edit_criterion(ctx: Ctx) -> Reply:
     assert criterion is not None
     buttons = [Button(i.number, i.id) for i in criterion.items]
     rows = button_rows(buttons, 4)
-    rows.append([Button(NOTES_KEY, "📝 Đánh giá chung")])
-    rows.append([Button(BACK, "◀ Quay lại")])
+    rows.append([Button(NOTES_KEY, labels.GENERAL_NOTES)])
+    rows.append([Button(BACK, labels.BACK)])
     by = {item_id: ctx.answered_by(a) for item_id, a in ctx.answers.items()}
     text = msg("edit_pick_item", c=criterion, answers=ctx.answers, evidence=ctx.evidence, by=by)
     return Reply(text, rows, target=str(ctx.state), expects="choice")
@@ -186,11 +187,11 @@ def start_submission(ctx: Ctx) -> None:
 def ask_rating(ctx: Ctx) -> Reply:
     suggested = ctx.rubric.band_for(ctx.total())
     buttons = [
-        Button(str(n), f"{b.label}{' (gợi ý)' if b == suggested else ''}")
+        Button(str(n), b.label + (labels.SUGGESTED if b == suggested else ""))
         for n, b in enumerate(ctx.rubric.ratings.bands, 1)
     ]
     rows = button_rows(buttons, 2)
-    rows.append([Button(BACK, "◀ Quay lại")])
+    rows.append([Button(BACK, labels.BACK)])
     return Reply(msg("ask_rating", **_summary(ctx)), rows, target=RATING, expects="choice")
 
 
@@ -211,8 +212,8 @@ async def on_rating(ctx: Ctx, event: Event) -> None:
 def ask_confirm(ctx: Ctx) -> Reply:
     band = ctx.rubric.band(ctx.assessment.proposed_rating or "")
     rows = [
-        [Button(YES, "✅ Xác nhận nộp")],
-        [Button(BACK, "◀ Quay lại"), Button(SIGNER_KEY, "✏️ Người ký")],
+        [Button(YES, labels.CONFIRM_SUBMIT)],
+        [Button(BACK, labels.BACK), Button(SIGNER_KEY, labels.SIGNER)],
     ]
     signer = {"signer": signer_lines(ctx), "signer_name": ctx.unit.head_name}
     text = msg("ask_confirm", proposed=band, **signer, **_summary(ctx))

@@ -8,6 +8,7 @@ office signs in their own title.
 
 from __future__ import annotations
 
+from conversations import labels
 from conversations.context import Ctx, button_rows
 from conversations.events import Button, Event, Reply
 from conversations.input import key_of, text_of
@@ -22,8 +23,8 @@ from conversations.states import (
     SKIP,
     State,
 )
+from conversations.texts import msg
 from reports.letterhead import signature, titles_for, upper
-from reports.messages import msg
 
 NAME_LIMIT = 100  # units.head_name
 
@@ -39,9 +40,9 @@ def signer_lines(ctx: Ctx) -> tuple[str, ...]:
 
 def ask_signer_name(ctx: Ctx) -> Reply:
     current = ctx.unit.head_name
-    row = [Button(BACK, "◀ Quay lại")]
+    row = [Button(BACK, labels.BACK)]
     if current:
-        row.append(Button(SKIP, "Giữ nguyên ▶"))
+        row.append(Button(SKIP, labels.KEEP))
     text = msg("ask_signer_name", unit=ctx.unit, current=current)
     return Reply(text, [row], target=str(ctx.state), expects="text")
 
@@ -74,7 +75,7 @@ def _titles(ctx: Ctx) -> tuple[str, str]:
 def ask_signer_title(ctx: Ctx) -> Reply:
     buttons = [Button(str(n), title.capitalize()) for n, title in enumerate(_titles(ctx), 1)]
     rows = button_rows(buttons, 2)
-    rows.append([Button(BACK, "◀ Quay lại")])
+    rows.append([Button(BACK, labels.BACK)])
     text = msg(
         "ask_signer_title", unit=ctx.unit, name=ctx.unit.head_name, current=ctx.unit.head_title
     )

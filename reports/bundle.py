@@ -28,13 +28,12 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePath
 
 from reports.data import EvidenceRow, ReportData
 from rubric.model import Rubric
-
-VN_TIME = timezone(timedelta(hours=7))
+from rubric.vietnam import ZONE
 
 # The largest bundle (sum of the files it holds, ``total_size``) a signed link may serve: a
 # caller refuses beyond it before writing anything.
@@ -328,7 +327,7 @@ def _compression(entry: BundleEntry) -> int:
 def _info(name: str, when: datetime, compress_type: int) -> zipfile.ZipInfo:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    local = when.astimezone(VN_TIME)
+    local = when.astimezone(ZONE)
     stamp = (local.year, local.month, local.day, local.hour, local.minute, local.second)
     info = zipfile.ZipInfo(name, date_time=max((1980, 1, 1, 0, 0, 0), min(stamp, _DOS_END)))
     info.compress_type = compress_type
@@ -369,7 +368,7 @@ def _index_rows(evidence: list[_Evidence], copied: list[bool]) -> list[list[obje
 def _received(at: datetime) -> str:
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    return at.astimezone(VN_TIME).strftime("%d/%m/%Y %H:%M")
+    return at.astimezone(ZONE).strftime("%d/%m/%Y %H:%M")
 
 
 def _write_index(zf: zipfile.ZipFile, name: str, rows: list[list[object]], when: datetime) -> None:

@@ -29,7 +29,7 @@ async def gather(
     appraisals = list(
         await s.scalars(select(Appraisal).where(Appraisal.assessment_id == assessment.id))
     )
-    appraised = assessment.status in (Status.APPRAISED, Status.FINALIZED)
+    appraised = assessment.status == Status.APPRAISED
     evidence: dict[str, list[EvidenceRow]] = {}
     for e in await repo.evidence(s, assessment.id):
         evidence.setdefault(e.item_id, []).append(

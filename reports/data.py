@@ -29,7 +29,7 @@ class ReportData:
     year: int
     authority: str  # "UBND huyện Văn Giang" (Kính gửi)
     place: str  # địa danh for the date line
-    status: str  # draft | submitted | appraised | finalized
+    status: str  # draft | submitted | appraised
     unit_short: str | None = None  # for "Số: .../BC-<short>"
     parent_name: str | None = None  # cơ quan chủ quản, printed above the unit name
     report_number: str | None = None

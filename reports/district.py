@@ -13,7 +13,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +21,8 @@ from sqlalchemy.orm import aliased
 from reports.unit_report import effective_scores
 from rubric.model import Rubric
 from rubric.scoring import subtotal
+from rubric.vietnam import zone
+from storage import models
 from storage.models import Answer, Appraisal, Assessment, Period, Status, Unit, UnitKind
 from storage.people import as_utc
 
@@ -35,15 +36,11 @@ KIND_LABELS = {
 }
 KIND_ORDER = {kind: i for i, kind in enumerate(KIND_LABELS)}  # offices first, as in the letters
 NOT_STARTED = "not_started"
-STATUS_LABELS = {
-    NOT_STARTED: "chưa bắt đầu",
-    Status.DRAFT.value: "đang làm",
-    Status.SUBMITTED.value: "đã nộp",
-    Status.APPRAISED.value: "đã thẩm định",
-    Status.FINALIZED.value: "hoàn thành",
+STATUS_LABELS = {NOT_STARTED: "chưa bắt đầu"} | {
+    s.value: t for s, t in models.STATUS_LABELS.items()
 }
-SUBMITTED = (Status.SUBMITTED, Status.APPRAISED, Status.FINALIZED)
-APPRAISED = (Status.APPRAISED, Status.FINALIZED)
+SUBMITTED = (Status.SUBMITTED, Status.APPRAISED)
+APPRAISED = (Status.APPRAISED,)
 UNRATED = "Chưa xếp loại"
 LEVELS = {UnitKind.DISTRICT: "huyện", UnitKind.PROVINCE: "tỉnh"}
 
@@ -211,7 +208,7 @@ async def gather_district(
     """Every unit ``period.authority_id`` assesses (children of the authority, and any unit
     with an assessment in the period), ordered by kind then code. ``today`` (default: today in
     the period's time zone) decides whether an unsubmitted unit is late."""
-    tz = ZoneInfo(period.timezone or "Asia/Ho_Chi_Minh")
+    tz = zone(period.timezone)
     today = today or datetime.now(tz).date()
     above = aliased(Unit)  # the level above: the summary is sent there
     authority, parent = (

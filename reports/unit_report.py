@@ -7,7 +7,7 @@ list of evidence files (landscape section). Pure: takes the rubric and a ReportD
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,9 +18,9 @@ from docx.table import _Cell
 from reports import docx_base as b
 from reports import layout as nd
 from reports.data import ReportData
-from reports.messages import file_size
 from rubric.model import Criterion, Item, Rubric
 from rubric.scoring import fmt, subtotal, total
+from rubric.vietnam import ZONE, file_size
 
 DOTS = "....."
 CHECK = "✓"
@@ -43,7 +43,6 @@ EVIDENCE_HEADERS = (
     "Ảnh thu nhỏ",
 )
 EVIDENCE_WIDTHS = tuple(Mm(w) for w in (12, 80, 20, 24, 36, 36, 44))
-VN_TIME = timezone(timedelta(hours=7))
 
 
 def render_unit_report(rubric: Rubric, data: ReportData) -> bytes:
@@ -264,5 +263,5 @@ def _short(text: str, limit: int = 90) -> str:
 
 def _received(at: datetime) -> str:
     if at.tzinfo is not None:
-        at = at.astimezone(VN_TIME)
+        at = at.astimezone(ZONE)
     return at.strftime("%d/%m/%Y %H:%M")

@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from rubric.vietnam import ZONE_NAME
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -67,8 +69,15 @@ class Role(enum.StrEnum):
 class Status(enum.StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
-    APPRAISED = "appraised"
-    FINALIZED = "finalized"
+    APPRAISED = "appraised"  # the appraisal team's rating is decided: the assessment is closed
+
+
+# How an assessment's status reads, wherever it is shown (chat, command line, documents)
+STATUS_LABELS = {
+    Status.DRAFT: "đang làm",
+    Status.SUBMITTED: "đã nộp",
+    Status.APPRAISED: "đã thẩm định",
+}
 
 
 class Unit(Base):
@@ -161,7 +170,7 @@ class Period(Base):
     submit_by: Mapped[date] = mapped_column(Date)
     appraise_by: Mapped[date] = mapped_column(Date)
     report_by: Mapped[date] = mapped_column(Date)
-    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Ho_Chi_Minh")
+    timezone: Mapped[str] = mapped_column(String(40), default=ZONE_NAME)
     # Reminder schedule as data: {"offsets_days": [7, 3, 1, 0], "hour": 8, "quiet": [21, 7]}
     reminder_schedule: Mapped[dict | None] = mapped_column(JSON)
 

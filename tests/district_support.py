@@ -10,9 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-import bot.cli  # noqa: F401  (the CLI modules import one another in its order)
 from bot.app import App
-from bot.cli_units import read_units
+from bot.cli.units import read_units
 from storage import admin, people
 from storage.models import Answer, Assessment, Role, Unit
 

@@ -21,8 +21,8 @@ import reports.bundle_maker
 from bot.app import App
 from bot.settings import Settings
 from reports.bundle import INDEX_NAME
-from reports.messages import file_size
 from reports.pdf import libreoffice_available
+from rubric.vietnam import file_size
 from storage.filestore import FileStore
 from storage.models import Evidence, Role
 from tests import evidence_samples as samples

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli_run import diagram
+from bot.cli.run import diagram
 from conversations.diagram import APPRAISER, OFFICER
 
 STALE = """# x

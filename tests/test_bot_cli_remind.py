@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import bot.cli_remind
+import bot.cli.remind
 from bot.settings import get_settings
 from storage.models import Period, ReminderSent
 from tests.fake_telegram import FakeTelegram
@@ -78,7 +78,7 @@ def test_bad_input(cli: CliEnv, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "Chưa cấu hình TELEGRAM_BOT_TOKEN" in cli.fails("remind", "--year", "2022")
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:ABC")
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:9/bot")  # nothing listens
-    monkeypatch.setattr(bot.cli_remind, "utc_now", lambda: vn("2022-11-14 08:00"))
+    monkeypatch.setattr(bot.cli.remind, "utc_now", lambda: vn("2022-11-14 08:00"))
     get_settings.cache_clear()
     assert "Không kết nối được Telegram" in cli.fails("remind", "--year", "2022")
     assert cli.db(sent) == 0
@@ -117,7 +117,7 @@ async def test_without_dry_run_it_sends_now_once(
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", fake.token)
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", fake.base_url)
     monkeypatch.setenv("TELEGRAM_API_FILE_URL", fake.base_file_url)
-    monkeypatch.setattr(bot.cli_remind, "utc_now", lambda: vn("2022-11-14 08:00"))
+    monkeypatch.setattr(bot.cli.remind, "utc_now", lambda: vn("2022-11-14 08:00"))
     get_settings.cache_clear()
     for uid in [*OFFICERS, APPRAISER]:
         fake.user(uid)

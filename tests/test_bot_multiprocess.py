@@ -36,7 +36,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.demo import ensure_demo
-from reports.messages import msg
+from conversations.texts import msg
 from rubric.scoring import fmt, whole_scores
 from storage import migrate, people
 from storage.db import make_engine, make_sessionmaker

@@ -22,7 +22,7 @@ from bot.demo import ensure_demo
 from bot.settings import Settings
 from bot.telegram import callback
 from bot.telegram.application import COMMANDS, build_application, telegram_running
-from bot.web import web_server
+from bot.web.app import web_server
 from storage.models import Answer, Assessment, Evidence, Person, Position, Status
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_support import Phone, answer_all, invite, running

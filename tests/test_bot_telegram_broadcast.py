@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import open_app, rubric_loader
-from bot.scheduler import Outcome, Scheduler
+from bot.reminders import Outcome, Scheduler
 from bot.settings import Settings
 from bot.telegram.broadcast import Pacer, TelegramDelivery
 from conversations.events import Recipient, Reply
@@ -21,7 +21,7 @@ from storage import people
 from storage.models import Assessment, Role, Unit, UnitKind
 from storage.reminders import Contact
 from tests.fake_telegram import FakeTelegram
-from tests.test_bot_scheduler import Clock
+from tests.test_bot_reminders import Clock
 from tests.test_conversations_reminders import populate
 
 

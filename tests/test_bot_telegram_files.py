@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.channel.uploads import refused
 from bot.settings import Settings
-from bot.uploads import refused
 from storage import filetypes
 from storage.models import Evidence
 from tests import evidence_samples as samples

@@ -15,7 +15,7 @@ from bot.app import open_app
 from bot.settings import Settings
 from bot.telegram import callback
 from bot.telegram.intake import update_key
-from reports.messages import msg
+from conversations.texts import msg
 from storage import inbox
 from storage.models import Answer, Assessment, Position
 from storage.tempfiles import HOST

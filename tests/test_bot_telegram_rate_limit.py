@@ -17,8 +17,8 @@ from telegram.request import HTTPXRequest
 from bot.app import open_app
 from bot.settings import Settings
 from bot.telegram.application import build_application
-from bot.telegram.chat_order import ChatOrderProcessor
 from bot.telegram.rate_limit import MESSAGE_METHODS, MessageRateLimiter
+from bot.telegram.update_processor import ChatOrderProcessor
 from tests.fake_telegram import FakeTelegram
 
 

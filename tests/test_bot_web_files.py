@@ -20,11 +20,12 @@ from starlette.applications import Starlette
 
 from bot.app import App, open_app
 from bot.demo import ensure_demo
-from bot.links import Links, UploadGrant
 from bot.settings import Settings
-from bot.web_files import file_routes
+from bot.web.files import file_routes
+from bot.web.links import Links, UploadGrant
 from conversations.events import FileUpload
-from reports.messages import file_size, msg, vn_datetime
+from conversations.texts import msg
+from rubric.vietnam import file_size, vn_datetime
 from storage import people
 from storage.models import Assessment, Period, Role, Status
 from tests import evidence_samples

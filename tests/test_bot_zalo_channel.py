@@ -10,12 +10,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import open_app, rubric_loader
+from bot.channel.uploads import refused
 from bot.demo import ensure_demo
-from bot.reminder_loop import by_channel
-from bot.scheduler import Scheduler
+from bot.reminders import Scheduler, by_channel
 from bot.settings import Settings
 from bot.telegram.application import telegram_running
-from bot.uploads import refused
 from bot.zalo.client import MAX_TEXT
 from bot.zalo.running import zalo_running
 from conversations.events import Reply
@@ -25,7 +24,7 @@ from tests import evidence_samples
 from tests.fake_telegram import FakeTelegram
 from tests.fake_zalo import FakeZalo
 from tests.telegram_support import Phone, invite
-from tests.test_bot_scheduler import Clock
+from tests.test_bot_reminders import Clock
 from tests.zalo_support import ZaloPhone, get, zalo_bot
 
 pytestmark = pytest.mark.slow

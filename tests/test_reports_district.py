@@ -80,22 +80,16 @@ def district_specs(r: Rubric, n: int = 40) -> list[UnitSpec]:
         elif state == 2:
             spec.status, spec.answered = Status.DRAFT, 7 + i % 5
         elif state >= 3:
-            spec.status = (
-                Status.SUBMITTED
-                if state <= 4
-                else Status.APPRAISED
-                if state <= 6
-                else Status.FINALIZED
-            )
+            spec.status = Status.SUBMITTED if state <= 4 else Status.APPRAISED
             spec.answered = len(items)
             # Late: 16/11 01:30 in Vietnam (still the 15th in UTC); on time: 15/11 23:00.
             hour = 18 if i % 6 == 3 else 16
             spec.submitted_at = datetime(2022, 11, 15 if i % 6 == 3 else 10, hour, 30, tzinfo=UTC)
         for item in items[: spec.answered]:
             spec.self_scores[item.id] = _score(item, spec.factor, r.score_step)
-        if spec.status in (Status.SUBMITTED, Status.APPRAISED, Status.FINALIZED):
+        if spec.status in (Status.SUBMITTED, Status.APPRAISED):
             spec.proposed = r.band_for(spec.self_total).code
-        if spec.status in (Status.APPRAISED, Status.FINALIZED):
+        if spec.status == Status.APPRAISED:
             for k, (item_id, score) in enumerate(spec.self_scores.items()):
                 spec.appraised_scores[item_id] = (
                     max(D(0), score - D("0.5")) if k % 4 == 0 else score
@@ -207,9 +201,9 @@ async def test_rows_states_and_scores(sessionmaker: async_sessionmaker[AsyncSess
             assert row.deadline == (SUBMITTED_LATE if row.late else None)
             late_label = f"nộp muộn ({row.submitted_at:%d/%m/%Y})" if row.late else ""
             assert row.deadline_label == late_label == ("nộp muộn (16/11/2022)" if row.late else "")
-        if spec.status in (Status.APPRAISED, Status.FINALIZED):
+        if spec.status == Status.APPRAISED:
             assert row.appraised_total == spec.appraised_total
-            assert row.status_label in ("đã thẩm định", "hoàn thành")
+            assert row.status_label == "đã thẩm định"
         else:
             assert row.appraised_scores is None
     assert summary.n_late == sum(1 for r in summary.rows if r.late) > 0
@@ -217,8 +211,7 @@ async def test_rows_states_and_scores(sessionmaker: async_sessionmaker[AsyncSess
         "chưa bắt đầu": 10,
         "đang làm": 5,
         "đã nộp": 10,
-        "đã thẩm định": 10,
-        "hoàn thành": 5,
+        "đã thẩm định": 15,
     }
 
 

@@ -135,7 +135,7 @@ def test_xlsx_statistics(files: Path, specs: list[UnitSpec]) -> None:
         assert first[b.label][:2] == [proposed, final]
     assert first["Chưa xếp loại"][:2] == [15, 25]
     assert first["chưa bắt đầu"][0] == 10
-    assert first["hoàn thành"][0] == 5
+    assert first["đã thẩm định"][0] == 15
     assert first["TC4"][1] == 23
     tc4 = [
         sum(s.self_scores[i.id] for i in rubric().criteria[3].items) for s in specs if s.proposed

@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from click.testing import CliRunner
-from sqlalchemy import Column, Connection, MetaData, String, inspect
+from sqlalchemy import Column, Connection, MetaData, String, inspect, text
 
 from bot.cli import main
 from storage import migrate
@@ -142,3 +142,29 @@ async def test_sqlite_migrations_run_with_foreign_keys_off(tmp_path: Path) -> No
 
     assert await migrate.run_with_connection(url, pragma) == 0
     assert await migrate.run_with_connection(url, pragma, migrating=False) == 1
+
+
+async def test_a_finalized_assessment_reads_appraised_after_0005(db_url: str) -> None:
+    """0005 drops the status nothing set; a row that had it is kept, as "appraised"."""
+    await migrate.upgrade(db_url, "0004")
+    engine = make_engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            for statement in (
+                "INSERT INTO units (id, code, name, kind)"
+                " VALUES (1, 'X', 'Xã X', 'xa'), (2, 'Y', 'Xã Y', 'xa')",
+                "INSERT INTO periods (id, year, rubric_id, authority_id, submit_by, appraise_by,"
+                " report_by, timezone) VALUES (1, 2025, 'r', 1, '2025-11-15', '2025-12-01',"
+                " '2025-12-10', 'Asia/Ho_Chi_Minh')",
+                "INSERT INTO assessments (id, unit_id, period_id, status, version) "
+                "VALUES (1, 1, 1, 'finalized', 1), (2, 2, 1, 'draft', 1)",
+            ):
+                await conn.execute(text(statement))
+        await migrate.upgrade(db_url)
+        async with engine.connect() as conn:
+            rows = (
+                await conn.execute(text("SELECT id, status FROM assessments ORDER BY id"))
+            ).all()
+    finally:
+        await engine.dispose()
+    assert [tuple(r) for r in rows] == [(1, "appraised"), (2, "draft")]

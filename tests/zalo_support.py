@@ -16,7 +16,7 @@ import pytest
 from bot.app import App, open_app
 from bot.demo import ensure_demo
 from bot.settings import Settings
-from bot.web import web_server
+from bot.web.app import web_server
 from bot.zalo.running import ZaloRunner, zalo_running
 from tests.fake_zalo import FakeZalo, FakeZaloUser
 

@@ -25,9 +25,8 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import bot.cli  # noqa: F401  (the CLI modules import one another in its order)
 from bot.app import App, open_app
-from bot.cli_units import read_units
+from bot.cli.units import read_units
 from bot.settings import Settings
 from reports.district_files import district_files
 from rubric.model import Item, Rubric

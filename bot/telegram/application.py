@@ -19,10 +19,10 @@ from telegram.ext import (
 
 from bot.app import App
 from bot.telegram.broadcast import reminders_running, resume_handler
-from bot.telegram.chat_order import ChatOrderProcessor
 from bot.telegram.handlers import CHANNEL, TelegramChannel, on_error
 from bot.telegram.intake import InboxApplication, InboxQueue, Intake
 from bot.telegram.rate_limit import MessageRateLimiter
+from bot.telegram.update_processor import ChatOrderProcessor
 from conversations.events import Reply
 
 log = logging.getLogger(__name__)

@@ -23,8 +23,8 @@ from telegram.ext import CallbackQueryHandler, ContextTypes
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.app import App
-from bot.reminder_loop import reminders_running as reminder_loop
-from bot.scheduler import Outcome, Scheduler
+from bot.reminders import Outcome, Scheduler
+from bot.reminders import reminders_running as reminder_loop
 from bot.telegram import callback, render
 from bot.telegram.handlers import CHANNEL, TelegramChannel
 from bot.telegram.send import quietly

@@ -1,5 +1,5 @@
 """Evidence from Telegram: photos (largest size) and documents, into the file store through the
-one acceptance path (``bot.uploads``). Sizes are checked before any download: the message's
+one acceptance path (``bot.channel.uploads``). Sizes are checked before any download: the message's
 ``file_size``, else the one ``getFile`` reports."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from telegram import Message
 from telegram.error import BadRequest
 
-from bot.uploads import Offered, Rejected, accept, refuse_early, too_big
+from bot.channel.uploads import Offered, Rejected, accept, refuse_early, too_big
 from conversations.events import FileUpload
 from storage.filestore import FileStore
 

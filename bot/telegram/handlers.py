@@ -9,16 +9,16 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.app import App
+from bot.channel.upload_offer import download_line, offer
+from bot.channel.uploads import Rejected
 from bot.journal import UNKNOWN
 from bot.telegram import callback, files, render
 from bot.telegram.busy import Busy
 from bot.telegram.intake import Intake, sender_of
 from bot.telegram.send import quietly, retrying
-from bot.upload_offer import download_line, offer
-from bot.uploads import Rejected
 from conversations.events import Command, Event, Reply, Start, Text
 from conversations.merge import merge_notices
-from reports.messages import msg
+from conversations.texts import msg
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE

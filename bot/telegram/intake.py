@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.inbox import keep, recover
+from bot.channel.inbox import keep, recover
 from conversations.events import Reply, Sender
 from storage import inbox
 
@@ -70,7 +70,7 @@ class Intake:
             self.app.journal.answered(CHANNEL, key)
 
     async def recover(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        """After a restart: what a crash interrupted (``bot.inbox.recover``)."""
+        """After a restart: what a crash interrupted (``bot.channel.inbox.recover``)."""
 
         async def show(sender: Sender, replies: list[Reply]) -> None:
             assert sender.chat_id is not None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.channel.text import split_text
 from bot.telegram import callback
-from bot.text import split_text
 from conversations.events import Reply
 
 TEXT_LIMIT = 4096

@@ -8,9 +8,9 @@ import logging
 import httpx
 
 from bot.app import App
+from bot.channel.upload_offer import download_line, upload_line
+from bot.channel.uploads import Offered, Rejected, accept, too_big
 from bot.console import parse_line
-from bot.upload_offer import download_line, upload_line
-from bot.uploads import Offered, Rejected, accept, too_big
 from bot.zalo import render
 from bot.zalo.client import MAX_TEXT, DownloadTooLarge, ZaloClient, ZaloError, split_text
 from bot.zalo.updates import (
@@ -22,7 +22,7 @@ from bot.zalo.updates import (
 )
 from conversations.events import Event, Reply, Sender, Text
 from conversations.merge import merge_notices
-from reports.messages import msg
+from conversations.texts import msg
 
 log = logging.getLogger(__name__)
 CHANNEL = "zalo"

@@ -15,7 +15,7 @@ from typing import Any, Self
 
 import httpx
 
-from bot.text import split_text as split_parts
+from bot.channel.text import split_text as split_parts
 
 DEFAULT_BASE_URL = "https://bot-api.zaloplatforms.com/bot"
 MAX_TEXT = 2000
@@ -202,5 +202,5 @@ class ZaloClient:
 
 
 def split_text(message: str, limit: int = MAX_TEXT) -> list[str]:
-    """A long text as Zalo messages (see ``bot.text.split_text``)."""
+    """A long text as Zalo messages (see ``bot.channel.text.split_text``)."""
     return split_parts(message, limit)

@@ -7,7 +7,7 @@ import re
 
 from conversations.events import Button, Reply
 from conversations.states import NAV_KEYS
-from reports.messages import msg
+from conversations.texts import msg
 
 # "2", "2.", " 2 ", "2)", "b", "B." -> the key; anything else is passed on as typed
 _TYPED_KEY = re.compile(r"\s*([0-9]{1,3}|[A-Za-z])\s*[.)]?\s*")

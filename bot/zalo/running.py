@@ -13,9 +13,9 @@ from contextlib import asynccontextmanager
 import httpx
 
 from bot.app import App
-from bot.chat_order import ChatQueues
-from bot.inbox import keep, recover
-from bot.scheduler import Outcome
+from bot.channel.chat_order import ChatQueues
+from bot.channel.inbox import keep, recover
+from bot.reminders import Outcome
 from bot.zalo.channel import CHANNEL, ZaloChannel, sender_of
 from bot.zalo.client import ZaloClient, ZaloError, split_text
 from bot.zalo.updates import parse
@@ -71,7 +71,7 @@ class ZaloRunner:
             await keep(self.app, CHANNEL, update.key, sender_of(update), text)
 
     async def recover(self) -> None:
-        """After a restart: what a crash interrupted (``bot.inbox.recover``)."""
+        """After a restart: what a crash interrupted (``bot.channel.inbox.recover``)."""
 
         async def show(sender: Sender, replies: list[Reply]) -> None:
             chat = sender.chat_id or sender.user_id

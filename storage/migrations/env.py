@@ -2,12 +2,14 @@
 
 Normally run through ``storage.migrate`` which hands over a connection in
 ``config.attributes["connection"]``; the ``alembic`` command line (storage/alembic.ini) opens
-its own from ``sqlalchemy.url`` or, if that is unset, from the DATABASE_URL setting.
+its own from ``sqlalchemy.url`` or, if that is unset, from the DATABASE_URL environment variable
+(storage reads no settings of the bot: ``danvan db upgrade`` is the way that reads ``.env``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from logging.config import fileConfig
 
 from alembic import context
@@ -26,9 +28,10 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from bot.settings import get_settings
-
-    return get_settings().database_url
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise SystemExit("Set sqlalchemy.url or DATABASE_URL, or run: danvan db upgrade")
+    return url
 
 
 def _options(dialect_name: str) -> dict:

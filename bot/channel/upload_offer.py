@@ -1,0 +1,50 @@
+"""Links where a chat cannot carry a file: the upload page offered at every evidence step on
+Zalo and on Telegram for a file over the chat's limit; the download link of a document on Zalo
+and on Telegram for one over what a bot may send."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.app import App
+from bot.web.links import UploadGrant
+from conversations.events import Reply, Sender
+from conversations.states import EVIDENCE, State
+from conversations.texts import msg
+
+
+def expiry(app: App) -> datetime:
+    assert app.links is not None
+    return datetime.now(UTC) + app.links.ttl
+
+
+def download_line(app: App, path: Path, name: str, template: str, missing: str) -> str:
+    """The signed link to a document written with ``template``; ``missing`` when no web app
+    is configured."""
+    if app.links is None:
+        return msg(missing, name=name)
+    url = app.links.download_url(path, name)
+    return msg(template, url=url, name=name, expires=expiry(app))
+
+
+def upload_line(app: App, sender: Sender, question: Reply, template: str) -> str | None:
+    """The link to the upload page for the item an evidence question asks about, written with
+    ``template`` (None: not an evidence question; a hint when no web app is configured)."""
+    state = State.parse(question.target)
+    if question.expects != "file" or state.kind != EVIDENCE or state.ref is None:
+        return None
+    if app.links is None or question.assessment_id is None:
+        return msg("no_upload_link")
+    grant = UploadGrant(
+        sender.channel, sender.user_id, sender.chat_id, question.assessment_id, state.ref
+    )
+    url = app.links.upload_url(grant)
+    return msg(template, url=url, expires=expiry(app), limit_mb=app.settings.max_web_upload_mb)
+
+
+async def offer(app: App, sender: Sender, template: str) -> Reply | None:
+    """The link for the question the person is at now, if it is an evidence question."""
+    question = await app.engine.peek(sender)
+    line = upload_line(app, sender, question, template) if question is not None else None
+    return Reply(line) if line else None

@@ -1,0 +1,17 @@
+"""The one command: ``danvan``. Each noun's sub-commands live in a module of this package."""
+
+from __future__ import annotations
+
+import importlib
+
+from bot.cli.base import main
+
+# Every module with commands, in one list: importing one adds its commands to ``main``
+# (``remind`` adds ``period schedule`` to the group ``period`` makes, so it comes after it).
+COMMANDS = ("run", "units", "person", "invite", "period", "remind", "report", "export")
+COMMANDS += ("rubric", "audit", "db")
+
+for _name in COMMANDS:
+    importlib.import_module(f"bot.cli.{_name}")
+
+__all__ = ["COMMANDS", "main"]

@@ -1,0 +1,149 @@
+"""The web app beside the bot (Starlette), behind a reverse proxy: the channels' webhooks and
+the signed links (report download, evidence upload page)."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import App
+from bot.telegram.application import WEBHOOK_PATH as TELEGRAM_PATH
+from bot.web.body_limit import BodyLimit
+from bot.web.files import UploadRefused, file_routes
+from bot.web.links import UploadGrant
+from bot.zalo.running import WEBHOOK_PATH as ZALO_PATH
+from bot.zalo.running import ZaloRunner
+from conversations.events import FileUpload, Sender
+from storage.assessments import evidence_for
+
+log = logging.getLogger(__name__)
+TELEGRAM_SECRET = "X-Telegram-Bot-Api-Secret-Token"
+ZALO_SECRET = "X-Bot-Api-Secret-Token"
+WEBHOOK_BODY_LIMIT = 1024 * 1024  # an update is a few KB; Telegram's biggest are well under
+
+
+def upload_handler(app: App):  # type: ignore[no-untyped-def]
+    """A file from the upload page: attached by the engine, confirmed in the officer's chat."""
+
+    async def on_upload(grant: UploadGrant, upload: FileUpload) -> str | None:
+        sender = Sender(grant.channel, grant.user_id, grant.chat_id)
+        event = replace(upload, assessment_id=grant.assessment_id)
+        replies = await app.engine.handle(sender, event)
+        if grant.chat_id is not None:
+            await app.deliver(grant.channel, grant.chat_id, replies)
+        said = replies[0].text if replies else None
+        async with app.sessions() as s:
+            kept = await evidence_for(s, grant.assessment_id, grant.item_id, upload.sha256)
+        if kept is None:  # locked, another person's or year's link, an unknown item...
+            raise UploadRefused(said or "")
+        return said
+
+    return on_upload
+
+
+Accept = Callable[[object], Awaitable[bool]]  # the JSON body -> whether it was an update
+
+
+def webhook(
+    app: App, header: str, accept: Accept | None
+) -> Callable[[Request], Awaitable[Response]]:
+    """A channel's webhook: the secret header checked in constant time, then the body queued."""
+
+    async def endpoint(request: Request) -> Response:
+        if accept is None:  # that channel does not run here
+            return PlainTextResponse("not found", status_code=404)
+        given = request.headers.get(header, "")
+        if not hmac.compare_digest(given.encode(), app.webhook_secret.encode()):
+            return PlainTextResponse("forbidden", status_code=403)
+        try:
+            body = await request.json()
+        except (ValueError, UnicodeDecodeError, RecursionError):  # not JSON, or nested too deep
+            body = None
+        if not await accept(body):
+            log.warning("%s: the body is not an update", request.url.path)
+            return PlainTextResponse("bad request", status_code=400)
+        return JSONResponse({"ok": True})
+
+    return endpoint
+
+
+def telegram_accept(telegram: Application | None) -> Accept | None:  # type: ignore[type-arg]
+    if telegram is None:
+        return None
+
+    async def accept(body: object) -> bool:
+        try:
+            update = Update.de_json(body, telegram.bot) if isinstance(body, dict) else None
+        except (ValueError, KeyError, TypeError):
+            return False
+        if update is None:
+            return False
+        # Answered once handled: the platform sends the chat's next update only then, so
+        # behind a load balancer one chat's updates are applied in order.
+        await telegram.process_update(update)
+        return True
+
+    return accept
+
+
+def zalo_accept(zalo: ZaloRunner | None) -> Accept | None:
+    if zalo is None:
+        return None
+
+    async def accept(body: object) -> bool:
+        handled = zalo.accept(body)
+        if handled is not None:
+            await handled  # answered once handled (see telegram_accept)
+        return handled is not None
+
+    return accept
+
+
+def web_app(
+    app: App,
+    telegram: Application | None = None,  # type: ignore[type-arg]
+    zalo: ZaloRunner | None = None,
+) -> Starlette:
+    async def health(_: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    routes = [
+        Route(
+            TELEGRAM_PATH,
+            webhook(app, TELEGRAM_SECRET, telegram_accept(telegram)),
+            methods=["POST"],
+        ),
+        Route(ZALO_PATH, webhook(app, ZALO_SECRET, zalo_accept(zalo)), methods=["POST"]),
+        Route("/healthz", health),
+    ]
+    if app.links is not None:
+        routes += file_routes(app, app.links, upload_handler(app))
+    limits = {TELEGRAM_PATH: WEBHOOK_BODY_LIMIT, ZALO_PATH: WEBHOOK_BODY_LIMIT}
+    return Starlette(routes=routes, middleware=[Middleware(BodyLimit, limits=limits)])
+
+
+def web_server(
+    app: App,
+    telegram: Application | None = None,  # type: ignore[type-arg]
+    zalo: ZaloRunner | None = None,
+    port: int | None = None,
+) -> uvicorn.Server:
+    config = uvicorn.Config(
+        web_app(app, telegram, zalo),
+        host=app.settings.web_host,
+        port=app.settings.web_port if port is None else port,
+        log_level="warning",
+        lifespan="off",
+    )
+    return uvicorn.Server(config)

@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import open_app, rubric_loader
 from bot.settings import Settings
 from rubric.model import Rubric
-from storage import admin, people
 from storage import assessments as repo
+from storage import people
+from storage.admin import periods as period_admin
 from storage.models import Answer, CriterionNote, Role, Status, Unit, UnitKind
 
 RUBRIC_ID = "hung-yen-2022"
@@ -166,14 +167,16 @@ async def seed(settings: Settings, officers: int, near_done: float = 0.0) -> See
         ]
         s.add_all([district, *units, other, *answered])
         await s.flush()
-        load_period, _ = await admin.create_period(
+        load_period, _ = await period_admin.create_period(
             s, district, year=2022, rubric_id=RUBRIC_ID, **DATES
         )
         for n, unit in enumerate(units, 1):
             invite = await people.create_invite(s, Role.OFFICER, unit.id)
             out.invites.append((OFFICER_IDS + n, invite.token))
 
-        period, _ = await admin.create_period(s, other, year=2022, rubric_id=RUBRIC_ID, **DATES)
+        period, _ = await period_admin.create_period(
+            s, other, year=2022, rubric_id=RUBRIC_ID, **DATES
+        )
         out.district_period = period.id
         reporter = await people.add_person(
             s, "Cán bộ báo cáo", "telegram", str(REPORTER_ID), str(REPORTER_ID)

@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from rubric.scoring import fmt
 from rubric.vietnam import file_size, vn_date, vn_datetime
+from storage import filetypes
 
 
 @cache
@@ -27,6 +28,7 @@ def _module() -> Any:
     env.filters["vn_date"] = vn_date
     env.filters["vn_datetime"] = vn_datetime
     env.filters["size"] = file_size
+    env.globals["file_types"] = filetypes.LABELS
     return env.get_template("chat.j2").module
 
 

@@ -41,8 +41,6 @@ class Item(_Strict):
     required: bool = True
     constraint_message: str | None = None
     choices: tuple[Choice, ...] = ()
-    # Who scores the item: "unit" (self-assessment) or "authority" only.
-    scored_by: str = "unit"
 
     @property
     def is_tiered(self) -> bool:

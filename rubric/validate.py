@@ -32,7 +32,6 @@ _RULES = {
     "no_items": "Tiêu chí {id} không có mục nào.",
     "item_sum": "Tiêu chí {id}: tổng điểm các mục là {got} nhưng thang điểm tiêu chí là {want}.",
     "item_prefix": "Mã mục '{id}' phải bắt đầu bằng mã tiêu chí '{parent}.'.",
-    "scored_by": "Trường 'scored_by' phải là 'unit' hoặc 'authority'.",
     "max_positive": "Mục {id}: thang điểm phải lớn hơn 0.",
     "max_step": "Mục {id}: thang điểm {got} không chia hết cho bước điểm {step}.",
     "decimal_choices": "Mục {id} chấm theo điểm số (decimal) nên không được có mức chấm.",
@@ -235,8 +234,6 @@ def _item_problems(out: _Problems, item: Mapping[str, Any], cid: Any, step: Deci
     iid = item.get("id")
     if isinstance(iid, str) and isinstance(cid, str) and not iid.startswith(f"{cid}."):
         out.add(iid, "item_prefix", id=iid, parent=cid)
-    if item.get("scored_by", "unit") not in ("unit", "authority"):
-        out.add(iid, "scored_by")
     top = _num(item.get("max_points"))
     if top is not None and top <= 0:
         out.add(iid, "max_positive", id=iid)

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    NEWEST_PERIOD_FIRST,
     Answer,
     Appraisal,
     Assessment,
@@ -52,7 +53,7 @@ async def latest_period(s: AsyncSession, authority_id: int) -> Period | None:
     return await s.scalar(
         select(Period)
         .where(Period.authority_id == authority_id)
-        .order_by(Period.year.desc(), Period.id.desc())
+        .order_by(*NEWEST_PERIOD_FIRST)
         .limit(1)
     )
 

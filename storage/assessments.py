@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_or_nothing
 from storage.models import (
+    NEWEST_PERIOD_FIRST,
     Answer,
     Assessment,
     AuditEvent,
@@ -29,7 +30,7 @@ from storage.models import (
 _NEWEST_PERIOD = (
     select(Period.id)
     .where(Period.authority_id == Unit.parent_id)
-    .order_by(Period.year.desc(), Period.id.desc())
+    .order_by(*NEWEST_PERIOD_FIRST)
     .limit(1)
     .correlate(Unit)
     .scalar_subquery()

@@ -1,4 +1,4 @@
-"""Content-addressed evidence store (DESIGN.md §3).
+"""Content-addressed evidence store.
 
 A file is stored under ``<root>/<sha[:2]>/<sha[2:4]>/<sha>``: the key is derived from the content
 only, never from a name the user chose, and the same content is stored once. Writes go to a

@@ -55,8 +55,8 @@ XLSX = FileType(
     "Excel (XLSX)",
     "ooxml",
 )
-JPEG = FileType("image/jpeg", (".jpg", ".jpeg"), PHOTO, "ảnh JPG", "jpeg")
-PNG = FileType("image/png", (".png",), PHOTO, "ảnh PNG", "png")
+JPEG = FileType("image/jpeg", (".jpg", ".jpeg"), PHOTO, "ảnh (JPG)", "jpeg")
+PNG = FileType("image/png", (".png",), PHOTO, "ảnh (PNG)", "png")
 
 ACCEPTED: tuple[FileType, ...] = (PDF, DOC, DOCX, XLS, XLSX, JPEG, PNG)
 BY_MIME = {t.mime: t for t in ACCEPTED}
@@ -66,7 +66,18 @@ EXTENSIONS = frozenset(ext for t in ACCEPTED for ext in t.extensions)
 ACCEPT_ATTRIBUTE = ",".join(
     [ext for t in ACCEPTED for ext in t.extensions] + [t.mime for t in ACCEPTED if t.kind == PHOTO]
 )
-LABELS = ", ".join(t.label for t in ACCEPTED)
+
+
+def _described(types: tuple[FileType, ...]) -> str:
+    """One name per family: "PDF, Word (DOC, DOCX), Excel (XLS, XLSX), ảnh (JPG, PNG)"."""
+    families: dict[str, list[str]] = {}
+    for t in types:
+        family, _, variant = t.label.partition(" (")
+        families.setdefault(family, []).append(variant.rstrip(")"))
+    return ", ".join(f"{f} ({', '.join(v)})" if all(v) else f for f, v in families.items())
+
+
+LABELS = _described(ACCEPTED)  # what the chat and the upload page say is accepted
 
 # Limits. An accepted image is at most MAX_PIXELS (a 48-50 MP phone photo passes; a "pixel
 # bomb" does not); a DOCX/XLSX at most MAX_ZIP_ENTRIES parts and MAX_UNZIPPED bytes once

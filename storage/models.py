@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 models: the whole data model of DESIGN.md §3."""
+"""SQLAlchemy 2 models: the whole data model (the README shows how they relate)."""
 
 from __future__ import annotations
 
@@ -175,6 +175,10 @@ class Period(Base):
     reminder_schedule: Mapped[dict | None] = mapped_column(JSON)
 
 
+# "The current period" wherever there are several: the newest year, then the newest made
+NEWEST_PERIOD_FIRST = (Period.year.desc(), Period.id.desc())
+
+
 class Assessment(Base):
     __tablename__ = "assessments"
     __table_args__ = (UniqueConstraint("unit_id", "period_id"),)
@@ -195,7 +199,6 @@ class Assessment(Base):
     final_rating: Mapped[str | None] = mapped_column(String(20))
     appraised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     appraised_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
-    report_key: Mapped[str | None] = mapped_column(String(200))  # latest generated report
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.cli.units import read_units
-from storage import admin, people
+from storage import people
+from storage.admin import periods as period_admin
+from storage.admin import units as unit_admin
 from storage.models import Answer, Assessment, Role, Unit
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "units-van-giang-2022.csv"
@@ -34,9 +36,9 @@ async def sample_district(app: App) -> District:
     rows, problems = read_units(SAMPLE)
     assert not problems
     async with app.sessions() as s, s.begin():
-        await admin.import_units(s, rows)
-        authority = await admin.need_unit(s, "VG")
-        await admin.create_period(
+        await unit_admin.import_units(s, rows)
+        authority = await unit_admin.need_unit(s, "VG")
+        await period_admin.create_period(
             s,
             authority,
             year=2022,
@@ -59,7 +61,7 @@ async def sample_district(app: App) -> District:
 
 async def invite(app: App, code: str, role: Role = Role.OFFICER) -> str:
     async with app.sessions() as s, s.begin():
-        unit = await admin.need_unit(s, code)
+        unit = await unit_admin.need_unit(s, code)
         return (await people.create_invite(s, role, unit.id)).token
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.settings import Settings
-from storage import admin
+from storage.admin import periods as period_admin
+from storage.admin import units as unit_admin
 from storage.models import Appraisal, Assessment, Period, Role
 from tests.district_support import fill, invite, sample_district
 from tests.fake_telegram import FakeTelegram
@@ -193,8 +194,8 @@ async def test_the_officer_says_who_signs_before_submitting_and_it_is_kept(
 
         # The next year the unit's row remembers the signer: nobody is asked again.
         async with app.sessions() as s, s.begin():
-            vg = await admin.need_unit(s, "VG")
-            await admin.create_period(
+            vg = await unit_admin.need_unit(s, "VG")
+            await period_admin.create_period(
                 s, vg, year=2023, rubric_id="hung-yen-2022", submit_by=date(2023, 11, 15),
                 appraise_by=date(2023, 12, 1), report_by=date(2023, 12, 10),
             )  # fmt: skip

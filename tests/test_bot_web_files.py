@@ -164,7 +164,7 @@ async def test_upload_page_shows_the_unit_and_the_item(web: Web) -> None:
     assert "Mục IV.1." in page and str(escape(item.label)) in page
     assert 'method="post" enctype="multipart/form-data"' in page
     assert 'type="file" id="files" name="files" multiple' in page
-    assert "PDF, Word (DOC, DOCX), Excel (XLS, XLSX), ảnh JPG, PNG" in page
+    assert "PDF, Word (DOC, DOCX), Excel (XLS, XLSX), ảnh (JPG, PNG)" in page
     assert "tối đa 1 MB" in page
     expires = web.links.expires_at(link.rsplit("/", 1)[1])
     assert f"dùng được đến {vn_datetime(expires)} (giờ Việt Nam)" in page

@@ -20,7 +20,8 @@ from conversations.appraise import CONFIRM, ITEM, RATING
 from conversations.events import Button, Choice, Reply, Sender, Text
 from conversations.input import key_of
 from conversations.states import questionnaire
-from storage import admin, people
+from storage import people
+from storage.admin import units as unit_admin
 from storage.models import Assessment, Person, Position, Role, Status
 from tests.district_support import District, fill, sample_district
 from tests.support import rubric
@@ -41,7 +42,7 @@ async def setup(app: App) -> District:
             person = await people.add_person(
                 s, sender.display_name or "", sender.channel, sender.user_id, sender.chat_id
             )
-            unit = district.units.get(code) or (await admin.need_unit(s, code)).id
+            unit = district.units.get(code) or (await unit_admin.need_unit(s, code)).id
             await people.grant(s, person.id, role, unit)
         statuses = {
             "VG-MESO": dict(status=Status.SUBMITTED, submitted_at=now),

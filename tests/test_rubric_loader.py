@@ -46,7 +46,6 @@ def test_items(hy: Rubric) -> None:
     for item in items:
         assert item.required
         assert item.hint and item.constraint_message
-        assert item.scored_by == "unit"
     assert hy.item("I.5") is not None and hy.item("I.5").max_points == 6
     assert hy.item("IV.3").max_points == 7
 

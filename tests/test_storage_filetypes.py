@@ -73,6 +73,7 @@ def test_one_list_and_what_derives_from_it() -> None:
     )
     assert filetypes.BY_MIME["application/msword"] is DOC
     assert all(t.label for t in ACCEPTED)
+    assert filetypes.LABELS == "PDF, Word (DOC, DOCX), Excel (XLS, XLSX), ảnh (JPG, PNG)"
 
 
 @pytest.mark.parametrize(

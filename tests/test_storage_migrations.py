@@ -144,7 +144,7 @@ async def test_sqlite_migrations_run_with_foreign_keys_off(tmp_path: Path) -> No
     assert await migrate.run_with_connection(url, pragma, migrating=False) == 1
 
 
-async def test_a_finalized_assessment_reads_appraised_after_0005(db_url: str) -> None:
+async def test_0005_keeps_a_finalized_assessment_as_appraised(db_url: str) -> None:
     """0005 drops the status nothing set; a row that had it is kept, as "appraised"."""
     await migrate.upgrade(db_url, "0004")
     engine = make_engine(db_url)

@@ -34,7 +34,8 @@ NEW_COLUMNS = {
     "units": {"sign_as"},
     "assessments": {"signer_title", "sign_as"},
 }
-MOVED_COLUMNS = {"assessments": {"cursor", "return_to"}}  # into positions (0003)
+# cursor and return_to: into positions (0003); report_key: never written, dropped (0005)
+MOVED_COLUMNS = {"assessments": {"cursor", "return_to", "report_key"}}
 NEW_TABLES = {"positions", "inbox"}
 MOVED_TABLES = {"processed_updates"}  # into inbox (0003)
 

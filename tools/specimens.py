@@ -30,7 +30,8 @@ from bot.cli.units import read_units
 from bot.settings import Settings
 from reports.district_files import district_files
 from rubric.model import Item, Rubric
-from storage import admin
+from storage.admin import periods as period_admin
+from storage.admin import units as unit_admin
 from storage.models import Answer, Appraisal, Assessment, CriterionNote, Evidence, Status, Unit
 from tools.sample_answers import SAMPLES, sample_answers
 
@@ -108,12 +109,12 @@ async def fill_district(app: App) -> dict[str, int]:
     assert not problems, problems
     rubric = app.reports.rubric_for(RUBRIC_ID)
     async with app.sessions() as s, s.begin():
-        await admin.import_units(s, rows)
+        await unit_admin.import_units(s, rows)
         for code, (name, title) in SIGNERS.items():
-            unit = await admin.need_unit(s, code)
+            unit = await unit_admin.need_unit(s, code)
             unit.head_name, unit.head_title = name, title
-        period, _ = await admin.create_period(
-            s, await admin.need_unit(s, "VG"), year=YEAR, rubric_id=RUBRIC_ID, **DEADLINES
+        period, _ = await period_admin.create_period(
+            s, await unit_admin.need_unit(s, "VG"), year=YEAR, rubric_id=RUBRIC_ID, **DEADLINES
         )
         ids = {}
         pairs = await s.execute(

@@ -10,7 +10,8 @@ from bot.app import open_app
 from bot.cli.base import CliError, local, main, parse_int, run, table
 from bot.cli.period import STATUS_LABELS, parse_year
 from bot.settings import get_settings
-from storage import admin
+from storage.admin import audit as audit_admin
+from storage.admin import units as unit_admin
 from storage.models import AuditEvent, Status
 
 ACTIONS = {
@@ -54,9 +55,9 @@ def change(event: AuditEvent) -> str:
 
 async def _audit(unit_code: str, year: int | None, limit: int) -> list[str]:
     async with open_app(get_settings()) as app, app.sessions() as s:
-        unit = await admin.need_unit(s, unit_code)
-        assessment, period = await admin.assessment_of(s, unit, year)
-        events, total = await admin.audit_rows(s, assessment.id, limit)
+        unit = await unit_admin.need_unit(s, unit_code)
+        assessment, period = await audit_admin.assessment_of(s, unit, year)
+        events, total = await audit_admin.audit_rows(s, assessment.id, limit)
     head = f"Nhật ký thay đổi của {unit.name} ({unit.code}), năm {period.year}"
     if not events:
         return [f"{head}: chưa có thay đổi nào."]

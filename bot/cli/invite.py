@@ -9,7 +9,9 @@ import click
 from bot.app import open_app
 from bot.cli.base import CliError, local, main, parse_int, run, table
 from bot.settings import Settings, get_settings
-from storage import admin, people
+from storage import people
+from storage.admin import invites as invite_admin
+from storage.admin import units as unit_admin
 from storage.models import Invite, Person, Role
 
 ROLE_LABELS = {
@@ -47,8 +49,8 @@ def status(invite: Invite, person: Person | None) -> str:
 async def _create(unit_code: str, role: Role, count: int, days: int) -> list[str]:
     settings = get_settings()
     async with open_app(settings) as app, app.sessions() as s, s.begin():
-        unit = await admin.need_unit(s, unit_code)
-        if role == Role.APPRAISER and not await admin.children(s, unit.id):
+        unit = await unit_admin.need_unit(s, unit_code)
+        if role == Role.APPRAISER and not await unit_admin.children(s, unit.id):
             raise CliError(
                 f"{unit.name} ({unit.code}) không thẩm định đơn vị nào. Mã mời thẩm định viên "
                 "dùng mã của cơ quan thẩm định, ví dụ --unit VG."
@@ -92,8 +94,8 @@ def create(unit_code: str | None, role: str, count: str, days: str) -> None:
 
 async def _list(unit_code: str | None, include_all: bool) -> list[list[str]]:
     async with open_app(get_settings()) as app, app.sessions() as s:
-        unit = await admin.need_unit(s, unit_code) if unit_code else None
-        found = await admin.invites(s, unit, include_all)
+        unit = await unit_admin.need_unit(s, unit_code) if unit_code else None
+        found = await invite_admin.invites(s, unit, include_all)
     rows = [["MÃ", "VAI TRÒ", "ĐƠN VỊ", "TẠO LÚC", "HẾT HẠN", "TRẠNG THÁI"]]
     for inv, inv_unit, person in found:
         rows.append(
@@ -124,7 +126,7 @@ def list_(unit_code: str | None, include_all: bool) -> None:
 
 async def _revoke(token: str) -> str:
     async with open_app(get_settings()) as app, app.sessions() as s, s.begin():
-        inv, now = await admin.revoke_invite(s, token)
+        inv, now = await invite_admin.revoke_invite(s, token)
         unit = await people.unit(s, inv.unit_id)
     what = f"mã mời {inv.token[:8]}… ({ROLE_LABELS[inv.role]}, {unit.code})"
     if not now:

@@ -11,7 +11,8 @@ from bot.app import open_app, rubric_loader
 from bot.cli.base import CliError, main, parse_date, run, table
 from bot.settings import Settings, get_settings
 from rubric.loader import RubricError, available_rubrics, rubric_sha256
-from storage import admin
+from storage.admin import periods as period_admin
+from storage.admin import units as unit_admin
 from storage.models import STATUS_LABELS, Period, Unit
 
 DATES = {"submit_by": "hạn nộp", "appraise_by": "hạn thẩm định", "report_by": "hạn báo cáo"}
@@ -47,10 +48,12 @@ def checked_rubric(settings: Settings, rubric_id: str) -> str:
 async def _create(year: int, rubric_id: str, dates: dict[str, date], code: str | None) -> str:
     settings = get_settings()
     sha256 = checked_rubric(settings, rubric_id)
-    admin.check_dates(**dates)
+    period_admin.check_dates(**dates)
     async with open_app(settings) as app, app.sessions() as s, s.begin():
-        authority = await admin.need_unit(s, code) if code else await admin.default_authority(s)
-        period, created = await admin.create_period(
+        authority = (
+            await unit_admin.need_unit(s, code) if code else await unit_admin.default_authority(s)
+        )
+        period, created = await period_admin.create_period(
             s, authority, year=year, rubric_id=rubric_id, rubric_sha256=sha256, **dates
         )
         return "\n".join(
@@ -104,7 +107,7 @@ def create(
 
 async def _list() -> list[list[str]]:
     async with open_app(get_settings()) as app, app.sessions() as s:
-        found = await admin.periods(s)
+        found = await period_admin.periods(s)
     rows = [["NĂM", "CƠ QUAN THẨM ĐỊNH", "BẢNG ĐIỂM", *(d.upper() for d in DATES.values()), "BÀI"]]
     for p, authority, counts in found:
         statuses = ", ".join(
@@ -133,14 +136,14 @@ def list_() -> None:
 
 async def _find(s: AsyncSession, year: int, code: str | None) -> tuple[Period, Unit]:
     if code:
-        authority = await admin.need_unit(s, code)
-        found = await admin.find_period(s, year, authority)
+        authority = await unit_admin.need_unit(s, code)
+        found = await period_admin.find_period(s, year, authority)
         if found is None:
             raise CliError(f"Chưa có kỳ đánh giá năm {year} của {authority.code}.")
         return found, authority
-    of_year = [(p, u) for p, u, _ in await admin.periods(s) if p.year == year]
+    of_year = [(p, u) for p, u, _ in await period_admin.periods(s) if p.year == year]
     if len(of_year) > 1:
-        default = (await admin.default_authority(s)).id
+        default = (await unit_admin.default_authority(s)).id
         of_year = [(p, u) for p, u in of_year if u.id == default] or of_year
     if len(of_year) > 1:
         codes = ", ".join(u.code for _, u in of_year)
@@ -154,7 +157,7 @@ async def _update(year: int, code: str | None, changes: dict[str, date | None]) 
     async with open_app(get_settings()) as app, app.sessions() as s, s.begin():
         found, authority = await _find(s, year, code)
         new = {f: changes[f] or getattr(found, f) for f in DATES}
-        admin.check_dates(**new)
+        period_admin.check_dates(**new)
         lines = [
             f"  {DATES[f]}: {getattr(found, f):%d/%m/%Y} → {new[f]:%d/%m/%Y}"
             for f in DATES
@@ -162,7 +165,7 @@ async def _update(year: int, code: str | None, changes: dict[str, date | None]) 
         ]
         for f, value in new.items():
             setattr(found, f, value)
-        created = await admin.ensure_assessments(s, found)
+        created = await period_admin.ensure_assessments(s, found)
         if created:
             lines.append(f"  đã tạo thêm {created} bài tự đánh giá cho đơn vị mới")
         head = f"Kỳ đánh giá năm {year} của {authority.name} ({authority.code})"

@@ -8,13 +8,14 @@ from bot.app import open_app
 from bot.cli.base import CliError, local, main, run, table
 from bot.cli.invite import ROLE_LABELS
 from bot.settings import get_settings
-from storage import admin
+from storage.admin import persons as person_admin
+from storage.admin import units as unit_admin
 
 
 async def _list(unit_code: str | None) -> list[list[str]]:
     async with open_app(get_settings()) as app, app.sessions() as s:
-        unit = await admin.need_unit(s, unit_code) if unit_code else None
-        found = await admin.persons(s, unit)
+        unit = await unit_admin.need_unit(s, unit_code) if unit_code else None
+        found = await person_admin.persons(s, unit)
     rows = [["SỐ", "HỌ TÊN", "VAI TRÒ", "KÊNH", "TRẠNG THÁI"]]
     for person, grants, identities in found:
         roles = "; ".join(f"{ROLE_LABELS[m.role]} {u.code}" for m, u in grants) or "—"
@@ -52,8 +53,8 @@ def _person_id(value: str | None) -> int:
 
 async def _remove(person_id: int, restore: bool) -> str:
     async with open_app(get_settings()) as app, app.sessions() as s, s.begin():
-        before = (await admin.need_person(s, person_id)).removed_at
-        found = await admin.remove_person(s, person_id, restore=restore)
+        before = (await person_admin.need_person(s, person_id)).removed_at
+        found = await person_admin.remove_person(s, person_id, restore=restore)
     who = f"{found.full_name} (số {found.id})"
     if restore:
         if before is None:

@@ -14,8 +14,8 @@ from bot.app import open_app
 from bot.cli.base import CliError, main, run, table
 from bot.settings import get_settings
 from reports.letterhead import KT, OWN, TM
-from storage import admin
-from storage.admin import OPTIONAL_FIELDS, UnitRow
+from storage.admin import units as unit_admin
+from storage.admin.units import OPTIONAL_FIELDS, ImportedUnit
 from storage.models import Unit, UnitKind
 
 # --- the import file -------------------------------------------------------------------------
@@ -76,7 +76,7 @@ def parse_sign_as(text: str) -> str | None:
     return SIGN_AS_WORDS.get(text.strip().lower()) or SIGN_AS_WORDS.get(fold(text))
 
 
-def _row(line: int, cells: dict[str, str], problems: list[tuple[int, str]]) -> UnitRow:
+def _row(line: int, cells: dict[str, str], problems: list[tuple[int, str]]) -> ImportedUnit:
     def value(name: str) -> str | None:
         text = unicodedata.normalize("NFC", " ".join((cells.get(name) or "").split()))
         if len(text) > LIMITS.get(name, 100):
@@ -99,10 +99,10 @@ def _row(line: int, cells: dict[str, str], problems: list[tuple[int, str]]) -> U
         optional["sign_as"] = parse_sign_as(sign_as)
         if optional["sign_as"] is None:
             problems.append((line, f"cách ký «{sign_as}» không rõ (TM., KT., trực tiếp, để trống)"))
-    return UnitRow(line, code, name or "", kind, value("authority"), optional)
+    return ImportedUnit(line, code, name or "", kind, value("authority"), optional)
 
 
-def read_units(path: Path) -> tuple[list[UnitRow], list[tuple[int, str]]]:
+def read_units(path: Path) -> tuple[list[ImportedUnit], list[tuple[int, str]]]:
     """The rows of an import file and the problems of each (line number, text)."""
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -123,7 +123,7 @@ def read_units(path: Path) -> tuple[list[UnitRow], list[tuple[int, str]]]:
             problems.append(f"cột lạ: {', '.join(unknown)}")
         allowed = ", ".join((*REQUIRED, *OPTIONAL_FIELDS, *IGNORED))
         raise CliError(f"{path}: dòng 1: {'; '.join(problems)}. Các cột dùng được: {allowed}.")
-    rows: list[UnitRow] = []
+    rows: list[ImportedUnit] = []
     problems: list[tuple[int, str]] = []
     for cells in reader:
         if not any(c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
@@ -141,13 +141,13 @@ def _problems(path: Path, problems: list[tuple[int, str]]) -> str:
     return "\n".join([*lines, *(f"  dòng {n}: {text}" for n, text in sorted(problems))])
 
 
-async def _import(path: Path) -> admin.ImportResult:
+async def _import(path: Path) -> unit_admin.ImportResult:
     rows, problems = read_units(path)
     async with open_app(get_settings()) as app, app.sessions() as s, s.begin():
-        problems += await admin.check_units(s, rows)
+        problems += await unit_admin.check_units(s, rows)
         if problems:
             raise CliError(_problems(path, problems))
-        return await admin.import_units(s, rows)
+        return await unit_admin.import_units(s, rows)
 
 
 @main.group()
@@ -181,7 +181,7 @@ def import_(file: Path | None) -> None:
 
 async def _update(code: str, changes: dict[str, str | None]) -> list[tuple[str, str, str]]:
     async with open_app(get_settings()) as app, app.sessions() as s, s.begin():
-        unit = await admin.need_unit(s, code)
+        unit = await unit_admin.need_unit(s, code)
         done = []
         for name, value in changes.items():
             old = getattr(unit, name)
@@ -230,7 +230,7 @@ def _order(unit: Unit) -> tuple[int, str]:
 
 async def _units() -> list[Unit]:
     async with open_app(get_settings()) as app, app.sessions() as s:
-        return await admin.all_units(s)
+        return await unit_admin.all_units(s)
 
 
 @units.command("list")

@@ -25,6 +25,7 @@ from bot.web.links import LinkExpired, LinkInvalid, Links, UploadGrant
 from conversations.events import FileUpload, Sender
 from rubric.model import Criterion, Item
 from rubric.vietnam import file_size, vn_datetime
+from storage import filetypes
 from storage.filestore import CHUNK
 from storage.filetypes import guess_mime
 from storage.models import Assessment, Period, Status, Unit
@@ -51,6 +52,7 @@ def _env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["vn_datetime"] = vn_datetime
+    env.globals |= {"accept": filetypes.ACCEPT_ATTRIBUTE, "file_types": filetypes.LABELS}
     return env
 
 

@@ -1,4 +1,4 @@
-"""Initial schema: every table of storage.models (DESIGN.md §3).
+"""Initial schema: every table of storage.models.
 
 Revision ID: 0001
 Revises:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from conversations import labels
-from conversations.appraiser_context import ACtx
+from conversations.appraiser_context import ACtx, UnitFile
 from conversations.context import button_rows
 from conversations.events import Button, Event, Reply
 from conversations.input import key_of, text_of
@@ -15,9 +15,7 @@ from conversations.states import BACK, MENU_KEY, SKIP, State
 from conversations.texts import msg
 from rubric.model import Item
 from rubric.scoring import fmt, on_step, parse_score, total, whole_scores
-from storage import appraisal as repo
-from storage import assessments
-from storage.models import Appraisal, Assessment, Role, Status, Unit
+from storage.models import Appraisal, Assessment, Role, Status
 
 ITEM, RATING, CONFIRM = "a_item", "a_rating", "a_confirm"
 SAME = "k"  # "the unit's own score"
@@ -33,29 +31,28 @@ def _parse(ref: str | None) -> tuple[int, str]:
     return int(aid or 0), item_id
 
 
-async def start(ctx: ACtx, a: Assessment) -> None:
+async def start(ctx: ACtx, f: UnitFile) -> None:
     """The first item that needs the appraiser: one the unit changed since the assessment was
     returned, else one not appraised yet, else the first."""
-    given = await repo.appraisals(ctx.s, a.id)
-    changed = await repo.changed_since_return(ctx.s, a.id)
     items = ctx.rubric.items()
     first = next(
-        (i for i in items if i.id in changed),
-        next((i for i in items if i.id not in given), items[0]),
+        (i for i in items if i.id in f.changed),
+        next((i for i in items if i.id not in f.given), items[0]),
     )
-    ctx.goto(State(ITEM, _ref(a, first)))
+    ctx.goto(State(ITEM, _ref(f.a, first)))
+
+
+async def _item_file(ctx: ACtx) -> tuple[UnitFile, Item]:
+    aid, item_id = _parse(ctx.state.ref)
+    f = await ctx.file(aid)
+    item = ctx.rubric.item(item_id)
+    assert f is not None and item is not None
+    return f, item
 
 
 async def ask_item(ctx: ACtx) -> Reply:
-    aid, item_id = _parse(ctx.state.ref)
-    a = await ctx.assessment(aid)
-    item = ctx.rubric.item(item_id)
-    assert a is not None and item is not None
-    answer = (await assessments.answers(ctx.s, a.id)).get(item.id)
-    given = (await repo.appraisals(ctx.s, a.id)).get(item.id)
-    files = (await assessments.evidence_counts(ctx.s, a.id))[item.id]
-    changed = item.id in await repo.changed_since_return(ctx.s, a.id)
-    unit = await ctx.s.get(Unit, a.unit_id)
+    f, item = await _item_file(ctx)
+    a, answer = f.a, f.answers.get(item.id)
     items = ctx.rubric.items()
     if item.is_tiered:
         buttons = [Button(str(n), f"{n} · {fmt(c.points)}") for n, c in enumerate(item.choices, 1)]
@@ -73,29 +70,26 @@ async def ask_item(ctx: ACtx) -> Reply:
     )
     text = msg(
         "appraise_item",
-        unit=unit,
+        unit=f.unit,
         item=item,
         number=items.index(item) + 1,
         count=len(items),
         answer=answer,
-        given=given,
-        files=files,
-        changed=changed,
+        given=f.given.get(item.id),
+        files=f.files[item.id],
+        changed=item.id in f.changed,
     )
     return Reply(text, rows, target=str(ctx.state), assessment_id=a.id, expects="score")
 
 
 async def on_item(ctx: ACtx, event: Event) -> None:
-    aid, item_id = _parse(ctx.state.ref)
-    a = await ctx.assessment(aid)
-    item = ctx.rubric.item(item_id)
-    assert a is not None and item is not None
-    key = key_of(event, await ask_item(ctx))
+    f, item = await _item_file(ctx)
+    key = key_of(event, await ctx.screen(ask_item))
     if key == MENU_KEY:
-        ctx.goto(State("a_unit", str(a.id)))
+        ctx.goto(State("a_unit", str(f.a.id)))
         return
     if key in (BACK, SKIP):
-        await _move(ctx, a, item, -1 if key == BACK else 1)
+        _move(ctx, f, item, -1 if key == BACK else 1)
         return
     typed = (text_of(event) or "").strip()
     if key is None and typed and parse_score(typed) is None:  # words: a comment on the item
@@ -103,11 +97,11 @@ async def on_item(ctx: ACtx, event: Event) -> None:
             ctx.say_msg("text_too_long", length=len(typed), limit=TEXT_LIMIT)
             ctx.ask_next = False
             return
-        await _set(ctx, a, item, comment=typed)  # the item stays open
+        _set(ctx, f, item, comment=typed)  # the item stays open
         ctx.say_msg("appraisal_comment_saved", item=item)
         return
     if key == SAME:
-        answer = (await assessments.answers(ctx.s, a.id)).get(item.id)
+        answer = f.answers.get(item.id)
         value, choice = (answer.score, answer.choice_id) if answer else (None, None)
     else:
         value, choice = _value(ctx, item, key, typed)
@@ -115,8 +109,8 @@ async def on_item(ctx: ACtx, event: Event) -> None:
         ctx.say_msg("bad_score", item=item, typed=typed, step=fmt(ctx.rubric.score_step))
         ctx.ask_next = False
         return
-    await _set(ctx, a, item, score=value, choice=choice)
-    await _move(ctx, a, item, 1)
+    _set(ctx, f, item, score=value, choice=choice)
+    _move(ctx, f, item, 1)
 
 
 def _value(
@@ -133,17 +127,18 @@ def _value(
     return (value, None) if on_step(value, ctx.rubric.score_step) else (None, None)
 
 
-async def _set(
+def _set(
     ctx: ACtx,
-    a: Assessment,
+    f: UnitFile,
     item: Item,
     score: Decimal | None = None,
     choice: str | None = None,
     comment: str | None = None,
 ) -> None:
-    row = (await repo.appraisals(ctx.s, a.id)).get(item.id)
+    a = f.a
+    row = f.given.get(item.id)
     if row is None:
-        row = Appraisal(assessment_id=a.id, item_id=item.id)
+        row = f.given[item.id] = Appraisal(assessment_id=a.id, item_id=item.id)
         ctx.s.add(row)
     if comment is not None:  # comments are appended, never overwritten
         stamp = datetime.now(UTC).strftime("%d/%m/%Y")
@@ -155,16 +150,13 @@ async def _set(
     row.appraiser_id = ctx.person.id
 
 
-async def _move(ctx: ACtx, a: Assessment, item: Item, step: int) -> None:
+def _move(ctx: ACtx, f: UnitFile, item: Item, step: int) -> None:
     """To the previous or next item; forward, once every item has the authority's score, to
     the next item the unit changed since it was returned (then the rating)."""
-    items = ctx.rubric.items()
+    a, items = f.a, ctx.rubric.items()
     n = items.index(item) + step
-    if step > 0:
-        given = await repo.appraisals(ctx.s, a.id)
-        if all(i.id in given for i in items):
-            changed = await repo.changed_since_return(ctx.s, a.id)
-            n = next((k for k in range(n, len(items)) if items[k].id in changed), len(items))
+    if step > 0 and all(i.id in f.given for i in items):
+        n = next((k for k in range(n, len(items)) if items[k].id in f.changed), len(items))
     if n < 0:
         ctx.goto(State("a_unit", str(a.id)))
     elif n >= len(items):
@@ -173,11 +165,15 @@ async def _move(ctx: ACtx, a: Assessment, item: Item, step: int) -> None:
         ctx.goto(State(ITEM, _ref(a, items[n])))
 
 
+async def _file(ctx: ACtx) -> UnitFile:
+    f = await ctx.file(int(ctx.state.ref or 0))
+    assert f is not None
+    return f
+
+
 async def ask_rating(ctx: ACtx) -> Reply:
-    a = await ctx.assessment(int(ctx.state.ref or 0))
-    assert a is not None
-    given = await repo.appraisals(ctx.s, a.id)
-    scores = {k: v.score for k, v in given.items()}
+    f = await _file(ctx)
+    scores = f.given_scores()
     points = total(ctx.rubric, scores)
     missing = [i.id for i in ctx.rubric.items() if scores.get(i.id) is None]
     suggested = ctx.rubric.band_for(points)
@@ -187,21 +183,19 @@ async def ask_rating(ctx: ACtx) -> Reply:
     ]
     rows = button_rows(buttons, 2)
     rows.append([Button(BACK, labels.BACK)])
-    unit = await ctx.s.get(Unit, a.unit_id)
-    text = msg("appraise_rating", unit=unit, points=points, band=suggested, missing=missing)
-    return Reply(text, rows, target=str(ctx.state), assessment_id=a.id, expects="choice")
+    text = msg("appraise_rating", unit=f.unit, points=points, band=suggested, missing=missing)
+    return Reply(text, rows, target=str(ctx.state), assessment_id=f.a.id, expects="choice")
 
 
 async def on_rating(ctx: ACtx, event: Event) -> None:
-    a = await ctx.assessment(int(ctx.state.ref or 0))
-    assert a is not None
-    key = key_of(event, await ask_rating(ctx))
+    f = await _file(ctx)
+    a = f.a
+    key = key_of(event, await ctx.screen(ask_rating))
     bands = ctx.rubric.ratings.bands
     if key == BACK:
         ctx.goto(State(ITEM, _ref(a, ctx.rubric.items()[-1])))
     elif key and key.isdigit() and 1 <= int(key) <= len(bands):
-        missing = [i for i in ctx.rubric.items()
-                   if (await repo.appraisals(ctx.s, a.id)).get(i.id) is None]  # fmt: skip
+        missing = [i for i in ctx.rubric.items() if i.id not in f.given]
         if missing:
             ctx.say_msg("appraisal_missing", missing=[i.id for i in missing])
             ctx.goto(State(ITEM, _ref(a, missing[0])))
@@ -214,20 +208,18 @@ async def on_rating(ctx: ACtx, event: Event) -> None:
 
 
 async def ask_confirm(ctx: ACtx) -> Reply:
-    a = await ctx.assessment(int(ctx.state.ref or 0))
-    assert a is not None
-    unit = await ctx.s.get(Unit, a.unit_id)
-    band = ctx.rubric.band(a.final_rating or "")
-    given = {k: v.score for k, v in (await repo.appraisals(ctx.s, a.id)).items()}
-    text = msg("appraise_confirm", unit=unit, band=band, points=total(ctx.rubric, given))
+    f = await _file(ctx)
+    band = ctx.rubric.band(f.a.final_rating or "")
+    points = total(ctx.rubric, f.given_scores())
+    text = msg("appraise_confirm", unit=f.unit, band=band, points=points)
     rows = [[Button("y", labels.CONFIRM_RESULT)], [Button(BACK, labels.BACK)]]
-    return Reply(text, rows, target=str(ctx.state), assessment_id=a.id, expects="choice")
+    return Reply(text, rows, target=str(ctx.state), assessment_id=f.a.id, expects="choice")
 
 
 async def on_confirm(ctx: ACtx, event: Event) -> None:
-    a = await ctx.assessment(int(ctx.state.ref or 0))
-    assert a is not None
-    key = key_of(event, await ask_confirm(ctx))
+    f = await _file(ctx)
+    a, unit = f.a, f.unit
+    key = key_of(event, await ctx.screen(ask_confirm))
     if key == BACK:
         ctx.goto(State(RATING, str(a.id)))
         return
@@ -240,7 +232,6 @@ async def on_confirm(ctx: ACtx, event: Event) -> None:
         datetime.now(UTC),
         ctx.person.id,
     )
-    unit = await ctx.s.get(Unit, a.unit_id)
     band = ctx.rubric.band(a.final_rating or "")
     ctx.say(msg("appraised_done", unit=unit, band=band), report_for=a.id, report_kinds=BOTH)
     notice = Reply(msg("appraised_to_unit", unit=unit, band=band), report_for=a.id)

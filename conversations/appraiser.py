@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from conversations import appraise, labels
-from conversations.appraiser_context import ACtx
+from conversations.appraiser_context import ACtx, UnitFile
 from conversations.context import button_rows
 from conversations.events import Button, Event, Reply
 from conversations.input import key_of, text_of
 from conversations.states import BACK, REVIEW, State
 from conversations.texts import msg
-from storage import appraisal as repo
 from storage import assessments
-from storage.models import Role, Status, Unit
+from storage.models import Role, Status
 
 UNITS, UNIT, RETURN = "a_units", "a_unit", "a_return"
 PAGE = 8
@@ -35,7 +34,7 @@ def _filter_page(ctx: ACtx) -> tuple[str, int]:
 
 async def ask_units(ctx: ACtx) -> Reply:
     key, page = _filter_page(ctx)
-    rows = await repo.unit_rows(ctx.s, ctx.period)
+    rows = await ctx.unit_rows()
     wanted = FILTERS[key][1]
     shown = [r for r in rows if wanted is None or (r.assessment and r.assessment.status) in wanted]
     pages = max(1, -(-len(shown) // PAGE))
@@ -69,7 +68,7 @@ async def ask_units(ctx: ACtx) -> Reply:
 
 
 async def on_units(ctx: ACtx, event: Event) -> None:
-    key = key_of(event, await ask_units(ctx))
+    key = key_of(event, await ctx.screen(ask_units))
     current, page = _filter_page(ctx)
     if key in FILTERS:
         ctx.goto(State(UNITS, f"{key}.0"))
@@ -81,22 +80,26 @@ async def on_units(ctx: ACtx, event: Event) -> None:
         ctx.say_msg("pick_a_button")
 
 
+async def _file(ctx: ACtx) -> UnitFile:
+    f = await ctx.file(int(ctx.state.ref or 0))
+    assert f is not None
+    return f
+
+
 async def ask_unit(ctx: ACtx) -> Reply:
-    a = await ctx.assessment(int(ctx.state.ref or 0))
-    assert a is not None
-    unit = await ctx.s.get(Unit, a.unit_id)
-    answers = await assessments.answers(ctx.s, a.id)
-    scores = {k: v.score for k, v in answers.items()}
-    given = {k: v.score for k, v in (await repo.appraisals(ctx.s, a.id)).items()}
+    f = await _file(ctx)
+    a = f.a
+    if f.notes is None:
+        f.notes = await assessments.notes(ctx.s, a.id)
     text = ctx_msg(
         "unit_card",
         ctx,
-        unit=unit,
+        unit=f.unit,
         a=a,
-        scores=scores,
-        given=given,
-        notes=await assessments.notes(ctx.s, a.id),
-        files=await assessments.evidence_counts(ctx.s, a.id),
+        scores={k: v.score for k, v in f.answers.items()},
+        given=f.given_scores(),
+        notes=f.notes,
+        files=f.files,
     )
     rows = [
         [Button("r", labels.REPORT), Button("f", labels.FILES)],
@@ -109,9 +112,9 @@ async def ask_unit(ctx: ACtx) -> Reply:
 
 
 async def on_unit(ctx: ACtx, event: Event) -> None:
-    a = await ctx.assessment(int(ctx.state.ref or 0))
-    assert a is not None
-    key = key_of(event, await ask_unit(ctx))
+    f = await _file(ctx)
+    a = f.a
+    key = key_of(event, await ctx.screen(ask_unit))
     if key == BACK:
         ctx.goto(State(UNITS))
     elif key == "r":  # the documents, then the card again with its buttons
@@ -120,10 +123,9 @@ async def on_unit(ctx: ACtx, event: Event) -> None:
     elif key == "f":
         await send_files(ctx, a.id)
     elif key == "z":  # reports and evidence in one ZIP, then the card again
-        unit = await ctx.s.get(Unit, a.unit_id)
-        ctx.say(ctx_msg("bundle_of", ctx, unit=unit), bundle=("unit", a.id))
+        ctx.say(ctx_msg("bundle_of", ctx, unit=f.unit), bundle=("unit", a.id))
     elif key == "t":
-        await appraise.start(ctx, a)
+        await appraise.start(ctx, f)
     elif key == "tl":
         ctx.goto(State(RETURN, str(a.id)))
     else:
@@ -151,9 +153,9 @@ async def ask_return(ctx: ACtx) -> Reply:
 
 
 async def on_return(ctx: ACtx, event: Event) -> None:
-    a = await ctx.assessment(int(ctx.state.ref or 0))
-    assert a is not None
-    if key_of(event, await ask_return(ctx)) == BACK:
+    f = await _file(ctx)
+    a = f.a
+    if key_of(event, await ctx.screen(ask_return)) == BACK:
         ctx.goto(State(UNIT, str(a.id)))
         return
     reason = (text_of(event) or "").strip()
@@ -164,10 +166,9 @@ async def on_return(ctx: ACtx, event: Event) -> None:
     ctx.audit(a, "assessment.return", None, a.status.value, reason)
     a.status, a.returned_reason = Status.DRAFT, reason
     await assessments.reset_positions(ctx.s, a.id, REVIEW)
-    unit = await ctx.s.get(Unit, a.unit_id)
     notice = Reply(ctx_msg("returned_to_unit", ctx, reason=reason))
     await ctx.notify(a.unit_id, Role.OFFICER, notice)
-    ctx.say_msg("returned_done", unit=unit)
+    ctx.say_msg("returned_done", unit=f.unit)
     ctx.goto(State(UNIT, str(a.id)))
 
 

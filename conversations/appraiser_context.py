@@ -1,9 +1,13 @@
-"""What one appraiser event needs: the person, their authority, its period and rubric."""
+"""What one appraiser event needs: the person, their authority, its period and rubric, and the
+unit's file the screen shows, loaded once per event (a screen is asked for up to three times
+in one event: to check a button, to read it, and to show the next one)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +19,23 @@ from conversations.texts import msg
 from rubric.model import Rubric
 from storage import appraisal as repo
 from storage import assessments
-from storage.models import Assessment, Period, Person, Role, Unit
+from storage.models import Answer, Appraisal, Assessment, CriterionNote, Period, Person, Role, Unit
+
+
+@dataclass
+class UnitFile:
+    """One unit's assessment as the appraiser's screens show it."""
+
+    a: Assessment
+    unit: Unit
+    answers: dict[str, Answer]  # the unit's own
+    given: dict[str, Appraisal]  # the authority's, by item (kept current as they are given)
+    files: Counter[str]  # evidence files by item
+    changed: set[str]  # items the unit changed since it was last returned
+    notes: dict[str, CriterionNote] | None = None  # loaded by the one screen that shows them
+
+    def given_scores(self) -> dict[str, Decimal | None]:
+        return {k: v.score for k, v in self.given.items()}
 
 
 @dataclass
@@ -28,6 +48,10 @@ class ACtx:
     evidence_root: Path
     replies: list[Reply] = field(default_factory=list)
     ask_next: bool = True
+    _assessments: dict[int, tuple[Assessment, Unit] | None] = field(default_factory=dict)
+    _files: dict[int, UnitFile] = field(default_factory=dict)
+    _unit_rows: list[repo.UnitRow] | None = None
+    _screen: tuple[str, Reply] | None = None  # this event's screen, before anything changed
 
     @property
     def state(self) -> State:
@@ -46,13 +70,55 @@ class ACtx:
 
     async def assessment(self, assessment_id: int | None) -> Assessment | None:
         """The assessment, only when it belongs to a unit this appraiser appraises."""
+        found = await self._assessment_and_unit(assessment_id)
+        return found[0] if found is not None else None
+
+    async def _assessment_and_unit(
+        self, assessment_id: int | None
+    ) -> tuple[Assessment, Unit] | None:
         if assessment_id is None:
             return None
-        found = await self.s.get(Assessment, assessment_id)
-        if found is None or found.period_id != self.period.id:
+        if assessment_id not in self._assessments:  # held here: the session's map is weak
+            self._assessments[assessment_id] = await repo.assessment_of(
+                self.s, assessment_id, self.period.id, self.authority.id
+            )
+        return self._assessments[assessment_id]
+
+    async def file(self, assessment_id: int | None) -> UnitFile | None:
+        """The unit's file, once per event; None unless this appraiser appraises that unit."""
+        if assessment_id in self._files:
+            return self._files[assessment_id]
+        pair = await self._assessment_and_unit(assessment_id)
+        if pair is None:
             return None
-        unit = await self.s.get(Unit, found.unit_id)
-        return found if unit is not None and unit.parent_id == self.authority.id else None
+        a, unit = pair
+        found = UnitFile(
+            a,
+            unit,
+            await assessments.answers(self.s, a.id),
+            await repo.appraisals(self.s, a.id),
+            await assessments.evidence_counts(self.s, a.id),
+            await repo.changed_since_return(self.s, a.id),
+        )
+        self._files[a.id] = found
+        return found
+
+    async def unit_rows(self) -> list[repo.UnitRow]:
+        """Every unit of the period with its progress, once per event."""
+        if self._unit_rows is None:
+            self._unit_rows = await repo.unit_rows(self.s, self.period)
+        return self._unit_rows
+
+    async def screen(self, ask: Callable[[ACtx], Awaitable[Reply]]) -> Reply:
+        """The screen of the current state as it was when the event came (asked once)."""
+        key = str(self.state)
+        if self._screen is None or self._screen[0] != key:
+            self._screen = (key, await ask(self))
+        return self._screen[1]
+
+    def changed_screen(self) -> None:
+        """Something the screens show changed: the next screen is asked anew."""
+        self._screen = None
 
     async def notify(self, unit_id: int, role: Role, reply: Reply) -> None:
         for channel, chat_id in await repo.recipients(self.s, unit_id, role):
@@ -72,9 +138,8 @@ async def load(
     s: AsyncSession, person: Person, rubric_for: Callable[[str], Rubric], evidence_root: Path
 ) -> ACtx | Reply:
     units = await repo.authorities(s, person.id)
-    for authority in units:
-        period = await repo.latest_period(s, authority.id)
+    for authority, period in units:
         if period is not None:
             rubric = rubric_for(period.rubric_id)
             return ACtx(s, person, authority, period, rubric, evidence_root)
-    return Reply(msg("no_period", unit=units[0]) if units else msg("not_an_officer"))
+    return Reply(msg("no_period", unit=units[0][0]) if units else msg("not_an_officer"))

@@ -89,6 +89,7 @@ class AppraiserFlow:
         else:
             _, handler = STATES[ctx.state.kind]
             await handler(ctx, event)
+        ctx.changed_screen()
         for observe in self.observers:
             observe(before, ctx.state.kind, event)
         if ctx.ask_next:
@@ -131,7 +132,7 @@ class AppraiserFlow:
         if event.target != str(ctx.state):
             return False
         ask, _ = STATES[ctx.state.kind]
-        prompt = await ask(ctx)
+        prompt = await ctx.screen(ask)
         if event.assessment_id not in (None, prompt.assessment_id):
             return False
         return key_of(event, prompt) is not None

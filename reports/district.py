@@ -232,7 +232,7 @@ async def gather_district(
     self_scores = await _scores(s, Answer, period.id, rubric)
     appraised = await _scores(s, Appraisal, period.id, rubric)
 
-    unit_items = [i.id for i in rubric.items() if i.scored_by == "unit"]
+    unit_items = [i.id for i in rubric.items()]
     rows = []
     for unit in units:
         a = by_unit.get(unit.id)

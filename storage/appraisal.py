@@ -35,27 +35,46 @@ class UnitRow:
     unreachable: int = 0  # officers who blocked the bot (a reminder was refused)
 
 
-async def authorities(s: AsyncSession, person_id: int) -> list[Unit]:
-    """The appraising units the person appraises for."""
-    rows = await s.scalars(
-        select(Unit)
+async def authorities(s: AsyncSession, person_id: int) -> list[tuple[Unit, Period | None]]:
+    """The appraising units the person appraises for, each with its newest period (one query)."""
+    newest = (
+        select(Period.id)
+        .where(Period.authority_id == Unit.id)
+        .order_by(*NEWEST_PERIOD_FIRST)
+        .limit(1)
+        .correlate(Unit)
+        .scalar_subquery()
+    )
+    rows = await s.execute(
+        select(Unit, Period)
         .join(Membership, Membership.unit_id == Unit.id)
+        .outerjoin(Period, Period.id == newest)
         .where(
             Membership.person_id == person_id,
             Membership.role.in_((Role.APPRAISER, Role.ADMIN)),  # an admin may appraise too
         )
         .order_by(Unit.id)
     )
-    return list(rows)
+    return [(unit, period) for unit, period in rows.all()]
 
 
-async def latest_period(s: AsyncSession, authority_id: int) -> Period | None:
-    return await s.scalar(
-        select(Period)
-        .where(Period.authority_id == authority_id)
-        .order_by(*NEWEST_PERIOD_FIRST)
-        .limit(1)
-    )
+async def assessment_of(
+    s: AsyncSession, assessment_id: int, period_id: int, authority_id: int
+) -> tuple[Assessment, Unit] | None:
+    """The assessment with its unit, only when the unit is one ``authority_id`` appraises in
+    that period (one query)."""
+    row = (
+        await s.execute(
+            select(Assessment, Unit)
+            .join(Unit, Unit.id == Assessment.unit_id)
+            .where(
+                Assessment.id == assessment_id,
+                Assessment.period_id == period_id,
+                Unit.parent_id == authority_id,
+            )
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 async def units_with_assessments(

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test run install clean docs
+.PHONY: demo test test-fast run install clean docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
+
+# The inner loop: SQLite only, without the end-to-end tests marked `slow` (under a minute)
+test-fast: $(STAMP)
+	DANVAN_TEST_PG_URL= $(BIN)/pytest -n auto -q -m "not slow"
 
 # The pictures of the documents in docs/documents/ and their table in the README (needs
 # LibreOffice and poppler: apt-get install libreoffice-writer-nogui poppler-utils fonts-liberation)

@@ -33,6 +33,9 @@ from tests.telegram_support import Phone, invite, running
 from tests.test_bot_telegram_district import join, open_unit, submit
 from tests.zalo_support import URL, ZaloPhone, get, web, zalo_bot
 
+# End to end through the channel (or every screen): `make test-fast` leaves them out
+pytestmark = pytest.mark.slow
+
 PLAN = samples.pdf("Kế hoạch dân vận 2022")
 MINUTES = samples.docx("Biên bản hội nghị đối thoại")
 REPORT = "Báo cáo tự đánh giá công tác dân vận chính quyền năm 2022"

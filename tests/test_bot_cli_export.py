@@ -49,6 +49,7 @@ def export(*args: str) -> Result:
     return CliRunner().invoke(main, ["export", *args], catch_exceptions=False)
 
 
+@pytest.mark.slow
 def test_export_writes_all_three(cli: Path, db_url: str) -> None:
     asyncio.run(_prepare(db_url, second_district=False))
     out = cli / "tong-hop"

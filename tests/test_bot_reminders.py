@@ -185,6 +185,7 @@ async def test_a_crash_in_the_middle_of_a_pass_sends_nothing_twice(
         assert (await restarted.tick()).sent == 0
 
 
+@pytest.mark.slow
 async def test_a_reminder_missed_while_down_is_sent_once_on_start_and_its_button_resumes(
     settings: Settings, fake: FakeTelegram
 ) -> None:

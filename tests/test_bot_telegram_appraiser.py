@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+import pytest
 from docx import Document
 from sqlalchemy import select
 
@@ -16,6 +17,9 @@ from tests.fake_telegram import FakeTelegram
 from tests.support import rubric
 from tests.telegram_support import Phone, answer_all, running
 from tests.test_conversations_engine import TOTAL
+
+# End to end through the channel (or every screen): `make test-fast` leaves them out
+pytestmark = pytest.mark.slow
 
 
 async def invite_to(app: App, code: str, role: Role) -> str:

@@ -116,6 +116,7 @@ async def test_blocked_unknown_and_unreachable_chats(fake: FakeTelegram) -> None
     assert vt.slept[-3:] == [0.5, 1.0, 2.0]  # backing off between the attempts
 
 
+@pytest.mark.slow
 async def test_two_hundred_units_at_once_stay_within_the_limits(
     fake: FakeTelegram, tmp_path: Path
 ) -> None:

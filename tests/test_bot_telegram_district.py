@@ -6,6 +6,7 @@ import io
 from dataclasses import replace
 from datetime import date
 
+import pytest
 from docx import Document
 from sqlalchemy import select
 
@@ -104,6 +105,7 @@ async def test_the_unit_card_keeps_its_buttons_after_the_report_and_the_files(
         assert "✍️ Thẩm định" in [t for t, _ in fake.buttons(fake.chat(3102)[-1])]
 
 
+@pytest.mark.slow
 async def test_re_appraisal_starts_at_the_item_the_unit_changed(
     settings: Settings, fake: FakeTelegram
 ) -> None:

@@ -68,6 +68,7 @@ def ext_bot(fake: FakeTelegram, limiter: MessageRateLimiter, request: HTTPXReque
     )
 
 
+@pytest.mark.slow
 async def test_edits_and_answers_are_not_held_back_by_the_message_limit(
     fake: FakeTelegram,
 ) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -96,6 +97,7 @@ class Appraiser:
         return "\n".join(r.text for r in self.sent)
 
 
+@pytest.mark.slow
 async def test_every_appraiser_move_is_in_the_diagram_and_happens(
     sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.app import App, open_app
@@ -25,6 +26,9 @@ from storage.admin import units as unit_admin
 from storage.models import Assessment, Person, Position, Role, Status
 from tests.district_support import District, fill, sample_district
 from tests.support import rubric
+
+# End to end through the channel (or every screen): `make test-fast` leaves them out
+pytestmark = pytest.mark.slow
 
 A = Sender("telegram", "6001", "6001", "Nguyễn Văn An")
 B = Sender("zalo", "z-6002", "z-6002", "Trần Thị Bình")

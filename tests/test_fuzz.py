@@ -108,6 +108,7 @@ SENDER = Sender("zalo", "fz", "fz")
 ALLOWED = {Decimal(n) / 2 for n in range(5)}  # 0, 0.5, ..., 2
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.one_of(ANY_TEXT, st.from_regex(r"\s*-?\d{0,3}([.,]\d{0,3})?\s*(điểm|đ|d)?\s*")))
 def test_texts_at_a_score_question_score_only_what_the_item_allows(

@@ -22,6 +22,9 @@ from storage import assessments
 from storage.models import Period, Unit
 from tests.support import setup_demo
 
+# End to end through the channel (or every screen): `make test-fast` leaves them out
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 async def maker(sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path) -> BundleMaker:

@@ -23,11 +23,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n 3  # three workers on two cores: most of a test is waiting
 
 # The inner loop: SQLite only, without the end-to-end tests marked `slow` (under a minute)
 test-fast: $(STAMP)
-	DANVAN_TEST_PG_URL= $(BIN)/pytest -n auto -q -m "not slow"
+	DANVAN_TEST_PG_URL= $(BIN)/pytest -n 3 -q -m "not slow"
 
 # The pictures of the documents in docs/documents/ and their table in the README (needs
 # LibreOffice and poppler: apt-get install libreoffice-writer-nogui poppler-utils fonts-liberation)

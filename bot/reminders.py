@@ -75,6 +75,8 @@ class Scheduler:
         self.now, self.channels, self.period_ids = now, channels, period_ids
         self.workers = workers
         self._stopping = asyncio.Event()
+        self.passes = 0  # finished so far by ``run``
+        self._passed = asyncio.Condition()
 
     async def pending(self, at: datetime | None = None) -> list[Due]:
         """What is due at ``at`` (default: now) and not sent yet; nothing is written."""
@@ -129,8 +131,17 @@ class Scheduler:
                     log.info("reminders: %s", tally)
             except Exception:
                 log.exception("reminder pass failed")
+            async with self._passed:
+                self.passes += 1
+                self._passed.notify_all()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), interval)
+
+    async def wait_passes(self, n: int) -> None:
+        """Until ``run`` has finished ``n`` passes: every reminder they found was handed over
+        (how a test knows a pass is over, instead of waiting some time)."""
+        async with self._passed:
+            await self._passed.wait_for(lambda: self.passes >= n)
 
     def stop(self) -> None:
         """Finish the messages being sent, start no new one, leave ``run``."""

@@ -224,10 +224,11 @@ async def test_a_reminder_missed_while_down_is_sent_once_on_start_and_its_button
             tantien = Phone(fake, fake.user(1003))
             await resume(tantien)
             assert tantien.target() == "results:II.2"  # where it stopped
-        async with telegram_running(app, poll_timeout=1, reminders=True, reminder_clock=clock):
-            mark = fake.mark()
-            await asyncio.sleep(0.3)
-            await fake.wait_idle(quiet=0.3)
+        mark = fake.mark()
+        async with telegram_running(
+            app, poll_timeout=1, reminders=True, reminder_clock=clock
+        ) as application:
+            await asyncio.wait_for(application.bot_data["reminders"].wait_passes(1), 15)
             assert received(fake, mark) == {}  # a restart sends nothing again
         reminders = {
             chat: [t for t in texts if t.startswith("⏰")] for chat, texts in received(fake).items()

@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.demo import ensure_demo
@@ -43,10 +43,21 @@ def postgresql_only(db_url: str) -> None:
         pytest.skip("SQLite has one writer at a time: nothing to wait for")
 
 
-async def blocked(task: asyncio.Task[object]) -> bool:
-    """Still waiting a moment later (for a lock)."""
-    await asyncio.sleep(0.3)
-    return not task.done()
+async def blocked(sessions: async_sessionmaker[AsyncSession], task: asyncio.Task[object]) -> bool:
+    """The task's transaction is waiting for a lock: PostgreSQL shows a backend of this test's
+    role waiting on one, and the task is not done (polled until either is so)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE usename = current_user AND wait_event_type = 'Lock'"
+    )
+    for _ in range(1500):  # at most ~15 s
+        if task.done():
+            return False
+        async with sessions() as s:
+            if await s.scalar(waiting):
+                return not task.done()
+        await asyncio.sleep(0.01)
+    return False
 
 
 async def test_an_assessment_made_by_two_transactions_at_once_is_one_row(
@@ -64,7 +75,7 @@ async def test_an_assessment_made_by_two_transactions_at_once_is_one_row(
                 return (await assessments.get_or_create(b, unit_id, period_id)).id
 
         task = asyncio.create_task(second())
-        assert await blocked(task)  # its INSERT waits for ours
+        assert await blocked(sessionmaker, task)  # its INSERT waits for ours
     assert await task == made.id  # then it inserts nothing and reads ours
     async with sessionmaker() as s:
         assert await s.scalar(select(func.count()).select_from(Assessment)) == 1
@@ -89,7 +100,7 @@ async def test_the_assessment_stays_locked_until_the_transaction_ends(
                 return found.proposed_rating, found.version
 
         task = asyncio.create_task(second())
-        assert await blocked(task)
+        assert await blocked(sessionmaker, task)
     assert await task == ("tot", first.version)  # it saw what we committed
 
 
@@ -126,7 +137,7 @@ async def test_a_claim_waits_for_the_transaction_handling_the_same_update(
             return await claim(b, "telegram", "42")
 
     task = asyncio.create_task(second())
-    assert await blocked(task)
+    assert await blocked(sessionmaker, task)
     await (a.commit() if first_commits else a.rollback())
     await a.close()
     # handled by the first: nothing to do; the first failed: the update is the second's

@@ -115,7 +115,8 @@ async def telegram_running(
                 allowed_updates=Update.ALL_TYPES,
             )
         if reminders:
-            await extra.enter_async_context(reminders_running(app, reminder_clock))
+            scheduler = await extra.enter_async_context(reminders_running(app, reminder_clock))
+            application.bot_data["reminders"] = scheduler  # its passes can be waited for
         try:
             yield application
         finally:

@@ -9,7 +9,6 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
-    NEWEST_PERIOD_FIRST,
     Answer,
     Appraisal,
     Assessment,
@@ -22,6 +21,7 @@ from storage.models import (
     Role,
     Status,
     Unit,
+    newest_period_id,
 )
 
 
@@ -37,18 +37,10 @@ class UnitRow:
 
 async def authorities(s: AsyncSession, person_id: int) -> list[tuple[Unit, Period | None]]:
     """The appraising units the person appraises for, each with its newest period (one query)."""
-    newest = (
-        select(Period.id)
-        .where(Period.authority_id == Unit.id)
-        .order_by(*NEWEST_PERIOD_FIRST)
-        .limit(1)
-        .correlate(Unit)
-        .scalar_subquery()
-    )
     rows = await s.execute(
         select(Unit, Period)
         .join(Membership, Membership.unit_id == Unit.id)
-        .outerjoin(Period, Period.id == newest)
+        .outerjoin(Period, Period.id == newest_period_id(Unit.id))
         .where(
             Membership.person_id == person_id,
             Membership.role.in_((Role.APPRAISER, Role.ADMIN)),  # an admin may appraise too

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import insert_or_nothing
 from storage.models import (
-    NEWEST_PERIOD_FIRST,
     Answer,
     Assessment,
     AuditEvent,
@@ -23,18 +22,12 @@ from storage.models import (
     Position,
     Status,
     Unit,
+    newest_period_id,
 )
 
 # The hot path's statements are built once (building one costs about as much as running it
 # on SQLite); each event runs them with its own parameters.
-_NEWEST_PERIOD = (
-    select(Period.id)
-    .where(Period.authority_id == Unit.parent_id)
-    .order_by(*NEWEST_PERIOD_FIRST)
-    .limit(1)
-    .correlate(Unit)
-    .scalar_subquery()
-)
+_NEWEST_PERIOD = newest_period_id(Unit.parent_id)
 _CURRENT = (
     select(Unit, Period, Assessment, Position)
     .join(Period, Period.id == _NEWEST_PERIOD)

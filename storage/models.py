@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import (
     JSON,
     BigInteger,
+    ColumnElement,
     Date,
     DateTime,
     Enum,
@@ -17,10 +18,12 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    ScalarSelect,
     String,
     Text,
     UniqueConstraint,
     func,
+    select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -177,6 +180,19 @@ class Period(Base):
 
 # "The current period" wherever there are several: the newest year, then the newest made
 NEWEST_PERIOD_FIRST = (Period.year.desc(), Period.id.desc())
+
+
+def newest_period_id(authority_id: ColumnElement[int]) -> ScalarSelect[int]:
+    """The id of the newest period of the authority that ``authority_id`` (a column of Unit,
+    e.g. ``Unit.id`` or ``Unit.parent_id``) names: a subquery correlated to Unit."""
+    return (
+        select(Period.id)
+        .where(Period.authority_id == authority_id)
+        .order_by(*NEWEST_PERIOD_FIRST)
+        .limit(1)
+        .correlate(Unit)
+        .scalar_subquery()
+    )
 
 
 class Assessment(Base):

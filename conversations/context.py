@@ -1,4 +1,6 @@
-"""Everything one event's handling needs, loaded once per event."""
+"""Everything one event's handling needs, loaded once per event: the assessment and its
+answers always; the criteria notes and the evidence counts only for the screens that show them
+(``load_details``: a score or a results text needs neither, and is most of the presses)."""
 
 from __future__ import annotations
 
@@ -28,13 +30,31 @@ class Ctx:
     assessment: Assessment
     position: Position  # this person's place in the assessment (another officer has theirs)
     answers: dict[str, Answer]
-    notes: dict[str, CriterionNote]
-    evidence: Counter[str]
+    _notes: dict[str, CriterionNote] | None = None  # by load_details
+    _evidence: Counter[str] | None = None  # files by item, by load_details
     names: dict[int, str] = field(default_factory=dict)  # other people who answered: id -> name
     replies: list[Reply] = field(default_factory=list)
     ask_next: bool = True  # append the prompt of the resulting state
     want_report: bool | tuple[str, ...] = False  # send the report (or these kinds) after commit
     changed: bool = False  # the assessment's content changed (every change is audited)
+
+    # -- what only some screens show ----------------------------------------------
+    @property
+    def notes(self) -> dict[str, CriterionNote]:
+        assert self._notes is not None, "load_details() first: this screen shows the notes"
+        return self._notes
+
+    @property
+    def evidence(self) -> Counter[str]:
+        assert self._evidence is not None, "load_details() first: this screen shows the files"
+        return self._evidence
+
+    async def load_details(self) -> None:
+        """The criteria notes and the evidence counts, once per event."""
+        if self._notes is None:
+            self._notes = await repo.notes(self.s, self.assessment.id)
+        if self._evidence is None:
+            self._evidence = await repo.evidence_counts(self.s, self.assessment.id)
 
     # -- state ---------------------------------------------------------------
     @property
@@ -89,9 +109,12 @@ class Ctx:
     def say_msg(self, template: str, /, **context: Any) -> Reply:
         return self.say(msg(template, **context))
 
+    def answered(self) -> int:
+        scores = self.scores()
+        return sum(1 for i in self.rubric.items() if scores.get(i.id) is not None)
+
     def progress(self) -> dict[str, Any]:
-        items, scores = self.rubric.items(), self.scores()
-        answered = sum(1 for i in items if scores.get(i.id) is not None)
+        items, answered = self.rubric.items(), self.answered()
         return {
             "answered": answered,
             "n_items": len(items),

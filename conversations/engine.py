@@ -32,6 +32,7 @@ from conversations.events import (
     Reply,
     Sender,
     Start,
+    Text,
 )
 from conversations.evidence import attach
 from conversations.input import key_of
@@ -88,6 +89,9 @@ STATES: dict[str, tuple[Prompt, Handler]] = {
     SIGNER_NAME: (signer.ask_signer_name, signer.on_signer_name),
     SIGNER_TITLE: (signer.ask_signer_title, signer.on_signer_title),
 }
+
+# The screens that show neither the criteria notes nor the files: their events load neither
+LIGHT = frozenset({SCORE, RESULTS})
 
 # Commands that work whatever the state (the Telegram menu registers these).
 COMMANDS = (
@@ -154,7 +158,7 @@ class Engine:
         async with self.sessions() as s:
             person, grants = await people.person_and_memberships(s, sender.channel, sender.user_id)
             ctx = await self._context(s, person, grants) if person is not None else None
-            reply = self.prompt(ctx) if isinstance(ctx, Ctx) else None
+            reply = await self.prompt_of(ctx) if isinstance(ctx, Ctx) else None
             await s.rollback()  # _context may have made the assessment: keep nothing
             return reply
 
@@ -169,7 +173,7 @@ class Engine:
                 replies = await self.appraiser.current(s, person)
             else:
                 ctx = await self._context(s, person, grants)
-                replies = [self.prompt(ctx) if isinstance(ctx, Ctx) else ctx]
+                replies = [await self.prompt_of(ctx) if isinstance(ctx, Ctx) else ctx]
             await s.rollback()  # keep nothing of what loading may have made
             return replies
 
@@ -229,12 +233,14 @@ class Engine:
         ctx.replies.extend(prefix)
         await self._changed_by_others(ctx)
         before = ctx.state.kind
+        if not (isinstance(event, Choice | Text) and self._light(ctx)):
+            await ctx.load_details()  # commands, files and the other screens show them
         await self._dispatch(ctx, event)
         for observe in self.observers:
             observe(before, ctx.state.kind, event)
         self._seen(ctx)
         if ctx.ask_next:
-            ctx.replies.append(self.prompt(ctx))
+            ctx.replies.append(await self.prompt_of(ctx))
         if ctx.want_report:
             draft = ctx.assessment.status == Status.DRAFT
             caption = msg("report_caption", draft=draft)
@@ -250,7 +256,7 @@ class Engine:
         if self.appraiser.active(person, grants):
             return await self.appraiser.current(s, person)
         ctx = await self._context(s, person, grants)
-        return [self.prompt(ctx) if isinstance(ctx, Ctx) else ctx]
+        return [await self.prompt_of(ctx) if isinstance(ctx, Ctx) else ctx]
 
     @staticmethod
     def _seen(ctx: Ctx) -> None:
@@ -319,6 +325,17 @@ class Engine:
             reply.document = first
             return [reply, *(Reply(p.name, document=p, recipient=reply.recipient) for p in more)]
         return [reply]
+
+    @staticmethod
+    def _light(ctx: Ctx) -> bool:
+        """The current screen shows neither the notes nor the files (a score, a results text)."""
+        return ctx.assessment.status == Status.DRAFT and ctx.state.kind in LIGHT
+
+    async def prompt_of(self, ctx: Ctx) -> Reply:
+        """The current question, with what it shows loaded."""
+        if not self._light(ctx):
+            await ctx.load_details()
+        return self.prompt(ctx)
 
     @staticmethod
     def prompt(ctx: Ctx) -> Reply:
@@ -444,7 +461,5 @@ class Engine:
             assessment=assessment,
             position=position,
             answers=answers,
-            notes=await repo.notes(s, assessment.id),
-            evidence=await repo.evidence_counts(s, assessment.id),
             names=await people.names(s, others) if others else {},
         )

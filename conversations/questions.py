@@ -49,7 +49,7 @@ def _position(ctx: Ctx, state: State) -> dict[str, object]:
         "n_items": len(items),
         "c": criterion,
         "criteria": len(ctx.rubric.criteria),
-        "answered": ctx.progress()["answered"],
+        "answered": ctx.answered(),
     }
 
 

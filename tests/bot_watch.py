@@ -13,6 +13,11 @@ import time
 from collections.abc import Awaitable, Hashable
 from typing import Any
 
+# How long a test waits for the bot's answer before it fails: a bound, not a pause (the test goes
+# on the moment the answer comes). Generous: three test workers share two cores with
+# LibreOffice and the report workers, and a district summary takes seconds on an idle machine.
+ANSWER_WITHIN = 60.0
+
 
 class WatchesTheBot:
     """Mixed into a fake server; ``channel`` names its channel, ``id_of_key`` and
@@ -39,10 +44,10 @@ class WatchesTheBot:
         before = dict(self._handled)
         update = await action
         update_id = self.id_of_update(update)
-        deadline = time.monotonic() + 15.0
+        deadline = time.monotonic() + ANSWER_WITHIN
         while self._handled.get(update_id, 0) <= before.get(update_id, 0):
             if time.monotonic() >= deadline:
-                raise TimeoutError(f"update {update_id} not answered within 15 s")
+                raise TimeoutError(f"update {update_id} not answered within {ANSWER_WITHIN} s")
             await self._wait_changed(deadline - time.monotonic())
         return update
 

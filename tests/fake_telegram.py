@@ -424,7 +424,7 @@ class FakeTelegram(WatchesTheBot):
         return len(self.calls)
 
     async def wait_for(
-        self, predicate: Callable[[Call], bool] | str, timeout: float = 10.0, *, after: int = 0
+        self, predicate: Callable[[Call], bool] | str, timeout: float = 60.0, *, after: int = 0
     ) -> Call:
         """The first call from ``calls[after:]`` matching ``predicate`` (or that method name),
         waiting for it up to ``timeout`` seconds."""
@@ -442,7 +442,7 @@ class FakeTelegram(WatchesTheBot):
                 raise TimeoutError(f"no matching call within {timeout}s; last calls: {seen}")
             await self._wait_changed(deadline - time.monotonic())
 
-    async def wait_idle(self, quiet: float = 0.3, timeout: float = 15.0) -> None:
+    async def wait_idle(self, quiet: float = 0.3, timeout: float = 60.0) -> None:
         """Until every delivered update was fetched (or POSTed to the webhook), no request is in
         flight and nothing happened for ``quiet`` seconds: how tests wait for the bot's reaction.
         A handler that is silent for longer than ``quiet`` (slow work before its first call)

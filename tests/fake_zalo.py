@@ -242,7 +242,7 @@ class FakeZalo(WatchesTheBot):
         return len(self.calls)
 
     async def wait_for(
-        self, predicate: Callable[[Call], bool] | str, timeout: float = 10.0, *, after: int = 0
+        self, predicate: Callable[[Call], bool] | str, timeout: float = 60.0, *, after: int = 0
     ) -> Call:
         """The first call in ``calls[after:]`` matching ``predicate`` (or that method name)."""
         if isinstance(predicate, str):
@@ -258,7 +258,7 @@ class FakeZalo(WatchesTheBot):
                 raise TimeoutError(f"no matching call within {timeout}s; last calls: {seen}")
             await self._wait_changed(deadline - time.monotonic())
 
-    async def wait_idle(self, quiet: float = 0.3, timeout: float = 15.0) -> None:
+    async def wait_idle(self, quiet: float = 0.3, timeout: float = 60.0) -> None:
         """Until every queued update was fetched or POSTed, no request (but a waiting
         getUpdates) is in flight and nothing happened for ``quiet`` seconds."""
         deadline = time.monotonic() + timeout

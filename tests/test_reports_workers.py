@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import gc
 import logging
-import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator
@@ -18,15 +19,64 @@ import pytest
 from docx import Document
 from sqlalchemy import select
 
+import reports.workers
 from bot.app import open_app
 from bot.settings import Settings
 from reports.unit_report import write_unit_report
-from reports.workers import WORKER_NICENESS, ReportWorkers
+from reports.workers import WORKER_NICENESS, ReportWorkers, WorkerTraceback
 from storage.models import Assessment
 from tests.test_reports_district import build_district, district_specs, rubric
 from tests.test_reports_unit_report import filled, shipped_rubric
 
 MODULES = "sorted(__import__('sys').modules)"  # eval'd in a worker: what it has imported
+REPO = Path(__file__).resolve().parents[1]
+
+
+def worker_pids() -> set[int]:
+    """The live report workers of this process (one that exited is no longer running ``serve``:
+    a zombie has no command line)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == os.getpid() and b"from reports.workers import serve" in cmdline:
+            found.add(int(stat.parent.name))
+    return found
+
+
+async def exited(pid: int, timeout: float = 30) -> None:
+    """Until process ``pid`` has exited (its memory returned), told by a pidfd, not polled."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    loop = asyncio.get_running_loop()
+    gone = loop.create_future()
+    loop.add_reader(fd, gone.set_result, None)
+    try:
+        await asyncio.wait_for(gone, timeout)
+    finally:
+        loop.remove_reader(fd)
+        os.close(fd)
+
+
+async def started(fifo: Path, timeout: float = 60) -> int:
+    """Until a job opens ``fifo`` to read it (it has begun): the end to write to it."""
+    opening = asyncio.ensure_future(asyncio.to_thread(os.open, fifo, os.O_WRONLY))
+    try:
+        return await asyncio.wait_for(asyncio.shield(opening), timeout)
+    except TimeoutError:
+        release(fifo)
+        os.close(await opening)
+        raise
+
+
+def release(fifo: Path) -> None:
+    """Whoever waits to open ``fifo`` goes on (a failing test ends, does not hang)."""
+    os.close(os.open(fifo, os.O_RDWR))  # Linux: a reader and a writer at once, without waiting
 
 
 @pytest.fixture
@@ -36,7 +86,7 @@ async def workers() -> AsyncIterator[ReportWorkers]:
         yield pool
     finally:
         await pool.aclose()
-    assert multiprocessing.active_children() == []
+    assert worker_pids() == set()
 
 
 def settings(tmp_path: Path, report_workers: int = 1) -> Settings:
@@ -76,42 +126,194 @@ async def test_a_worker_imports_only_what_the_documents_need(
     loaded = {name.split(".")[0] for name in await workers.run(eval, MODULES)}
     assert {"reports", "rubric", "docx"} <= loaded
     # not the parent's main module (pytest here, the `danvan` script in production) and what
-    # it imports: the bot, its database, its channels
+    # it imports: the bot, its database, its channels; nor the bot's side of the workers
     unwanted = {"bot", "conversations", "storage", "sqlalchemy", "telegram", "pytest", "tests"}
+    unwanted |= {"asyncio", "multiprocessing", "concurrent"}
     assert loaded & unwanted == set()
 
 
 async def test_a_dead_worker_is_replaced_and_its_job_tried_once_more(
-    workers: ReportWorkers, caplog: pytest.LogCaptureFixture
+    workers: ReportWorkers, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     with caplog.at_level(logging.WARNING, "reports.workers"), pytest.raises(BrokenProcessPool):
         await workers.run(os._exit, 1)  # kills its worker, and the new one when tried again
     assert "a report worker died; trying <built-in function _exit> again" in caplog.text
-    pid = await workers.run(os.getpid)  # a new pool works
-    job = asyncio.create_task(workers.run(time.sleep, 0.5))
-    await asyncio.sleep(0.1)
+    pid = await workers.run(os.getpid)  # a new worker works
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    job = asyncio.create_task(workers.run(Path.read_bytes, fifo))
+    end = await started(fifo)
     os.kill(pid, signal.SIGKILL)  # under a job that did nothing wrong: done by a new worker
-    assert await job is None
+    await exited(pid)
+    os.close(end)
+    end = await started(fifo)  # tried again
+    os.write(end, b"done")
+    os.close(end)
+    assert await job == b"done"
     assert await workers.run(os.getpid) not in (pid, os.getpid())
 
 
 async def test_workers_are_replaced_after_their_share_of_jobs() -> None:
-    workers = ReportWorkers(1, jobs_per_pool=2)
+    workers = ReportWorkers(1, jobs_per_worker=2)
     try:
         pids = [await workers.run(os.getpid) for _ in range(5)]
+        assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
+        await exited(pids[0])  # the old ones exit, their memory returned, while the bot runs
+        await exited(pids[2])
+        assert worker_pids() == {pids[4]}
     finally:
         await workers.aclose()
-    assert pids[0] == pids[1] != pids[2] == pids[3] != pids[4]
-    assert multiprocessing.active_children() == []
+    assert worker_pids() == set()
+    assert not any(Path(f"/proc/{pid}").exists() for pid in pids)  # reaped, no zombies
+    with pytest.raises(ValueError):
+        ReportWorkers(1, jobs_per_worker=0)
+
+
+async def test_two_workers_write_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    workers = ReportWorkers(2)
+    try:
+        # each job waits for the other: done only if both run at the same time
+        reader = workers.run(Path.read_bytes, fifo)
+        writer = workers.run(Path.write_bytes, fifo, b"hello")
+        try:
+            assert await asyncio.wait_for(asyncio.gather(reader, writer), 60) == [b"hello", 5]
+        except TimeoutError:
+            release(fifo)
+            raise
+        assert len(worker_pids()) == 2
+    finally:
+        await workers.aclose()
+    assert worker_pids() == set()
 
 
 async def test_workers_yield_the_cpu_to_the_bot() -> None:
     workers = ReportWorkers(1)
     try:
         niceness = await workers.run(os.nice, 0)  # os.nice(0): the current niceness
+        pid = await workers.run(os.getpid)
+        os.kill(pid, signal.SIGINT)  # Ctrl+C in the bot's terminal: the bot's to handle
+        assert await workers.run(os.getpid) == pid
     finally:
         await workers.aclose()
     assert niceness == min(19, os.nice(0) + WORKER_NICENESS)  # 19: the lowest priority
+
+
+async def test_a_caller_that_gives_up_leaves_the_worker_in_order(
+    workers: ReportWorkers, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    pid = await workers.run(os.getpid)
+    job = asyncio.create_task(workers.run(Path.read_bytes, fifo))
+    end = await started(fifo)
+    queued = asyncio.create_task(workers.run(Path.write_bytes, tmp_path / "queued", b"ran"))
+    await asyncio.sleep(0)  # one turn of the loop: it is submitted, waiting for the worker
+    job.cancel()
+    queued.cancel()
+    for gone in (job, queued):
+        with pytest.raises(asyncio.CancelledError):
+            await gone
+    os.write(end, b"late")  # the running job's answer comes after all, to nobody
+    os.close(end)
+    assert await workers.run(str.upper, "next") == "NEXT"  # the next job gets its own
+    assert not (tmp_path / "queued").exists()  # the job not yet begun was dropped
+    assert await workers.run(os.getpid) == pid
+
+
+async def test_closing_waits_for_running_jobs_and_drops_waiting_ones(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    workers = ReportWorkers(1)
+    running = asyncio.create_task(workers.run(Path.read_bytes, fifo))
+    end = await started(fifo)
+    waiting = asyncio.create_task(workers.run(str.upper, "never"))
+    closing = asyncio.create_task(workers.aclose())
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert not closing.done()
+    os.write(end, b"last")
+    os.close(end)
+    assert await running == b"last"
+    await closing
+    assert worker_pids() == set()
+    assert await workers.run(str.upper, "again") == "AGAIN"  # new workers after closing
+    await workers.aclose()
+
+
+async def test_errors_come_back_and_the_worker_goes_on(
+    workers: ReportWorkers, capfd: pytest.CaptureFixture[str]
+) -> None:
+    pid = await workers.run(os.getpid)
+    with pytest.raises(ZeroDivisionError) as raised:
+        await workers.run(divmod, 1, 0)
+    cause = raised.value.__cause__
+    assert isinstance(cause, WorkerTraceback) and "ZeroDivisionError" in str(cause)
+    with pytest.raises(RuntimeError, match="does not pickle"):
+        await workers.run(threading.Lock)  # its result cannot come back
+    with pytest.raises(TypeError):
+        await workers.run(str, threading.Lock())  # its argument cannot go: fails here
+    # what a job prints, or reads, is not the bot's pipes to the worker
+    assert await workers.run(print, "printed by a job") is None
+    assert "printed by a job" in capfd.readouterr().err
+    assert await workers.run(os.read, 0, 100) == b""
+    assert await workers.run(os.getpid) == pid
+
+
+BOT = """
+import asyncio, os, sys
+from reports.workers import ReportWorkers
+
+async def main():
+    workers = ReportWorkers(1)
+    print(await workers.run(os.getpid), flush=True)
+    sys.stdin.read()  # until killed
+
+asyncio.run(main())
+"""
+
+
+async def test_a_killed_bot_takes_its_workers_along() -> None:
+    env = os.environ | {"PYTHONPATH": str(REPO)}
+    pipe = asyncio.subprocess.PIPE
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", BOT, stdin=pipe, stdout=pipe, cwd=REPO, env=env
+    )
+    try:
+        assert bot.stdout is not None
+        worker = int(await asyncio.wait_for(bot.stdout.readline(), 60))
+    finally:
+        bot.kill()
+        await bot.wait()
+    try:
+        await exited(worker)
+    except TimeoutError:
+        os.kill(worker, signal.SIGKILL)
+        raise
+
+
+def test_only_documented_interfaces_are_used() -> None:
+    """No private modules or names of the standard library (multiprocessing's were patched)."""
+    tree = ast.parse(Path(reports.workers.__file__).read_text(encoding="utf-8"))
+    modules, private = set(), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules.add(node.module)
+            private += [f"{node.module}.{a.name}" for a in node.names if a.name[0] == "_"]
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in modules
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
+            private.append(f"{node.value.id}.{node.attr}")
+    assert not [m for m in modules if m.startswith("multiprocessing") or "._" in m]
+    assert set(private) <= {"os._exit"}  # documented: exit without cleanup
 
 
 def _write_text(text: str, fail: bool, path: Path) -> None:
@@ -141,7 +343,7 @@ async def test_without_workers_jobs_run_in_a_thread_here() -> None:
     assert await workers.run(os.getpid) == os.getpid()
     assert await workers.run(threading.get_ident) != threading.get_ident()
     await workers.aclose()
-    assert multiprocessing.active_children() == []
+    assert worker_pids() == set()
     with pytest.raises(ValueError):
         ReportWorkers(-1)
 
@@ -150,8 +352,8 @@ async def test_open_app_stops_its_workers_on_exit(tmp_path: Path) -> None:
     async with open_app(settings(tmp_path)) as app:
         pid = await app.reports.workers.run(os.getpid)
         assert pid != os.getpid()
-        assert pid in [p.pid for p in multiprocessing.active_children()]
-    assert multiprocessing.active_children() == []
+        assert worker_pids() == {pid}
+    assert worker_pids() == set()
     assert not Path(f"/proc/{pid}").exists()
 
 

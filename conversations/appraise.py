@@ -11,10 +11,11 @@ from conversations.context import button_rows
 from conversations.events import Button, Event, Reply
 from conversations.input import key_of, text_of
 from conversations.navigation import TEXT_LIMIT
+from conversations.score_input import score_buttons, score_of
 from conversations.states import BACK, MENU_KEY, SKIP, State
 from conversations.texts import msg
 from rubric.model import Item
-from rubric.scoring import fmt, on_step, parse_score, total, whole_scores
+from rubric.scoring import fmt, parse_score, total
 from storage.models import Appraisal, Assessment, Role, Status
 
 ITEM, RATING, CONFIRM = "a_item", "a_rating", "a_confirm"
@@ -54,11 +55,7 @@ async def ask_item(ctx: ACtx) -> Reply:
     f, item = await _item_file(ctx)
     a, answer = f.a, f.answers.get(item.id)
     items = ctx.rubric.items()
-    if item.is_tiered:
-        buttons = [Button(str(n), f"{n} · {fmt(c.points)}") for n, c in enumerate(item.choices, 1)]
-    else:
-        buttons = [Button(fmt(v), fmt(v)) for v in whole_scores(item)]
-    rows = button_rows(buttons, 5)
+    rows = button_rows(score_buttons(item), 5)
     if answer is not None and answer.score is not None:
         rows.append([Button(SAME, labels.same_as_unit(fmt(answer.score)))])
     rows.append(
@@ -104,27 +101,13 @@ async def on_item(ctx: ACtx, event: Event) -> None:
         answer = f.answers.get(item.id)
         value, choice = (answer.score, answer.choice_id) if answer else (None, None)
     else:
-        value, choice = _value(ctx, item, key, typed)
+        value, choice = score_of(item, key, typed, ctx.rubric.score_step) or (None, None)
     if value is None:
         ctx.say_msg("bad_score", item=item, typed=typed, step=fmt(ctx.rubric.score_step))
         ctx.ask_next = False
         return
     _set(ctx, f, item, score=value, choice=choice)
     _move(ctx, f, item, 1)
-
-
-def _value(
-    ctx: ACtx, item: Item, key: str | None, typed: str | None
-) -> tuple[Decimal | None, str | None]:
-    if item.is_tiered:
-        if key and key.isdigit() and 1 <= int(key) <= len(item.choices):
-            c = item.choices[int(key) - 1]
-            return c.points, c.id
-        return None, None
-    value = parse_score(key or typed or "")
-    if value is None or not 0 <= value <= item.max_points:
-        return None, None
-    return (value, None) if on_step(value, ctx.rubric.score_step) else (None, None)
 
 
 def _set(

@@ -11,6 +11,7 @@ from conversations.events import Button, Event, Reply
 from conversations.evidence import attach
 from conversations.input import file_of, key_of, text_of
 from conversations.navigation import TEXT_LIMIT, advance, go_back, nav_row
+from conversations.score_input import score_buttons, score_of
 from conversations.states import (
     BACK,
     DONE,
@@ -24,7 +25,7 @@ from conversations.states import (
 )
 from conversations.texts import msg
 from rubric.model import Item
-from rubric.scoring import fmt, on_step, parse_score, subtotal, whole_scores
+from rubric.scoring import fmt, subtotal
 
 
 def _item(ctx: Ctx) -> Item:
@@ -73,12 +74,7 @@ def _common(ctx: Ctx, event: Event, prompt: Reply) -> bool:
 def ask_score(ctx: Ctx) -> Reply:
     item = _item(ctx)
     answer = ctx.answers.get(item.id)
-    if item.is_tiered:
-        buttons = [
-            Button(str(n), labels.choice(n, fmt(c.points))) for n, c in enumerate(item.choices, 1)
-        ]
-    else:
-        buttons = [Button(fmt(v), fmt(v)) for v in whole_scores(item)]
+    buttons = score_buttons(item)
     rows = button_rows(buttons, _per_row(len(buttons)))
     rows.append(nav_row(ctx, Button(SKIP, labels.SKIP)))
     text = _ask("ask_score", ctx, item=item, answer=answer, by=ctx.answered_by(answer))
@@ -98,28 +94,17 @@ async def on_score(ctx: Ctx, event: Event) -> None:
     if key == SKIP:
         advance(ctx)
         return
-    if item.is_tiered:
-        if key is None or not key.isdigit():
-            ctx.say_msg("bad_tier", item=item, count=len(item.choices))
-            ctx.ask_next = False
-            return
-        choice = item.choices[int(key) - 1]
-        set_score(ctx, item, choice.points, choice.id)
+    typed = key if key is not None else (text_of(event) or "")
+    score = score_of(item, key, typed, ctx.rubric.score_step)
+    if score is None and item.is_tiered:
+        ctx.say_msg("bad_tier", item=item, count=len(item.choices))
+    elif score is None:
+        ctx.say_msg("bad_score", item=item, typed=typed.strip(), step=fmt(ctx.rubric.score_step))
     else:
-        typed = key if key is not None else (text_of(event) or "")
-        value = parse_score(typed)
-        if value is None or not _valid(ctx, item, value):
-            ctx.say_msg(
-                "bad_score", item=item, typed=typed.strip(), step=fmt(ctx.rubric.score_step)
-            )
-            ctx.ask_next = False
-            return
-        set_score(ctx, item, value, None)
-    advance(ctx)
-
-
-def _valid(ctx: Ctx, item: Item, value: Decimal) -> bool:
-    return Decimal(0) <= value <= item.max_points and on_step(value, ctx.rubric.score_step)
+        set_score(ctx, item, *score)
+        advance(ctx)
+        return
+    ctx.ask_next = False
 
 
 def set_score(ctx: Ctx, item: Item, value: Decimal, choice_id: str | None) -> None:

@@ -29,21 +29,14 @@ FILES_PER_UNIT = 10
 async def _measure(mb: int, folder: Path) -> dict[str, object]:
     from datetime import timedelta
 
+    from bench.seed import settings_for
     from bot.app import open_app
-    from bot.settings import Settings
     from reports.bundle_maker import BundleMaker
     from storage.models import Assessment, Evidence, Status
     from tools.specimens import fill_district, period_of
 
-    settings = Settings(
-        _env_file=None,
-        database_url=f"sqlite+aiosqlite:///{folder / 'danvan.db'}",
-        data_dir=folder / "data",
-        evidence_dir=folder / "evidence",
-        output_dir=folder / "out",
-        report_workers=0,
-        reminders_enabled=False,
-    )
+    settings = settings_for(f"sqlite+aiosqlite:///{folder / 'danvan.db'}", folder)
+    settings.report_workers = 0
     async with open_app(settings) as app:
         ids = await fill_district(app)
         size = mb * 1024 * 1024 // FILES_PER_UNIT

@@ -102,22 +102,15 @@ async def _timed(make: Any) -> float:
 
 async def measure(folder: Path, impl: str, workers: int, reports: int) -> dict[str, Any]:
     import bot.app
+    from bench.seed import settings_for
     from bot.app import open_app
-    from bot.settings import Settings
     from tools.specimens import fill_district, period_of
 
     if impl:
         module, _, name = impl.partition(":")
         bot.app.ReportWorkers = getattr(__import__(module, fromlist=[name]), name)  # type: ignore[attr-defined]
-    settings = Settings(
-        _env_file=None,
-        database_url=f"sqlite+aiosqlite:///{folder / 'danvan.db'}",
-        data_dir=folder / "data",
-        evidence_dir=folder / "evidence",
-        output_dir=folder / "out",
-        report_workers=workers,
-        reminders_enabled=False,
-    )
+    settings = settings_for(f"sqlite+aiosqlite:///{folder / 'danvan.db'}", folder)
+    settings.report_workers = workers
     out: dict[str, Any] = {"workers": workers}
     async with open_app(settings) as app:
         ids = await fill_district(app)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from conversations import appraise, appraiser
+from conversations.appraiser import scoring, units
 from conversations.states import (
     CONFIRM,
     EDIT,
@@ -127,8 +127,8 @@ OFFICER = Diagram(
     end=SUBMITTED,
 )
 
-UNITS, UNIT, RETURN = appraiser.UNITS, appraiser.UNIT, appraiser.RETURN
-ITEM, A_RATING, A_CONFIRM = appraise.ITEM, appraise.RATING, appraise.CONFIRM
+UNITS, UNIT, RETURN = units.UNITS, units.UNIT, units.RETURN
+ITEM, A_RATING, A_CONFIRM = scoring.ITEM, scoring.RATING, scoring.CONFIRM
 
 # The appraiser's screens also move within a state (another filter or page, the next item):
 # those moves are drawn as loops, since they are most of what an appraiser does.

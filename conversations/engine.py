@@ -20,9 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from conversations import questions, screens, signer
-from conversations.appraiser_flow import AppraiserFlow
-from conversations.context import Ctx
+from conversations.appraiser.flow import AppraiserFlow
 from conversations.events import (
     Choice,
     Command,
@@ -34,9 +32,11 @@ from conversations.events import (
     Start,
     Text,
 )
-from conversations.evidence import attach
 from conversations.input import key_of
-from conversations.navigation import enter, resume_point
+from conversations.officer import questions, screens, signer
+from conversations.officer.context import Ctx
+from conversations.officer.evidence import attach
+from conversations.officer.navigation import enter, resume_point
 from conversations.onboarding import link_code, redeem, typed_code
 from conversations.states import (
     CONFIRM,

@@ -86,6 +86,11 @@ class Button:
             raise ValueError(f"button key outside the grammar: {self.key!r}")
 
 
+def button_rows(buttons: list[Button], per_row: int) -> list[list[Button]]:
+    """Buttons laid out ``per_row`` to a row."""
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
+
+
 @dataclass
 class Reply:
     text: str

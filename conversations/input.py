@@ -6,6 +6,8 @@ import unicodedata
 
 from conversations.events import Choice, Event, FileUpload, Reply, Text
 
+TEXT_LIMIT = 3500  # characters of one free-text answer (fits a Telegram message when echoed)
+
 
 def _fold(text: str) -> str:
     """Case- and accent-insensitive form, without emoji/arrows: "◀ Quay lại" -> "quay lai"."""

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from conversations.appraiser_flow import STATES
+from conversations.appraiser.flow import STATES
 from conversations.diagram import APPRAISER
 from conversations.events import Choice, Command, Event, Reply, Sender, Start, Text
 from storage.models import Answer, Appraisal, Assessment, Evidence, Status, Unit, UnitKind

@@ -16,8 +16,8 @@ from bot.settings import Settings
 from bot.telegram import callback, render
 from bot.zalo import render as zalo
 from bot.zalo.channel import event_of_text
-from conversations import appraiser
-from conversations.appraise import CONFIRM, ITEM, RATING
+from conversations.appraiser import units
+from conversations.appraiser.scoring import CONFIRM, ITEM, RATING
 from conversations.events import Button, Choice, Reply, Sender, Text
 from conversations.input import key_of
 from conversations.states import questionnaire
@@ -68,13 +68,13 @@ def officer_states(district: District) -> Iterator[str]:
 
 
 def appraiser_states(district: District) -> Iterator[str]:
-    for key in appraiser.FILTERS:
-        yield from (f"{appraiser.UNITS}:{key}.{page}" for page in range(4))
+    for key in units.FILTERS:
+        yield from (f"{units.UNITS}:{key}.{page}" for page in range(4))
     for aid in district.assessments.values():
-        yield f"{appraiser.UNIT}:{aid}"
+        yield f"{units.UNIT}:{aid}"
     aid = district.assessments["VG-MESO"]
     yield from (f"{ITEM}:{aid}-{item.id}" for item in rubric().items())
-    yield from (f"{RATING}:{aid}", f"{CONFIRM}:{aid}", f"{appraiser.RETURN}:{aid}")
+    yield from (f"{RATING}:{aid}", f"{CONFIRM}:{aid}", f"{units.RETURN}:{aid}")
 
 
 async def go(app: App, sender: Sender, state: str) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from conversations import appraise, labels
-from conversations.appraiser_context import ACtx, UnitFile
-from conversations.context import button_rows
-from conversations.events import Button, Event, Reply
+from conversations import labels
+from conversations.appraiser import scoring
+from conversations.appraiser.context import ACtx, UnitFile
+from conversations.events import Button, Event, Reply, button_rows
 from conversations.input import key_of, text_of
 from conversations.states import BACK, REVIEW, State
 from conversations.texts import msg
@@ -125,7 +125,7 @@ async def on_unit(ctx: ACtx, event: Event) -> None:
     elif key == "z":  # reports and evidence in one ZIP, then the card again
         ctx.say(ctx_msg("bundle_of", ctx, unit=f.unit), bundle=("unit", a.id))
     elif key == "t":
-        await appraise.start(ctx, f)
+        await scoring.start(ctx, f)
     elif key == "tl":
         ctx.goto(State(RETURN, str(a.id)))
     else:

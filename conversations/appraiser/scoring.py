@@ -6,11 +6,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from conversations import labels
-from conversations.appraiser_context import ACtx, UnitFile
-from conversations.context import button_rows
-from conversations.events import Button, Event, Reply
-from conversations.input import key_of, text_of
-from conversations.navigation import TEXT_LIMIT
+from conversations.appraiser.context import ACtx, UnitFile
+from conversations.events import Button, Event, Reply, button_rows
+from conversations.input import TEXT_LIMIT, key_of, text_of
 from conversations.score_input import score_buttons, score_of
 from conversations.states import BACK, MENU_KEY, SKIP, State
 from conversations.texts import msg

@@ -6,11 +6,11 @@ from collections import Counter
 from datetime import UTC, datetime
 
 from conversations import labels
-from conversations.context import Ctx, button_rows
-from conversations.events import Button, Event, Recipient, Reply
+from conversations.events import Button, Event, Recipient, Reply, button_rows
 from conversations.input import key_of, text_of
-from conversations.navigation import enter, resume_point
-from conversations.signer import needs_signer, signer_lines
+from conversations.officer.context import Ctx
+from conversations.officer.navigation import enter, resume_point
+from conversations.officer.signer import needs_signer, signer_lines
 from conversations.states import (
     BACK,
     CONFIRM,

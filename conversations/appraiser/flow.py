@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations import appraise, appraiser
-from conversations.appraiser_context import ACtx, load
+from conversations.appraiser import scoring, units
+from conversations.appraiser.context import ACtx, load
 from conversations.events import Choice, Command, Event, Reply, Start
 from conversations.input import key_of
 from conversations.states import State
@@ -23,10 +23,10 @@ from storage.models import Membership, Person, Role
 AHandler = Callable[[ACtx, Event], Awaitable[None]]
 APrompt = Callable[[ACtx], Awaitable[Reply]]
 STATES: dict[str, tuple[APrompt, AHandler]] = {
-    appraiser.UNITS: (appraiser.ask_units, appraiser.on_units),
-    appraiser.UNIT: (appraiser.ask_unit, appraiser.on_unit),
-    appraiser.RETURN: (appraiser.ask_return, appraiser.on_return),
-    **appraise.STATES,
+    units.UNITS: (units.ask_units, units.on_units),
+    units.UNIT: (units.ask_unit, units.on_unit),
+    units.RETURN: (units.ask_return, units.on_return),
+    **scoring.STATES,
 }
 COMMANDS = ("donvi", "thamdinh", "tonghop", "hoso")
 OFFICER_COMMANDS = ("tieptuc", "xemlai", "tiendo", "baocao")
@@ -70,7 +70,7 @@ class AppraiserFlow:
         if isinstance(ctx, Reply):
             return [ctx]
         if not await self._valid(ctx):
-            ctx.goto(State(appraiser.UNITS))
+            ctx.goto(State(units.UNITS))
         ask, _ = STATES[ctx.state.kind]
         return [await ask(ctx)]
 
@@ -79,7 +79,7 @@ class AppraiserFlow:
         if isinstance(ctx, Reply):
             return [ctx]
         if not await self._valid(ctx):
-            ctx.goto(State(appraiser.UNITS))
+            ctx.goto(State(units.UNITS))
         before = ctx.state.kind
         if isinstance(event, Start | Command):
             await self._command(ctx, "start" if isinstance(event, Start) else event.name)
@@ -102,7 +102,7 @@ class AppraiserFlow:
             ctx.say_msg("appraiser_help")
             ctx.ask_next = False
         elif name == "thamdinh":
-            ctx.goto(State(appraiser.UNITS, "fs.0"))
+            ctx.goto(State(units.UNITS, "fs.0"))
         elif name in ("tonghop", "hoso"):  # what goes up: once some unit has submitted
             ctx.ask_next = False
             period, authority = ctx.period, ctx.authority
@@ -115,14 +115,14 @@ class AppraiserFlow:
                 caption = msg("district_bundle_caption", period=period, authority=authority)
                 ctx.say(caption, bundle=("district", period.id))
         else:  # start, donvi, huy and the officer's commands
-            ctx.goto(State(appraiser.UNITS))
+            ctx.goto(State(units.UNITS))
 
     async def _valid(self, ctx: ACtx) -> bool:
         """The stored state still names an assessment this appraiser may see."""
         state = ctx.state
         if state.kind not in STATES:
             return False
-        if state.kind == appraiser.UNITS:
+        if state.kind == units.UNITS:
             return True
         aid = (state.ref or "").partition("-")[0]
         return aid.isdigit() and await ctx.assessment(int(aid)) is not None

@@ -6,11 +6,11 @@ from decimal import Decimal
 from math import ceil
 
 from conversations import labels
-from conversations.context import Ctx, button_rows
-from conversations.events import Button, Event, Reply
-from conversations.evidence import attach
-from conversations.input import file_of, key_of, text_of
-from conversations.navigation import TEXT_LIMIT, advance, go_back, nav_row
+from conversations.events import Button, Event, Reply, button_rows
+from conversations.input import TEXT_LIMIT, file_of, key_of, text_of
+from conversations.officer.context import Ctx
+from conversations.officer.evidence import attach
+from conversations.officer.navigation import advance, go_back, nav_row
 from conversations.score_input import score_buttons, score_of
 from conversations.states import (
     BACK,

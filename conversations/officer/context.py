@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.events import Button, Reply
+from conversations.events import Reply
 from conversations.states import State
 from conversations.texts import msg
 from rubric.model import Item, Rubric
@@ -123,7 +123,3 @@ class Ctx:
             "total": self.total(),
             "max": self.rubric.total_points,
         }
-
-
-def button_rows(buttons: list[Button], per_row: int) -> list[list[Button]]:
-    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conversations.context import Ctx
 from conversations.events import FileUpload
+from conversations.officer.context import Ctx
 from rubric.model import Item
 from storage import assessments as repo
 from storage.models import Evidence

@@ -9,10 +9,10 @@ office signs in their own title.
 from __future__ import annotations
 
 from conversations import labels
-from conversations.context import Ctx, button_rows
-from conversations.events import Button, Event, Reply
+from conversations.events import Button, Event, Reply, button_rows
 from conversations.input import key_of, text_of
-from conversations.questions import required_text
+from conversations.officer.context import Ctx
+from conversations.officer.questions import required_text
 from conversations.states import (
     BACK,
     CONFIRM,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from conversations import labels
-from conversations.context import Ctx
 from conversations.events import Button
+from conversations.officer.context import Ctx
 from conversations.states import (
     BACK,
     MENU,
@@ -19,8 +19,6 @@ from conversations.states import (
     questionnaire,
 )
 from rubric.scoring import subtotal
-
-TEXT_LIMIT = 3500  # characters of one free-text answer (fits a Telegram message when echoed)
 
 
 def nav_row(ctx: Ctx, middle: Button | None) -> list[Button]:

@@ -32,6 +32,7 @@ from conversations.events import (
     Start,
     Text,
 )
+from conversations.flow import StateTable
 from conversations.input import key_of
 from conversations.officer import questions, screens, signer
 from conversations.officer.context import Ctx
@@ -62,8 +63,6 @@ from storage import assessments as repo
 from storage import inbox, people
 from storage.models import Membership, Person, Role, Status
 
-Handler = Callable[[Ctx, Event], Awaitable[None]]
-Prompt = Callable[[Ctx], Reply]
 # (assessment id, kinds, draft) -> the .docx files
 ReportMaker = Callable[[int, tuple[str, ...], bool], Awaitable[list[Path]]]
 Busy = Callable[[], Awaitable[None]]
@@ -71,24 +70,27 @@ SummaryMaker = Callable[[int], Awaitable[list[Path]]]  # period id -> XLSX, DOCX
 BundleMaker = Callable[[str, int], Awaitable[Path]]  # ("unit"|"district", id) -> the ZIP
 Made = dict[tuple[int, tuple[str, ...], bool], list[Path]]  # reports made for one event
 
-# state kind -> (prompt, input handler)
 log = logging.getLogger(__name__)
 
-STATES: dict[str, tuple[Prompt, Handler]] = {
-    MENU: (screens.ask_menu, screens.on_menu),
-    SCORE: (questions.ask_score, questions.on_score),
-    RESULTS: (questions.ask_results, questions.on_results),
-    EVIDENCE: (questions.ask_evidence, questions.on_evidence),
-    STRENGTHS: (questions.ask_note, questions.on_note),
-    SHORTCOMINGS: (questions.ask_note, questions.on_note),
-    REVIEW: (screens.ask_review, screens.on_review),
-    EDIT: (screens.ask_edit, screens.on_edit),
-    EDIT_CRITERION: (screens.ask_edit_criterion, screens.on_edit_criterion),
-    RATING: (screens.ask_rating, screens.on_rating),
-    CONFIRM: (screens.ask_confirm, screens.on_confirm),
-    SIGNER_NAME: (signer.ask_signer_name, signer.on_signer_name),
-    SIGNER_TITLE: (signer.ask_signer_title, signer.on_signer_title),
-}
+# state kind -> (screen, input handler)
+STATES: StateTable[Ctx] = StateTable(
+    {
+        MENU: (screens.ask_menu, screens.on_menu),
+        SCORE: (questions.ask_score, questions.on_score),
+        RESULTS: (questions.ask_results, questions.on_results),
+        EVIDENCE: (questions.ask_evidence, questions.on_evidence),
+        STRENGTHS: (questions.ask_note, questions.on_note),
+        SHORTCOMINGS: (questions.ask_note, questions.on_note),
+        REVIEW: (screens.ask_review, screens.on_review),
+        EDIT: (screens.ask_edit, screens.on_edit),
+        EDIT_CRITERION: (screens.ask_edit_criterion, screens.on_edit_criterion),
+        RATING: (screens.ask_rating, screens.on_rating),
+        CONFIRM: (screens.ask_confirm, screens.on_confirm),
+        SIGNER_NAME: (signer.ask_signer_name, signer.on_signer_name),
+        SIGNER_TITLE: (signer.ask_signer_title, signer.on_signer_title),
+    },
+    home=MENU,
+)
 
 # The screens that show neither the criteria notes nor the files: their events load neither
 LIGHT = frozenset({SCORE, RESULTS})
@@ -341,8 +343,9 @@ class Engine:
     def prompt(ctx: Ctx) -> Reply:
         if ctx.assessment.status != Status.DRAFT:
             return screens.ask_submitted(ctx)
-        ask, _ = STATES.get(ctx.state.kind, STATES[MENU])
+        ask, _ = STATES.entry(ctx.state.kind)
         reply = ask(ctx)
+        assert isinstance(reply, Reply)  # the officer's screens are plain functions
         reply.assessment_id = ctx.assessment.id
         return reply
 
@@ -372,13 +375,10 @@ class Engine:
         if isinstance(event, Choice) and event.target and event.target != str(state):
             await self._old_button(ctx, event)
             return
-        if isinstance(event, Choice) and event.key not in self.prompt(ctx).button_keys():
+        if isinstance(event, Choice) and not STATES.offers(self.prompt(ctx), event):
             self._refuse(ctx)  # a button this question never had: forged
             return
-        if state.kind not in STATES:  # an unknown cursor (e.g. rubric changed): start over
-            ctx.goto(State(MENU))
-        _, handler = STATES[ctx.state.kind]
-        await handler(ctx, event)
+        await STATES.handle(ctx, event)
 
     async def _command(self, ctx: Ctx, name: str) -> None:
         locked = ctx.assessment.status != Status.DRAFT

@@ -5,7 +5,7 @@ Its state is the person's own ``cursor`` (an appraiser moves between many assess
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,21 +13,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.appraiser import scoring, units
 from conversations.appraiser.context import ACtx, load
 from conversations.events import Choice, Command, Event, Reply, Start
-from conversations.input import key_of
+from conversations.flow import StateTable
 from conversations.states import State
 from conversations.texts import msg
 from rubric.model import Rubric
 from storage import appraisal as repo
 from storage.models import Membership, Person, Role
 
-AHandler = Callable[[ACtx, Event], Awaitable[None]]
-APrompt = Callable[[ACtx], Awaitable[Reply]]
-STATES: dict[str, tuple[APrompt, AHandler]] = {
-    units.UNITS: (units.ask_units, units.on_units),
-    units.UNIT: (units.ask_unit, units.on_unit),
-    units.RETURN: (units.ask_return, units.on_return),
-    **scoring.STATES,
-}
+STATES: StateTable[ACtx] = StateTable(
+    {
+        units.UNITS: (units.ask_units, units.on_units),
+        units.UNIT: (units.ask_unit, units.on_unit),
+        units.RETURN: (units.ask_return, units.on_return),
+        **scoring.STATES,
+    },
+    home=units.UNITS,
+)
 COMMANDS = ("donvi", "thamdinh", "tonghop", "hoso")
 OFFICER_COMMANDS = ("tieptuc", "xemlai", "tiendo", "baocao")
 
@@ -71,8 +72,7 @@ class AppraiserFlow:
             return [ctx]
         if not await self._valid(ctx):
             ctx.goto(State(units.UNITS))
-        ask, _ = STATES[ctx.state.kind]
-        return [await ask(ctx)]
+        return [await STATES.screen(ctx)]
 
     async def handle(self, s: AsyncSession, person: Person, event: Event) -> list[Reply]:
         ctx = await load(s, person, self.rubric_for, self.evidence_root)
@@ -87,14 +87,12 @@ class AppraiserFlow:
             ctx.replies.append(Reply(msg("stale_button"), alert=True))
             ctx.ask_next = False
         else:
-            _, handler = STATES[ctx.state.kind]
-            await handler(ctx, event)
+            await STATES.handle(ctx, event)
         ctx.changed_screen()
         for observe in self.observers:
             observe(before, ctx.state.kind, event)
         if ctx.ask_next:
-            ask, _ = STATES[ctx.state.kind]
-            ctx.replies.append(await ask(ctx))
+            ctx.replies.append(await STATES.screen(ctx))
         return ctx.replies
 
     async def _command(self, ctx: ACtx, name: str) -> None:
@@ -131,8 +129,4 @@ class AppraiserFlow:
         """A button of the current screen with a key that screen offers."""
         if event.target != str(ctx.state):
             return False
-        ask, _ = STATES[ctx.state.kind]
-        prompt = await ctx.screen(ask)
-        if event.assessment_id not in (None, prompt.assessment_id):
-            return False
-        return key_of(event, prompt) is not None
+        return STATES.offers(await ctx.screen(STATES.screen), event)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from telegram import Update
 
 from bot.app import App
+from bot.channel.chat_order import ChatQueues
 from bot.settings import Settings
 from bot.telegram.update_processor import ChatOrderProcessor, chat_key
 from storage.models import Answer, Role
@@ -139,12 +140,25 @@ async def test_a_failing_update_does_not_stop_the_chats_next_one(
             return await real(*args, **kwargs)
 
         monkeypatch.setattr(app.engine, "handle", flaky)
+        queued = asyncio.Event()  # the chat's second update is in the processor's queue
+        start, submitted = ChatQueues.start, 0
+
+        def start_and_count(self: ChatQueues, *args: Any) -> Any:
+            nonlocal submitted
+            submitted += 1
+            if submitted == 2:
+                queued.set()
+            return start(self, *args)
+
+        monkeypatch.setattr(ChatQueues, "start", start_and_count)
         since, mark = len(fake.chat(3004)), fake.mark()
         await fake.send_text(phone.user, "/tiendo")
         await fake.send_text(phone.user, "/tiendo")
         try:
-            await asyncio.wait_for(entered.wait(), 10)
-            await asyncio.sleep(0.2)
+            await asyncio.wait_for(entered.wait(), 60)
+            await asyncio.wait_for(queued.wait(), 60)
+            for _ in range(20):  # every task that could run now runs (no time is waited)
+                await asyncio.sleep(0)
             assert calls == 1  # the chat's second update waits for its first
         finally:
             gate.set()

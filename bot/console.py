@@ -8,8 +8,8 @@ from typing import TextIO
 
 from bot.app import App
 from bot.channel.uploads import Rejected, accept_path
-from conversations.engine import COMMANDS
 from conversations.events import Command, Event, Reply, Sender, Start, Text
+from conversations.officer.flow import COMMANDS
 from conversations.states import State
 from conversations.texts import msg
 

@@ -103,6 +103,13 @@ class ACtx:
         self._files[a.id] = found
         return found
 
+    async def shown_file(self) -> UnitFile:
+        """The file of the unit the current screen is about (its state names the assessment;
+        the flow has checked that this appraiser may see it)."""
+        f = await self.file(int((self.state.ref or "0").partition("-")[0] or 0))
+        assert f is not None
+        return f
+
     async def unit_rows(self) -> list[repo.UnitRow]:
         """Every unit of the period with its progress, once per event."""
         if self._unit_rows is None:

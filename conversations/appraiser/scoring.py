@@ -146,14 +146,8 @@ def _move(ctx: ACtx, f: UnitFile, item: Item, step: int) -> None:
         ctx.goto(State(ITEM, _ref(a, items[n])))
 
 
-async def _file(ctx: ACtx) -> UnitFile:
-    f = await ctx.file(int(ctx.state.ref or 0))
-    assert f is not None
-    return f
-
-
 async def ask_rating(ctx: ACtx) -> Reply:
-    f = await _file(ctx)
+    f = await ctx.shown_file()
     scores = f.given_scores()
     points = total(ctx.rubric, scores)
     missing = [i.id for i in ctx.rubric.items() if scores.get(i.id) is None]
@@ -169,7 +163,7 @@ async def ask_rating(ctx: ACtx) -> Reply:
 
 
 async def on_rating(ctx: ACtx, event: Event) -> None:
-    f = await _file(ctx)
+    f = await ctx.shown_file()
     a = f.a
     key = key_of(event, await ctx.screen(ask_rating))
     bands = ctx.rubric.ratings.bands
@@ -189,7 +183,7 @@ async def on_rating(ctx: ACtx, event: Event) -> None:
 
 
 async def ask_confirm(ctx: ACtx) -> Reply:
-    f = await _file(ctx)
+    f = await ctx.shown_file()
     band = ctx.rubric.band(f.a.final_rating or "")
     points = total(ctx.rubric, f.given_scores())
     text = msg("appraise_confirm", unit=f.unit, band=band, points=points)
@@ -198,7 +192,7 @@ async def ask_confirm(ctx: ACtx) -> Reply:
 
 
 async def on_confirm(ctx: ACtx, event: Event) -> None:
-    f = await _file(ctx)
+    f = await ctx.shown_file()
     a, unit = f.a, f.unit
     key = key_of(event, await ctx.screen(ask_confirm))
     if key == BACK:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from conversations import labels
 from conversations.appraiser import scoring
-from conversations.appraiser.context import ACtx, UnitFile
+from conversations.appraiser.context import ACtx
 from conversations.events import Button, Event, Reply, button_rows
 from conversations.input import key_of, text_of
 from conversations.states import BACK, REVIEW, State
@@ -80,14 +80,8 @@ async def on_units(ctx: ACtx, event: Event) -> None:
         ctx.say_msg("pick_a_button")
 
 
-async def _file(ctx: ACtx) -> UnitFile:
-    f = await ctx.file(int(ctx.state.ref or 0))
-    assert f is not None
-    return f
-
-
 async def ask_unit(ctx: ACtx) -> Reply:
-    f = await _file(ctx)
+    f = await ctx.shown_file()
     a = f.a
     if f.notes is None:
         f.notes = await assessments.notes(ctx.s, a.id)
@@ -112,7 +106,7 @@ async def ask_unit(ctx: ACtx) -> Reply:
 
 
 async def on_unit(ctx: ACtx, event: Event) -> None:
-    f = await _file(ctx)
+    f = await ctx.shown_file()
     a = f.a
     key = key_of(event, await ctx.screen(ask_unit))
     if key == BACK:
@@ -153,7 +147,7 @@ async def ask_return(ctx: ACtx) -> Reply:
 
 
 async def on_return(ctx: ACtx, event: Event) -> None:
-    f = await _file(ctx)
+    f = await ctx.shown_file()
     a = f.a
     if key_of(event, await ctx.screen(ask_return)) == BACK:
         ctx.goto(State(UNIT, str(a.id)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,13 @@ from rubric.model import Rubric
 from storage.models import Answer, Assessment, CriterionNote, Evidence, Position
 
 RUBRIC_ID = "hung-yen-2022"
+
+
+async def settle(turns: int = 50) -> None:
+    """Every task that can run now runs: the event loop turns ``turns`` times and no time is
+    waited (for checking that something did *not* happen, e.g. work that must wait its turn)."""
+    for _ in range(turns):
+        await asyncio.sleep(0)
 
 
 def rubric() -> Rubric:

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from bot.channel.chat_order import ChatQueues
+from tests.support import settle
 
 
 async def test_one_chat_in_order_other_chats_at_the_same_time() -> None:
@@ -30,7 +31,7 @@ async def test_one_chat_in_order_other_chats_at_the_same_time() -> None:
     queues.submit("a", work("a3", 0.0))
     await slow_started.wait()
     queues.submit("b", work("b1", 0.0))
-    await asyncio.sleep(0.05)
+    await settle()
     assert done == ["b1"]  # chat b did not wait for chat a's slow update
     await queues.drain()
     assert done == ["b1", "a1", "a3"]  # a2 failed, a3 still ran, after a1
@@ -66,7 +67,7 @@ async def test_waiting_work_takes_no_place_within_the_limit() -> None:
         queues.start("a", lambda n=n: work(f"a{n}"))  # type: ignore[misc]
     queues.start("b", lambda: work("b0", wait=True))  # a1..a9 wait, but not for a place
     queues.start("c", lambda: work("c0"))
-    await asyncio.sleep(0.05)
+    await settle()
     assert started == ["a0", "b0"] and queues.running == 2  # c0 waits for a place
     gate.set()
     await queues.drain()
@@ -89,9 +90,9 @@ async def test_cancelled_work_keeps_the_chats_order() -> None:
     first = queues.start("a", lambda: work("a1", wait=True))
     second = queues.start("a", lambda: work("a2"))
     third = queues.start("a", lambda: work("a3"))
-    await asyncio.sleep(0.01)
+    await settle()
     second.cancel()
-    await asyncio.sleep(0.05)
+    await settle()
     assert done == [] and not first.done()  # a3 does not overtake a1; a1 is not cancelled
     gate.set()
     await asyncio.wait([first, third])
@@ -103,7 +104,7 @@ async def test_a_cancelled_drain_cancels_the_work_in_hand() -> None:
     never = asyncio.Event()
     tasks = [queues.start("a", never.wait) for _ in range(3)]
     drain = asyncio.create_task(queues.drain())
-    await asyncio.sleep(0.01)
+    await settle()
     drain.cancel()
     await asyncio.wait_for(asyncio.wait([drain, *tasks]), 1)
     assert all(t.cancelled() for t in tasks)

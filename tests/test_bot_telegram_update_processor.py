@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.telegram.update_processor import ChatOrderProcessor, chat_key
 from storage.models import Answer, Role
 from tests.fake_telegram import FakeTelegram
+from tests.support import settle
 from tests.telegram_support import Phone, running
 from tests.test_bot_telegram_appraiser import invite_to
 
@@ -157,8 +158,7 @@ async def test_a_failing_update_does_not_stop_the_chats_next_one(
         try:
             await asyncio.wait_for(entered.wait(), 60)
             await asyncio.wait_for(queued.wait(), 60)
-            for _ in range(20):  # every task that could run now runs (no time is waited)
-                await asyncio.sleep(0)
+            await settle()  # every task that could run now runs (no time is waited)
             assert calls == 1  # the chat's second update waits for its first
         finally:
             gate.set()

@@ -97,6 +97,9 @@ async def phone_evidence(phone: ZaloPhone) -> None:
     )
     assert response.status_code == 200
     assert "Biên bản hội nghị.pdf" in response.text and "không thuộc loại" in response.text
-    await fake.wait_for("sendMessage", after=mark)  # the chat confirms the file
-    await fake.wait_idle(quiet=0.1)
-    assert "«Biên bản hội nghị.pdf» (gửi qua trang tải lên) cho mục I.1" in phone.texts()
+    confirmed = "«Biên bản hội nghị.pdf» (gửi qua trang tải lên) cho mục I.1"
+    await fake.wait_for(  # the chat confirms the file
+        lambda c: c.method == "sendMessage" and confirmed in (c.params.get("text") or ""),
+        after=mark,
+    )
+    assert confirmed in phone.texts()

@@ -20,6 +20,7 @@ from bot.telegram.application import build_application
 from bot.telegram.rate_limit import MESSAGE_METHODS, MessageRateLimiter
 from bot.telegram.update_processor import ChatOrderProcessor
 from tests.fake_telegram import FakeTelegram
+from tests.support import settle
 
 
 def test_new_messages_are_counted_other_requests_are_not() -> None:
@@ -86,7 +87,7 @@ async def test_edits_and_answers_are_not_held_back_by_the_message_limit(
         ]
         mark = fake.mark()
         sends = [asyncio.create_task(bot.send_message(user.id, f"Tin {n}")) for n in range(6)]
-        await asyncio.sleep(0.05)  # the sends hold the limiter now
+        await settle()  # the sends hold the limiter now
         others = [
             *(bot.answer_callback_query(q) for q in queries),
             *(bot.edit_message_text(f"Câu 0 ➡️ {n}", user.id, questions[0].message_id)

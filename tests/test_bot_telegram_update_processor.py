@@ -209,7 +209,7 @@ async def test_a_chat_with_many_queued_updates_takes_one_place() -> None:
             asyncio.create_task(processor.process_update(update(n, 1), work(f"a{n}")))
             for n in range(1, 20)
         ]
-        await asyncio.sleep(0.05)
+        await settle()
         assert processor.running == 1  # a1..a19 wait without a place
         b = asyncio.create_task(processor.process_update(update(20, 2), work("b")))
         await asyncio.wait_for(b, 1)

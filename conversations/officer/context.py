@@ -5,6 +5,7 @@ answers always; the criteria notes and the evidence counts only for the screens 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,7 @@ class Ctx:
     answers: dict[str, Answer]
     _notes: dict[str, CriterionNote] | None = None  # by load_details
     _evidence: Counter[str] | None = None  # files by item, by load_details
+    _shown: tuple[str, Reply] | None = None  # the screen the event came to, made once
     names: dict[int, str] = field(default_factory=dict)  # other people who answered: id -> name
     replies: list[Reply] = field(default_factory=list)
     ask_next: bool = True  # append the prompt of the resulting state
@@ -63,6 +65,14 @@ class Ctx:
 
     def goto(self, state: State) -> None:
         self.position.cursor = str(state)
+
+    def screen(self, ask: Callable[[Ctx], Reply]) -> Reply:
+        """The current state's screen as it was when the event came: made once per event, for
+        checking a button and for reading it (the next screen is made anew)."""
+        key = str(self.state)
+        if self._shown is None or self._shown[0] != key:
+            self._shown = (key, ask(self))
+        return self._shown[1]
 
     # -- answers -------------------------------------------------------------
     def scores(self) -> dict[str, Decimal | None]:

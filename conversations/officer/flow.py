@@ -196,7 +196,7 @@ class OfficerFlow:
         if isinstance(event, Choice) and event.target and event.target != str(state):
             await self._old_button(ctx, event)
             return
-        if isinstance(event, Choice) and not STATES.offers(self.prompt(ctx), event):
+        if isinstance(event, Choice) and not STATES.offers(ctx.screen(self.prompt), event):
             self._refuse(ctx)  # a button this question never had: forged
             return
         await STATES.handle(ctx, event)

@@ -82,7 +82,7 @@ def ask_score(ctx: Ctx) -> Reply:
 
 
 async def on_score(ctx: Ctx, event: Event) -> None:
-    prompt = ask_score(ctx)
+    prompt = ctx.screen(ask_score)
     if _common(ctx, event, prompt):
         return
     item = _item(ctx)
@@ -126,7 +126,7 @@ def ask_results(ctx: Ctx) -> Reply:
 
 
 async def on_results(ctx: Ctx, event: Event) -> None:
-    prompt = ask_results(ctx)
+    prompt = ctx.screen(ask_results)
     if _common(ctx, event, prompt):
         return
     item = _item(ctx)
@@ -172,7 +172,7 @@ def ask_evidence(ctx: Ctx) -> Reply:
 
 
 async def on_evidence(ctx: Ctx, event: Event) -> None:
-    prompt = ask_evidence(ctx)
+    prompt = ctx.screen(ask_evidence)
     if _common(ctx, event, prompt):
         return
     key = key_of(event, prompt)
@@ -208,7 +208,7 @@ def ask_note(ctx: Ctx) -> Reply:
 
 
 async def on_note(ctx: Ctx, event: Event) -> None:
-    prompt = ask_note(ctx)
+    prompt = ctx.screen(ask_note)
     if _common(ctx, event, prompt):
         return
     if key_of(event, prompt) == SKIP:

@@ -74,7 +74,7 @@ def ask_menu(ctx: Ctx) -> Reply:
 
 
 async def on_menu(ctx: Ctx, event: Event) -> None:
-    key = key_of(event, ask_menu(ctx))
+    key = key_of(event, ctx.screen(ask_menu))
     if key == CONTINUE:
         enter(ctx, resume_point(ctx))
     elif key == REVIEW_KEY:
@@ -106,7 +106,7 @@ def ask_review(ctx: Ctx) -> Reply:
 
 
 async def on_review(ctx: Ctx, event: Event) -> None:
-    key = key_of(event, ask_review(ctx))
+    key = key_of(event, ctx.screen(ask_review))
     typed = (text_of(event) or "").strip().upper()
     if key is None and ctx.rubric.item(typed):
         start_edit(ctx, State(SCORE, typed))
@@ -135,7 +135,7 @@ def ask_edit(ctx: Ctx) -> Reply:
 
 
 async def on_edit(ctx: Ctx, event: Event) -> None:
-    key = key_of(event, ask_edit(ctx))
+    key = key_of(event, ctx.screen(ask_edit))
     criterion = next((c for c in ctx.rubric.criteria if str(c.number) == key), None)
     if key == BACK:
         ctx.goto(State(REVIEW))
@@ -160,7 +160,7 @@ def ask_edit_criterion(ctx: Ctx) -> Reply:
 async def on_edit_criterion(ctx: Ctx, event: Event) -> None:
     criterion = ctx.rubric.criterion(ctx.state.ref or "")
     assert criterion is not None
-    key = key_of(event, ask_edit_criterion(ctx))
+    key = key_of(event, ctx.screen(ask_edit_criterion))
     item = next((i for i in criterion.items if i.number == key), None)
     if key == BACK:
         ctx.goto(State(EDIT))
@@ -196,7 +196,7 @@ def ask_rating(ctx: Ctx) -> Reply:
 
 
 async def on_rating(ctx: Ctx, event: Event) -> None:
-    key = key_of(event, ask_rating(ctx))
+    key = key_of(event, ctx.screen(ask_rating))
     bands = ctx.rubric.ratings.bands
     if key == BACK:
         ctx.goto(State(REVIEW))
@@ -221,7 +221,7 @@ def ask_confirm(ctx: Ctx) -> Reply:
 
 
 async def on_confirm(ctx: Ctx, event: Event) -> None:
-    key = key_of(event, ask_confirm(ctx))
+    key = key_of(event, ctx.screen(ask_confirm))
     if key == BACK:
         ctx.goto(State(RATING))
     elif key == SIGNER_KEY:

@@ -48,7 +48,7 @@ def ask_signer_name(ctx: Ctx) -> Reply:
 
 
 async def on_signer_name(ctx: Ctx, event: Event) -> None:
-    key = key_of(event, ask_signer_name(ctx))
+    key = key_of(event, ctx.screen(ask_signer_name))
     if key == BACK:
         ctx.goto(State(REVIEW))
         return
@@ -83,7 +83,7 @@ def ask_signer_title(ctx: Ctx) -> Reply:
 
 
 async def on_signer_title(ctx: Ctx, event: Event) -> None:
-    key = key_of(event, ask_signer_title(ctx))
+    key = key_of(event, ctx.screen(ask_signer_title))
     if key == BACK:
         ctx.goto(State(SIGNER_NAME))
         return

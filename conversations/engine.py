@@ -32,8 +32,9 @@ from conversations.officer.flow import OfficerFlow
 from conversations.onboarding import link_code, redeem, typed_code
 from conversations.texts import msg
 from rubric.model import Rubric
-from storage import inbox, people
-from storage.models import Membership, Person, Status
+from storage import inbox
+from storage.models import Status
+from storage.who import Who, who
 
 # (assessment id, kinds, draft) -> the .docx files
 ReportMaker = Callable[[int, tuple[str, ...], bool], Awaitable[list[Path]]]
@@ -102,8 +103,8 @@ class Engine:
     async def peek(self, sender: Sender) -> Reply | None:
         """The officer's current question, changing nothing (None: not an officer here)."""
         async with self.sessions() as s:
-            person, grants = await people.person_and_memberships(s, sender.channel, sender.user_id)
-            ctx = await self.officer.context(s, person, grants) if person is not None else None
+            found = await who(s, sender.channel, sender.user_id, lock=False)
+            ctx = await self.officer.context(s, found) if found.person is not None else None
             reply = await self.officer.prompt_of(ctx) if isinstance(ctx, Ctx) else None
             await s.rollback()  # _context may have made the assessment: keep nothing
             return reply
@@ -112,13 +113,10 @@ class Engine:
         """What the person is being asked now (the officer's question, the appraiser's
         screen), changing nothing: the answer to an update that was handled before."""
         async with self.sessions() as s:
-            person, grants = await people.person_and_memberships(s, sender.channel, sender.user_id)
-            if person is None:
+            found = await who(s, sender.channel, sender.user_id, lock=False)
+            if found.person is None:
                 return [Reply(msg("unknown_user"))]
-            if self.appraiser.active(person, grants):
-                replies = await self.appraiser.current(s, person)
-            else:
-                replies = [await self.officer.current(s, person, grants)]
+            replies = await self._again(s, found)
             await s.rollback()  # keep nothing of what loading may have made
             return replies
 
@@ -127,10 +125,10 @@ class Engine:
         channel downloads or stores anything: strangers, removed people, appraisers and
         locked assessments get the same answer their text would get."""
         async with self.sessions() as s:
-            person, grants = await people.person_and_memberships(s, sender.channel, sender.user_id)
-            if person is None:
+            found = await who(s, sender.channel, sender.user_id, lock=False)
+            if found.person is None:
                 return Reply(msg("unknown_user"))
-            ctx = await self.officer.context(s, person, grants)
+            ctx = await self.officer.context(s, found)
             refused = ctx if isinstance(ctx, Reply) else None
             if isinstance(ctx, Ctx) and ctx.assessment.status != Status.DRAFT:
                 refused = Reply(msg("locked_input", assessment=ctx.assessment))
@@ -152,33 +150,33 @@ class Engine:
         self, s: AsyncSession, sender: Sender, event: Event, update_key: str | None
     ) -> list[Reply]:
         prefix: list[Reply] = []
-        person, grants = await people.person_and_memberships(s, sender.channel, sender.user_id)
-        if person is None:  # an invite or link code typed into the chat counts as /start
+        found = await who(s, sender.channel, sender.user_id)
+        if found.person is None:  # an invite or link code typed into the chat counts as /start
             event = typed_code(event) or event
         if isinstance(event, Start) and event.token:
             prefix, stop = await redeem(s, sender, event.token)
             if stop:
                 return prefix
-            person, grants = await people.person_and_memberships(s, sender.channel, sender.user_id)
+            found = await who(s, sender.channel, sender.user_id)
+        person, grants = found.person, found.grants
         if person is None:  # nothing of a stranger is written, not even the update's key
             return [*prefix, Reply(msg("unknown_user"))]
         if update_key is not None and not await inbox.claim(
             s, sender.channel, update_key, sender.user_id, sender.chat_id
         ):
-            return await self._again(s, person, grants)
+            return await self._again(s, found)
         if isinstance(event, Command) and event.name == "lienket":
             return [await link_code(s, person, grants)]
         if self.appraiser.wants(person, grants, event):
             return [*prefix, *await self.appraiser.handle(s, person, event)]
-        return await self.officer.handle(s, person, grants, event, prefix)
+        return await self.officer.handle(s, found, event, prefix)
 
-    async def _again(
-        self, s: AsyncSession, person: Person, grants: list[Membership]
-    ) -> list[Reply]:
-        """A redelivered update: nothing changes, the person sees where they are."""
-        if self.appraiser.active(person, grants):
-            return await self.appraiser.current(s, person)
-        return [await self.officer.current(s, person, grants)]
+    async def _again(self, s: AsyncSession, found: Who) -> list[Reply]:
+        """What the person is being asked now: a redelivered update changes nothing."""
+        assert found.person is not None
+        if self.appraiser.active(found.person, found.grants):
+            return await self.appraiser.current(s, found.person)
+        return [await self.officer.current(s, found)]
 
     async def attach_reports(self, replies: list[Reply], busy: Busy | None) -> list[Reply]:
         """After the commit: make the documents the replies ask for (the slow part). A document

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.db import insert_or_nothing
 from storage.models import (
@@ -24,6 +25,7 @@ from storage.models import (
     Unit,
     newest_period_id,
 )
+from storage.people import as_utc
 
 # The hot path's statements are built once (building one costs about as much as running it
 # on SQLite); each event runs them with its own parameters.
@@ -40,6 +42,31 @@ _CURRENT = (
     .with_for_update(of=Assessment)
 )
 _ANSWERS = select(Answer).where(Answer.assessment_id == bindparam("assessment_id"))
+_ANSWERER = aliased(Person)
+_CHANGES_BY_OTHERS = ("answer.score", "answer.results")
+_OTHERS_LAST = (  # the newest answer another person gave or changed
+    select(func.max(AuditEvent.at))
+    .where(
+        AuditEvent.assessment_id == bindparam("assessment_id"),
+        AuditEvent.person_id != bindparam("person_id"),
+        AuditEvent.action.in_(_CHANGES_BY_OTHERS),
+    )
+    .scalar_subquery()
+)
+_ANSWERS_AND_POSITION = (
+    select(Position, Answer, _ANSWERER.full_name, _OTHERS_LAST)
+    .select_from(Assessment)
+    .outerjoin(
+        Position,
+        and_(Position.assessment_id == Assessment.id, Position.person_id == bindparam("person_id")),
+    )
+    .outerjoin(Answer, Answer.assessment_id == Assessment.id)
+    .outerjoin(
+        _ANSWERER,
+        and_(_ANSWERER.id == Answer.updated_by_id, _ANSWERER.id != bindparam("person_id")),
+    )
+    .where(Assessment.id == bindparam("assessment_id"))
+)
 _NOTES = select(CriterionNote).where(CriterionNote.assessment_id == bindparam("assessment_id"))
 _EVIDENCE_COUNTS = (
     select(Evidence.item_id, func.count())
@@ -129,6 +156,26 @@ async def answers(s: AsyncSession, assessment_id: int) -> dict[str, Answer]:
     return {a.item_id: a for a in rows}
 
 
+class Place(NamedTuple):
+    """What one officer's event reads of the assessment, after its lock."""
+
+    position: Position | None  # the person's place in it (None: never been there)
+    answers: dict[str, Answer]
+    names: dict[int, str]  # the other people who gave an answer: id -> name
+    others_last: datetime | None  # when another person last gave or changed an answer
+
+
+async def answers_and_position(s: AsyncSession, assessment_id: int, person_id: int) -> Place:
+    """The answers, who gave them, the person's position and the newest change another
+    person made, in one statement."""
+    params = {"assessment_id": assessment_id, "person_id": person_id}
+    rows = (await s.execute(_ANSWERS_AND_POSITION, params)).all()
+    answers = {a.item_id: a for _, a, _, _ in rows if a is not None}
+    names = {a.updated_by_id: name for _, a, name, _ in rows if name is not None}
+    last = rows[0][3] if rows else None
+    return Place(rows[0][0] if rows else None, answers, names, last and as_utc(last))
+
+
 async def notes(s: AsyncSession, assessment_id: int) -> dict[str, CriterionNote]:
     rows = await s.scalars(_NOTES, {"assessment_id": assessment_id})
     return {n.criterion_id: n for n in rows}
@@ -175,7 +222,7 @@ async def changed_by_others(
 ) -> list[OthersChange]:
     """Items whose score or results text ``person_id`` gave and someone else changed after
     ``since`` (the person's last step), newest change of each item and kind."""
-    actions = ("answer.score", "answer.results")
+    actions = _CHANGES_BY_OTHERS
     mine = select(AuditEvent.target).where(
         AuditEvent.assessment_id == assessment_id,
         AuditEvent.person_id == person_id,

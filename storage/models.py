@@ -225,8 +225,8 @@ class Assessment(Base):
 
 class Position(Base):
     """Where one officer is in one assessment: two officers of a unit each answer their own
-    question. ``cursor`` is the engine's state ("score:IV.1"); ``seen_version`` the
-    assessment's version after this person's last step (a newer one: someone else changed it)."""
+    question. ``cursor`` is the engine's state ("score:IV.1"); ``updated_at`` this person's last
+    step (an answer another person changed after it is news to them)."""
 
     __tablename__ = "positions"
     __table_args__ = (UniqueConstraint("person_id", "assessment_id"),)
@@ -238,7 +238,6 @@ class Position(Base):
     )
     cursor: Mapped[str | None] = mapped_column(String(80))
     return_to: Mapped[str | None] = mapped_column(String(80))  # where an edit goes back to
-    seen_version: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

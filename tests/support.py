@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.demo import DEMO_SENDER, ensure_demo
@@ -16,7 +16,7 @@ from conversations.events import Choice, Command, Event, Reply, Sender, Start, T
 from reports.service import ReportService
 from rubric.loader import load_rubric
 from rubric.model import Rubric
-from storage.models import Answer, Assessment, CriterionNote, Evidence, Position
+from storage.models import Answer, Assessment, AuditEvent, CriterionNote, Evidence, Position
 
 RUBRIC_ID = "hung-yen-2022"
 
@@ -93,7 +93,7 @@ async def snapshot(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]
         return {
             "positions": [tuple(r) for r in positions],
             "status": assessment.status if assessment else None,
-            "version": assessment.version if assessment else None,
+            "changes": await s.scalar(select(func.count()).select_from(AuditEvent)),
             "answers": [tuple(r) for r in answers],
             "notes": [tuple(r) for r in notes],
             "evidence": [tuple(r) for r in evidence],

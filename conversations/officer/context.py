@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -35,6 +36,7 @@ class Ctx:
     _evidence: Counter[str] | None = None  # files by item, by load_details
     _shown: tuple[str, Reply] | None = None  # the screen the event came to, made once
     names: dict[int, str] = field(default_factory=dict)  # other people who answered: id -> name
+    others_last: datetime | None = None  # when another person last gave or changed an answer
     replies: list[Reply] = field(default_factory=list)
     ask_next: bool = True  # append the prompt of the resulting state
     want_report: bool | tuple[str, ...] = False  # send the report (or these kinds) after commit

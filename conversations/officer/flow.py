@@ -49,8 +49,9 @@ from conversations.texts import msg
 from rubric.model import Rubric
 from rubric.scoring import parse_score
 from storage import assessments as repo
-from storage import people
-from storage.models import Membership, Person, Role, Status
+from storage.models import Position, Status
+from storage.people import as_utc
+from storage.who import Who
 
 # state kind -> (screen, input handler)
 STATES: StateTable[Ctx] = StateTable(
@@ -90,26 +91,26 @@ class OfficerFlow:
     async def handle(
         self,
         s: AsyncSession,
-        person: Person,
-        grants: list[Membership],
+        who: Who,
         event: Event,
         prefix: list[Reply],
     ) -> list[Reply]:
         """The event in the officer's conversation (``prefix``: what onboarding said first)."""
-        person.cursor = None  # back in the officer's conversation (from the appraiser's)
-        ctx_or_reply = await self.context(s, person, grants)
+        assert who.person is not None
+        who.person.cursor = None  # back in the officer's conversation (from the appraiser's)
+        ctx_or_reply = await self.context(s, who)
         if isinstance(ctx_or_reply, Reply):
             return [*prefix, ctx_or_reply]
         ctx = ctx_or_reply
         ctx.replies.extend(prefix)
-        await self._changed_by_others(ctx)
+        told = await self._changed_by_others(ctx)
         before = ctx.state.kind
         if not (isinstance(event, Choice | Text) and self._light(ctx)):
             await ctx.load_details()  # commands, files and the other screens show them
         await self._dispatch(ctx, event)
         for observe in self.observers:
             observe(before, ctx.state.kind, event)
-        self._seen(ctx)
+        self._seen(ctx, told)
         if ctx.ask_next:
             ctx.replies.append(await self.prompt_of(ctx))
         if ctx.want_report:
@@ -120,34 +121,30 @@ class OfficerFlow:
             ctx.replies.append(reply)
         return ctx.replies
 
-    async def current(self, s: AsyncSession, person: Person, grants: list[Membership]) -> Reply:
+    async def current(self, s: AsyncSession, who: Who) -> Reply:
         """The officer's current question (or why there is none), changing nothing."""
-        ctx = await self.context(s, person, grants)
+        ctx = await self.context(s, who)
         return await self.prompt_of(ctx) if isinstance(ctx, Ctx) else ctx
 
     @staticmethod
-    def _seen(ctx: Ctx) -> None:
-        """The assessment's content changed: a new version; this person has seen it."""
-        now = datetime.now(UTC)
-        if ctx.changed:
-            ctx.assessment.updated_at = now  # bumps the version at the flush
-        version = ctx.assessment.version + (1 if ctx.s.is_modified(ctx.assessment) else 0)
+    def _seen(ctx: Ctx, told: bool) -> None:
+        """The person's last step is now when they moved or were told of others' changes (the
+        changes after it are the ones they have not seen)."""
         position = ctx.position
-        if position.seen_version != version or position in ctx.s.new or ctx.s.is_modified(position):
-            position.seen_version, position.updated_at = version, now
+        if told or position in ctx.s.new or ctx.s.is_modified(position):
+            position.updated_at = datetime.now(UTC)
 
     @staticmethod
-    async def _changed_by_others(ctx: Ctx) -> None:
+    async def _changed_by_others(ctx: Ctx) -> bool:
         """Tell the person about items they had answered that someone else changed since
-        their last step (the later answer is the one kept)."""
-        position = ctx.position
-        if position.seen_version in (None, ctx.assessment.version) or position.updated_at is None:
-            return
-        changes = await repo.changed_by_others(
-            ctx.s, ctx.assessment.id, ctx.person.id, position.updated_at
-        )
+        their last step (the later answer is the one kept). True: they were told."""
+        since, last = ctx.position.updated_at, ctx.others_last
+        if since is None or last is None or last <= as_utc(since):
+            return False
+        changes = await repo.changed_by_others(ctx.s, ctx.assessment.id, ctx.person.id, since)
         if changes:
             ctx.say_msg("changed_by_others", changes=changes, rubric=ctx.rubric)
+        return True
 
     @staticmethod
     def _light(ctx: Ctx) -> bool:
@@ -262,17 +259,22 @@ class OfficerFlow:
         assert value is not None
         questions.set_score(ctx, item, value, choice.id if choice else None)
 
-    async def context(
-        self, s: AsyncSession, person: Person, grants: list[Membership]
-    ) -> Ctx | Reply:
-        officer = [m for m in grants if m.role == Role.OFFICER]
-        if not officer:
+    async def context(self, s: AsyncSession, who: Who) -> Ctx | Reply:
+        """What the officer's event needs: ``who`` (the first statement) found the unit and
+        locked its assessment; one more statement reads the answers and the person's place."""
+        person, unit, period, assessment = who.person, who.unit, who.period, who.assessment
+        assert person is not None
+        if unit is None:
             return Reply(msg("not_an_officer"))
-        unit, period, assessment, position = await repo.current(s, officer[0].unit_id, person.id)
-        if period is None or assessment is None or position is None:
-            return Reply(msg("no_period", unit=unit))
-        answers = await repo.answers(s, assessment.id)
-        others = {a.updated_by_id for a in answers.values()} - {person.id, None}
+        if period is None or assessment is None:  # no period yet, or the unit's first event
+            unit, period, assessment, _ = await repo.current(s, unit.id)
+            if period is None or assessment is None:
+                return Reply(msg("no_period", unit=unit))
+        place = await repo.answers_and_position(s, assessment.id, person.id)
+        position = place.position
+        if position is None:
+            position = Position(person_id=person.id, assessment_id=assessment.id)
+            s.add(position)
         return Ctx(
             s=s,
             rubric=self.rubric_for(period.rubric_id),
@@ -281,6 +283,7 @@ class OfficerFlow:
             period=period,
             assessment=assessment,
             position=position,
-            answers=answers,
-            names=await people.names(s, others) if others else {},
+            answers=place.answers,
+            names=place.names,
+            others_last=place.others_last,
         )

@@ -1,0 +1,86 @@
+"""Who sent an event and where they stand, in one statement: the person, their memberships,
+and for an officer the unit, its newest period and the unit's assessment of it, locked for the
+transaction (``FOR UPDATE``: two officers' events on one assessment apply one after the other,
+each on what the previous one committed). What the assessment holds (the answers, the person's
+place in it) is read by the next statement (``assessments.answers_and_position``): read after
+the lock, it sees what the event that held the lock before committed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from sqlalchemy import Select, and_, bindparam, func, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import (
+    Assessment,
+    Identity,
+    Membership,
+    Period,
+    Person,
+    Role,
+    Unit,
+    newest_period_id,
+)
+
+
+class Who(NamedTuple):
+    person: Person | None  # None: nobody we know (or someone removed)
+    grants: list[Membership]
+    unit: Unit | None  # the unit the person is an officer of (the first such membership)
+    period: Period | None  # its appraising unit's newest period
+    assessment: Assessment | None  # the unit's assessment of that period, if made
+
+
+def _statement(dialect: str, lock: bool) -> Select[Any]:
+    first_officer = (
+        select(func.min(Membership.id))
+        .where(Membership.person_id == Person.id, Membership.role == Role.OFFICER)
+        .correlate(Person)
+        .scalar_subquery()
+    )
+    officer = aliased(Membership)
+    of_unit = and_(Assessment.unit_id == Unit.id, Assessment.period_id == Period.id)
+    query = (
+        select(Person, officer, Unit, Period)
+        .select_from(Identity)
+        .join(Person, Person.id == Identity.person_id)
+        .outerjoin(officer, officer.person_id == Person.id)
+        .outerjoin(Unit, and_(Unit.id == officer.unit_id, officer.id == first_officer))
+        .outerjoin(Period, Period.id == newest_period_id(Unit.parent_id))
+        .where(
+            Identity.channel == bindparam("channel"),
+            Identity.external_id == bindparam("external_id"),
+            Person.removed_at.is_(None),
+        )
+        .order_by(officer.id)
+    )
+    if lock and dialect == "postgresql":
+        # FOR UPDATE may not lock the nullable side of an outer join: a lateral subquery may
+        locked = select(Assessment).where(of_unit).with_for_update().lateral()
+        return query.add_columns(aliased(Assessment, locked)).outerjoin(locked, true())
+    return query.add_columns(Assessment).outerjoin(Assessment, of_unit)  # SQLite: one writer
+
+
+# Built once per dialect and kind: one runs on every event.
+_STATEMENTS = {
+    (dialect, lock): _statement(dialect, lock)
+    for dialect in ("postgresql", "sqlite")
+    for lock in (True, False)
+}
+
+
+async def who(s: AsyncSession, channel: str, external_id: str, *, lock: bool = True) -> Who:
+    """The person behind ``external_id`` on ``channel``, their memberships, and where they are
+    an officer (``lock``: that assessment is locked until the transaction ends)."""
+    statement = _STATEMENTS[(s.get_bind().dialect.name, lock)]
+    rows = (await s.execute(statement, {"channel": channel, "external_id": external_id})).all()
+    if not rows:
+        return Who(None, [], None, None, None)
+    grants = [grant for _, grant, *_ in rows if grant is not None]
+    mine = next((row for row in rows if row[2] is not None), None)
+    if mine is None:
+        return Who(rows[0][0], grants, None, None, None)
+    return Who(rows[0][0], grants, mine[2], mine[3], mine[4])

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, and_, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -50,23 +51,26 @@ async def authorities(s: AsyncSession, person_id: int) -> list[tuple[Unit, Perio
     return [(unit, period) for unit, period in rows.all()]
 
 
-async def assessment_of(
+async def assessment_and_answers(
     s: AsyncSession, assessment_id: int, period_id: int, authority_id: int
-) -> tuple[Assessment, Unit] | None:
-    """The assessment with its unit, only when the unit is one ``authority_id`` appraises in
-    that period (one query)."""
-    row = (
+) -> tuple[Assessment, Unit, dict[str, Answer]] | None:
+    """The assessment with its unit and answers, only when the unit is one ``authority_id``
+    appraises in that period (one statement)."""
+    rows = (
         await s.execute(
-            select(Assessment, Unit)
+            select(Assessment, Unit, Answer)
             .join(Unit, Unit.id == Assessment.unit_id)
+            .outerjoin(Answer, Answer.assessment_id == Assessment.id)
             .where(
                 Assessment.id == assessment_id,
                 Assessment.period_id == period_id,
                 Unit.parent_id == authority_id,
             )
         )
-    ).first()
-    return (row[0], row[1]) if row is not None else None
+    ).all()
+    if not rows:
+        return None
+    return rows[0][0], rows[0][1], {a.item_id: a for _, _, a in rows if a is not None}
 
 
 async def units_with_assessments(
@@ -75,75 +79,72 @@ async def units_with_assessments(
     """The units the period's authority appraises, each with its assessment if it has one."""
     rows = await s.execute(
         select(Unit, Assessment)
-        .outerjoin(
-            Assessment,
-            (Assessment.unit_id == Unit.id) & (Assessment.period_id == period.id),
-        )
-        .where(Unit.parent_id == period.authority_id)
+        .outerjoin(Assessment, _with_assessment(period))
+        .where(_units_of(period))
         .order_by(Unit.kind, Unit.code)
     )
     return [(unit, assessment) for unit, assessment in rows.all()]
 
 
-async def unit_rows(s: AsyncSession, period: Period) -> list[UnitRow]:
-    """Every unit the period's authority appraises, with its assessment's progress (4 queries)."""
-    pairs = await units_with_assessments(s, period)
-    ids = [a.id for _, a in pairs if a is not None]
-    sums = dict(
-        (aid, (n, total))
-        for aid, n, total in (
-            await s.execute(
-                select(Answer.assessment_id, func.count(Answer.score), func.sum(Answer.score))
-                .where(Answer.assessment_id.in_(ids))
-                .group_by(Answer.assessment_id)
-            )
-        ).all()
-    )
-    files = dict(
-        (
-            await s.execute(
-                select(Evidence.assessment_id, func.count())
-                .where(Evidence.assessment_id.in_(ids))
-                .group_by(Evidence.assessment_id)
-            )
-        ).all()
-    )
-    blocked = await unreachable_officers(s, [unit.id for unit, _ in pairs])
-    rows = []
-    for unit, assessment in pairs:
-        n, total = sums.get(assessment.id, (0, None)) if assessment else (0, None)
-        count = files.get(assessment.id, 0) if assessment else 0
-        rows.append(
-            UnitRow(unit, assessment, n, Decimal(total or 0), count, blocked.get(unit.id, 0))
-        )
-    return rows
+def _units_of(period: Period) -> ColumnElement[bool]:
+    return Unit.parent_id == period.authority_id
 
 
-async def unreachable_officers(s: AsyncSession, unit_ids: list[int]) -> dict[int, int]:
-    """unit id -> how many of its officers have no identity left that accepts messages."""
-    reachable = (
-        select(Identity.id)
-        .where(Identity.person_id == Person.id, Identity.unreachable_since.is_(None))
-        .exists()
-    )
-    refused = (
+def _with_assessment(period: Period) -> ColumnElement[bool]:
+    return and_(Assessment.unit_id == Unit.id, Assessment.period_id == period.id)
+
+
+# A unit's progress, as columns correlated to its row (NULL/0 when it has no assessment)
+_ANSWERED = (
+    select(func.count(Answer.score))
+    .where(Answer.assessment_id == Assessment.id)
+    .correlate(Assessment)
+    .scalar_subquery()
+)
+_SELF_TOTAL = (
+    select(func.sum(Answer.score))
+    .where(Answer.assessment_id == Assessment.id)
+    .correlate(Assessment)
+    .scalar_subquery()
+)
+_FILES = (
+    select(func.count(Evidence.id))
+    .where(Evidence.assessment_id == Assessment.id)
+    .correlate(Assessment)
+    .scalar_subquery()
+)
+_UNREACHABLE = (  # officers with no identity left that accepts messages
+    select(func.count(Person.id))
+    .join(Membership, Membership.person_id == Person.id)
+    .where(
+        Membership.unit_id == Unit.id,
+        Membership.role == Role.OFFICER,
+        Person.removed_at.is_(None),
         select(Identity.id)
         .where(Identity.person_id == Person.id, Identity.unreachable_since.is_not(None))
-        .exists()
+        .exists(),
+        ~select(Identity.id)
+        .where(Identity.person_id == Person.id, Identity.unreachable_since.is_(None))
+        .exists(),
     )
+    .correlate(Unit)
+    .scalar_subquery()
+)
+
+
+async def unit_rows(s: AsyncSession, period: Period) -> list[UnitRow]:
+    """Every unit the period's authority appraises, with its assessment's progress (one
+    statement)."""
     rows = await s.execute(
-        select(Membership.unit_id, func.count(Person.id))
-        .join(Person, Person.id == Membership.person_id)
-        .where(
-            Membership.unit_id.in_(unit_ids),
-            Membership.role == Role.OFFICER,
-            Person.removed_at.is_(None),
-            refused,
-            ~reachable,
-        )
-        .group_by(Membership.unit_id)
+        select(Unit, Assessment, _ANSWERED, _SELF_TOTAL, _FILES, _UNREACHABLE)
+        .outerjoin(Assessment, _with_assessment(period))
+        .where(_units_of(period))
+        .order_by(Unit.kind, Unit.code)
     )
-    return {unit_id: n for unit_id, n in rows.all()}
+    return [
+        UnitRow(unit, a, answered or 0, Decimal(total or 0), files or 0, blocked or 0)
+        for unit, a, answered, total, files, blocked in rows.all()
+    ]
 
 
 async def appraisals(s: AsyncSession, assessment_id: int) -> dict[str, Appraisal]:
@@ -175,9 +176,10 @@ async def submitted_ids(s: AsyncSession, period_id: int) -> list[int]:
     return list(await s.scalars(query))
 
 
-async def changed_since_return(s: AsyncSession, assessment_id: int) -> set[str]:
-    """Items whose score, results or evidence the unit changed since the assessment was last
-    returned to it (nothing when it never was)."""
+async def files_and_changes(s: AsyncSession, assessment_id: int) -> tuple[Counter[str], set[str]]:
+    """The evidence files by item, and the items whose score, results or evidence the unit
+    changed since the assessment was last returned to it (none when it never was): one
+    statement."""
     returned = (
         select(func.max(AuditEvent.id))
         .where(
@@ -186,8 +188,13 @@ async def changed_since_return(s: AsyncSession, assessment_id: int) -> set[str]:
         )
         .scalar_subquery()
     )
-    rows = await s.scalars(
-        select(AuditEvent.target)
+    files = (
+        select(literal("file"), Evidence.item_id, func.count())
+        .where(Evidence.assessment_id == assessment_id)
+        .group_by(Evidence.item_id)
+    )
+    changed = (
+        select(literal("changed"), AuditEvent.target, literal(1))
         .where(
             AuditEvent.assessment_id == assessment_id,
             AuditEvent.action.in_(("answer.score", "answer.results", "evidence.add")),
@@ -195,7 +202,9 @@ async def changed_since_return(s: AsyncSession, assessment_id: int) -> set[str]:
         )
         .distinct()
     )
-    return {target for target in rows if target}
+    rows = (await s.execute(union_all(files, changed))).all()
+    counts = Counter({item: n for kind, item, n in rows if kind == "file"})
+    return counts, {item for kind, item, _ in rows if kind == "changed" and item}
 
 
 async def recipients(s: AsyncSession, unit_id: int, role: Role) -> list[tuple[str, str]]:

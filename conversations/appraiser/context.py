@@ -48,7 +48,9 @@ class ACtx:
     evidence_root: Path
     replies: list[Reply] = field(default_factory=list)
     ask_next: bool = True
-    _assessments: dict[int, tuple[Assessment, Unit] | None] = field(default_factory=dict)
+    _assessments: dict[int, tuple[Assessment, Unit, dict[str, Answer]] | None] = field(
+        default_factory=dict
+    )
     _files: dict[int, UnitFile] = field(default_factory=dict)
     _unit_rows: list[repo.UnitRow] | None = None
     _screen: tuple[str, Reply] | None = None  # this event's screen, before anything changed
@@ -75,31 +77,28 @@ class ACtx:
 
     async def _assessment_and_unit(
         self, assessment_id: int | None
-    ) -> tuple[Assessment, Unit] | None:
+    ) -> tuple[Assessment, Unit, dict[str, Answer]] | None:
+        """The assessment with its unit and answers (one statement, once per event)."""
         if assessment_id is None:
             return None
         if assessment_id not in self._assessments:  # held here: the session's map is weak
-            self._assessments[assessment_id] = await repo.assessment_of(
+            self._assessments[assessment_id] = await repo.assessment_and_answers(
                 self.s, assessment_id, self.period.id, self.authority.id
             )
         return self._assessments[assessment_id]
 
     async def file(self, assessment_id: int | None) -> UnitFile | None:
         """The unit's file, once per event; None unless this appraiser appraises that unit."""
+        if assessment_id is None:
+            return None
         if assessment_id in self._files:
             return self._files[assessment_id]
-        pair = await self._assessment_and_unit(assessment_id)
-        if pair is None:
+        loaded = await self._assessment_and_unit(assessment_id)
+        if loaded is None:
             return None
-        a, unit = pair
-        found = UnitFile(
-            a,
-            unit,
-            await assessments.answers(self.s, a.id),
-            await repo.appraisals(self.s, a.id),
-            await assessments.evidence_counts(self.s, a.id),
-            await repo.changed_since_return(self.s, a.id),
-        )
+        a, unit, answers = loaded
+        files, changed = await repo.files_and_changes(self.s, a.id)
+        found = UnitFile(a, unit, answers, await repo.appraisals(self.s, a.id), files, changed)
         self._files[a.id] = found
         return found
 

@@ -33,9 +33,14 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 
 
+def encoded(update: Update) -> tuple[str, str]:
+    """The update's key and its body as stored (one serialisation serves both)."""
+    body = json.dumps(update.to_dict(), sort_keys=True, ensure_ascii=False)
+    return f"{update.update_id}:{hashlib.sha256(body.encode()).hexdigest()[:16]}", body
+
+
 def update_key(update: Update) -> str:
-    content = json.dumps(update.to_dict(), sort_keys=True, ensure_ascii=False)
-    return f"{update.update_id}:{hashlib.sha256(content.encode()).hexdigest()[:16]}"
+    return encoded(update)[0]
 
 
 def sender_of(update: Update) -> Sender | None:
@@ -61,8 +66,9 @@ class Intake:
         """Keep the update (of a known person) until it is handled."""
         sender = sender_of(update)
         if sender is not None:
-            body = json.dumps(update.to_dict(), ensure_ascii=False)
-            await keep(self.app, CHANNEL, self.key(update), sender, body)
+            key, body = encoded(update)
+            self._keys[update.update_id] = key
+            await keep(self.app, CHANNEL, key, sender, body)
 
     def done(self, update: object) -> None:
         if isinstance(update, Update):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Identity, Invite, Membership, Person, Role, Unit
@@ -36,30 +36,6 @@ async def person_for(s: AsyncSession, channel: str, external_id: str) -> Person 
             Person.removed_at.is_(None),
         )
     )
-
-
-_PERSON_AND_MEMBERSHIPS = (  # built once: it runs on every event
-    select(Person, Membership)
-    .join(Identity, Identity.person_id == Person.id)
-    .outerjoin(Membership, Membership.person_id == Person.id)
-    .where(
-        Identity.channel == bindparam("channel"),
-        Identity.external_id == bindparam("external_id"),
-        Person.removed_at.is_(None),
-    )
-    .order_by(Membership.id)
-)
-
-
-async def person_and_memberships(
-    s: AsyncSession, channel: str, external_id: str
-) -> tuple[Person | None, list[Membership]]:
-    """``person_for`` and that person's ``memberships``, in one query (every event needs both)."""
-    params = {"channel": channel, "external_id": external_id}
-    rows = (await s.execute(_PERSON_AND_MEMBERSHIPS, params)).all()
-    if not rows:
-        return None, []
-    return rows[0][0], [grant for _, grant in rows if grant is not None]
 
 
 async def memberships(

@@ -31,13 +31,9 @@ from storage.people import as_utc
 # on SQLite); each event runs them with its own parameters.
 _NEWEST_PERIOD = newest_period_id(Unit.parent_id)
 _CURRENT = (
-    select(Unit, Period, Assessment, Position)
+    select(Unit, Period, Assessment)
     .join(Period, Period.id == _NEWEST_PERIOD)
     .join(Assessment, and_(Assessment.unit_id == Unit.id, Assessment.period_id == Period.id))
-    .outerjoin(
-        Position,
-        and_(Position.assessment_id == Assessment.id, Position.person_id == bindparam("person_id")),
-    )
     .where(Unit.id == bindparam("unit_id"))
     .with_for_update(of=Assessment)
 )
@@ -91,29 +87,20 @@ class Current(NamedTuple):
     unit: Unit
     period: Period | None
     assessment: Assessment | None
-    position: Position | None  # the person's, when one was asked for (made when missing)
 
 
-async def current(s: AsyncSession, unit_id: int, person_id: int | None = None) -> Current:
+async def current(s: AsyncSession, unit_id: int) -> Current:
     """The unit, the newest period of its appraising unit and the unit's assessment of that
-    period, locked as ``get_or_create`` locks it; the assessment made when missing; with
-    ``person_id``, that person's position in the assessment (made when missing).
-
-    One query once the assessment and the position exist (every event but a person's very
-    first); the first time, ``unit_and_period`` and ``get_or_create`` too.
-    """
-    row = (await s.execute(_CURRENT, {"unit_id": unit_id, "person_id": person_id})).first()
+    period, locked as ``get_or_create`` locks it; the assessment made when missing. (An
+    officer's event finds all three with ``storage.who``; this is for the unit's first event
+    of a period.)"""
+    row = (await s.execute(_CURRENT, {"unit_id": unit_id})).first()
     if row is not None:
-        unit, period, assessment, position = row
-    else:
-        unit, period = await unit_and_period(s, unit_id)
-        if period is None:
-            return Current(unit, None, None, None)
-        assessment, position = await get_or_create(s, unit.id, period.id), None
-    if position is None and person_id is not None:
-        position = Position(person_id=person_id, assessment_id=assessment.id)
-        s.add(position)
-    return Current(unit, period, assessment, position)
+        return Current(*row)
+    unit, period = await unit_and_period(s, unit_id)
+    if period is None:
+        return Current(unit, None, None)
+    return Current(unit, period, await get_or_create(s, unit.id, period.id))
 
 
 async def get_or_create(s: AsyncSession, unit_id: int, period_id: int) -> Assessment:

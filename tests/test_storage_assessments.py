@@ -36,7 +36,7 @@ class TestCurrent:
     async def test_no_period_yet(self, sessionmaker: Sessions) -> None:
         async with sessionmaker() as s, s.begin():
             _, commune = await units(s)
-            unit, found_period, assessment, _ = await assessments.current(s, commune.id)
+            unit, found_period, assessment = await assessments.current(s, commune.id)
             assert (unit.code, found_period, assessment) == ("X01", None, None)
             assert await s.scalar(select(func.count()).select_from(Assessment)) == 0
 
@@ -45,11 +45,11 @@ class TestCurrent:
             district, commune = await units(s)
             s.add(period(2022, district))
         async with sessionmaker() as s, s.begin():
-            unit, p, made, _ = await assessments.current(s, commune.id)
+            unit, p, made = await assessments.current(s, commune.id)
             assert unit.id == commune.id and p is not None and p.year == 2022
             assert made is not None and made.status is Status.DRAFT
         async with sessionmaker() as s, s.begin():
-            _, _, again, _ = await assessments.current(s, commune.id)
+            _, _, again = await assessments.current(s, commune.id)
             assert again is not None and again.id == made.id
             assert await s.scalar(select(func.count()).select_from(Assessment)) == 1
 
@@ -64,9 +64,9 @@ class TestCurrent:
             s.add(Assessment(unit_id=commune.id, period_id=old.id, status=Status.SUBMITTED))
             s.add(period(2023, district))
         async with sessionmaker() as s, s.begin():
-            _, p, made, _ = await assessments.current(s, commune.id)
+            _, p, made = await assessments.current(s, commune.id)
             assert p is not None and p.year == 2023
             assert made is not None and made.period_id == p.id and made.status is Status.DRAFT
         async with sessionmaker() as s, s.begin():
-            _, p, found, _ = await assessments.current(s, commune.id)
+            _, p, found = await assessments.current(s, commune.id)
             assert p is not None and p.year == 2023 and found is not None and found.id == made.id

@@ -267,7 +267,7 @@ class OfficerFlow:
         if unit is None:
             return Reply(msg("not_an_officer"))
         if period is None or assessment is None:  # no period yet, or the unit's first event
-            unit, period, assessment, _ = await repo.current(s, unit.id)
+            unit, period, assessment = await repo.current(s, unit.id)
             if period is None or assessment is None:
                 return Reply(msg("no_period", unit=unit))
         place = await repo.answers_and_position(s, assessment.id, person.id)

@@ -108,6 +108,29 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
+def restore_url(db_url: str, tmp_path: Path) -> Iterator[str]:
+    """A second, empty installation's database on ``db_url``'s backend (a restore's target):
+    another SQLite file, or a new PostgreSQL database owned by the test's role (whose
+    search_path names the schema a dump of ``db_url`` creates)."""
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'restored' / 'danvan.db'}"
+        return
+    admin, name = make_url(os.environ[PG_ENV]), f"{url.username}_r"
+    _run_async(_pg_admin(admin, f"CREATE DATABASE {name} OWNER {url.username}"))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        _run_async(
+            _pg_admin(
+                admin,
+                f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+                f"DROP DATABASE {name}",
+            )
+        )
+
+
+@pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
     """An AsyncEngine on ``db_url`` with every table created (create_all, not migrations)."""
     eng = make_engine(db_url)

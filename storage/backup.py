@@ -230,9 +230,13 @@ async def backup(
     """A new snapshot of the installation in ``folder``; its path and manifest."""
     url = make_url(database_url)
     now = datetime.now(UTC)
-    name = now.strftime("%Y%m%dT%H%M%S%fZ")
+    folder.mkdir(parents=True, exist_ok=True)
+    name, n = now.strftime("%Y%m%dT%H%M%SZ"), 1
+    while (folder / name).exists() or (folder / f".{name}.partial").exists():
+        n += 1
+        name = f"{now:%Y%m%dT%H%M%SZ}-{n}"  # a second backup within the same second
     partial = folder / f".{name}.partial"
-    partial.mkdir(parents=True)
+    partial.mkdir()
     try:
         if url.get_backend_name() == "sqlite":
             database = "database.sqlite"

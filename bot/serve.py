@@ -1,5 +1,6 @@
 """``danvan run``: the channels whose tokens are set, the web app when PUBLIC_BASE_URL is set
-(webhooks and signed links), and the reminder loop over every running channel."""
+(webhooks and signed links), the reminder loop over every running channel, and the daily
+backup when BACKUP_DIR is set."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import signal
 from contextlib import AsyncExitStack
 
 from bot.app import App
+from bot.backups import backups_running
 from bot.reminders import Deliver, reminders_running
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
             log.info("Zalo: %s", "webhook" if webhook else "polling")
         if settings.reminders_enabled and deliveries:
             await stack.enter_async_context(reminders_running(app, deliveries))
+        await stack.enter_async_context(backups_running(settings))
         if settings.public_base_url:
             from bot.web.app import web_server
 

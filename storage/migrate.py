@@ -92,9 +92,31 @@ def _command(cfg: Config, fn: Callable[..., Any], *args: Any) -> Callable[[Conne
     return run
 
 
+class SchemaTooNew(MigrationError):
+    """The database was migrated by a newer release than this code: nothing is touched."""
+
+
+def _refuse_newer(conn: Connection) -> None:
+    found = MigrationContext.configure(conn).get_current_revision()
+    known = {r.revision for r in ScriptDirectory.from_config(make_config()).walk_revisions()}
+    if found is not None and found not in known:
+        raise SchemaTooNew(
+            f"Cơ sở dữ liệu ở phiên bản {found}, mới hơn phần mềm này (phiên bản mới nhất nó "
+            f"biết là {head()}): hãy cài bản danvan mới hơn; phần mềm không sửa gì."
+        )
+
+
 async def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database to ``revision``; SchemaTooNew (nothing changed) when a newer
+    release has migrated it."""
     cfg = make_config(url)
-    await run_with_connection(url, _command(cfg, command.upgrade, revision))
+    upgrade_to = _command(cfg, command.upgrade, revision)
+
+    def run(conn: Connection) -> None:
+        _refuse_newer(conn)
+        upgrade_to(conn)
+
+    await run_with_connection(url, run)
 
 
 async def downgrade(url: str, revision: str) -> None:

@@ -6,9 +6,11 @@ If this fails with a non-empty diff, a model was changed without a migration: cr
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -168,3 +170,21 @@ async def test_0005_keeps_a_finalized_assessment_as_appraised(db_url: str) -> No
     finally:
         await engine.dispose()
     assert [tuple(r) for r in rows] == [(1, "appraised"), (2, "draft")]
+
+
+async def test_a_database_a_newer_release_migrated_is_refused_and_left_alone(db_url: str) -> None:
+    await migrate.upgrade(db_url)
+    engine = make_engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    finally:
+        await engine.dispose()
+    before = await schema_of(db_url)
+    with pytest.raises(migrate.SchemaTooNew, match="phiên bản 0099, mới hơn phần mềm này"):
+        await migrate.upgrade(db_url)
+    assert await schema_of(db_url) == before
+    assert await migrate.current(db_url) == "0099"
+    result = await asyncio.to_thread(CliRunner().invoke, main, ["db", "upgrade", "--url", db_url])
+    assert result.exit_code == 1 and "mới hơn phần mềm này" in result.output
+    assert "Traceback" not in result.output

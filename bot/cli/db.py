@@ -7,7 +7,7 @@ import asyncio
 import click
 from sqlalchemy.engine import make_url
 
-from bot.cli.base import main
+from bot.cli.base import CliError, main
 from storage import migrate
 
 _URL = click.option(
@@ -39,7 +39,10 @@ def db() -> None:
 def upgrade(url: str | None) -> None:
     """Nâng cấp cơ sở dữ liệu lên phiên bản mới nhất (tạo bảng nếu còn trống)."""
     url = _resolve(url)
-    asyncio.run(migrate.upgrade(url))
+    try:
+        asyncio.run(migrate.upgrade(url))
+    except migrate.SchemaTooNew as exc:
+        raise CliError(str(exc)) from None
     click.echo(f"{_shown(url)}: phiên bản {migrate.current_sync(url)} (mới nhất)")
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 
 from bot.app import open_app
-from bot.cli.base import main
+from bot.cli.base import CliError, main
 from bot.demo import run_demo
 from bot.settings import Settings, get_settings
 from conversations.diagram import APPRAISER, OFFICER, Diagram
+from storage.migrate import SchemaTooNew
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Each diagram and the README.md text its mermaid block follows.
@@ -38,7 +39,10 @@ def run() -> None:
         raise SystemExit(asyncio.run(run_demo(settings)))
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call otherwise
-    asyncio.run(_run_bot(settings))
+    try:
+        asyncio.run(_run_bot(settings))
+    except SchemaTooNew as exc:
+        raise CliError(str(exc)) from None
 
 
 async def _run_bot(settings: Settings) -> None:

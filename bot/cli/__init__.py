@@ -9,7 +9,7 @@ from bot.cli.base import main
 # Every module with commands, in one list: importing one adds its commands to ``main``
 # (``remind`` adds ``period schedule`` to the group ``period`` makes, so it comes after it).
 COMMANDS = ("run", "units", "person", "invite", "period", "remind", "report", "export")
-COMMANDS += ("rubric", "audit", "db", "backup")
+COMMANDS += ("rubric", "audit", "db", "backup", "doctor")
 
 for _name in COMMANDS:
     importlib.import_module(f"bot.cli.{_name}")

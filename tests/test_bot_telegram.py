@@ -25,6 +25,7 @@ from bot.telegram.application import COMMANDS, build_application, telegram_runni
 from bot.web.app import web_server
 from storage.models import Answer, Assessment, AuditEvent, Evidence, Person, Position, Status
 from tests.fake_telegram import FakeTelegram
+from tests.support import serving
 from tests.telegram_support import Phone, answer_all, invite, running
 from tests.test_conversations_engine import TOTAL
 
@@ -173,27 +174,22 @@ async def test_webhook_mode(settings: Settings, fake: FakeTelegram) -> None:
     async with open_app(settings) as app:
         async with app.sessions() as s, s.begin():
             await ensure_demo(s)
-        async with telegram_running(app, webhook=True) as application:
-            server = web_server(app, application)
-            task = asyncio.create_task(server.serve())
-            while not server.started:
-                await asyncio.sleep(0.05)
-            try:
-                (hook,) = fake.calls_to("setWebhook")
-                assert hook.params["url"] == f"{settings.public_base_url}/telegram/webhook"
-                phone = Phone(fake, fake.user(1004))
-                await phone.type(f"/start {await invite(app)}")
-                assert phone.target() == "menu"
-                async with httpx.AsyncClient() as client:
-                    forged = await client.post(
-                        f"{settings.public_base_url}/telegram/webhook",
-                        json={"update_id": 1, "message": {}},
-                        headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"},
-                    )
-                assert forged.status_code == 403
-            finally:
-                server.should_exit = True
-                await task
+        async with (
+            telegram_running(app, webhook=True) as application,
+            serving(web_server(app, application)),
+        ):
+            (hook,) = fake.calls_to("setWebhook")
+            assert hook.params["url"] == f"{settings.public_base_url}/telegram/webhook"
+            phone = Phone(fake, fake.user(1004))
+            await phone.type(f"/start {await invite(app)}")
+            assert phone.target() == "menu"
+            async with httpx.AsyncClient() as client:
+                forged = await client.post(
+                    f"{settings.public_base_url}/telegram/webhook",
+                    json={"update_id": 1, "message": {}},
+                    headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"},
+                )
+            assert forged.status_code == 403
 
 
 async def test_one_failing_update_never_stops_the_bot(

@@ -3,7 +3,6 @@ phone that reads the numbered choices and types them."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import socket
 from collections.abc import AsyncIterator, Awaitable
@@ -19,6 +18,7 @@ from bot.settings import Settings
 from bot.web.app import web_server
 from bot.zalo.running import ZaloRunner, zalo_running
 from tests.fake_zalo import FakeZalo, FakeZaloUser
+from tests.support import serving
 
 URL = re.compile(r"https?://\S+")
 
@@ -88,15 +88,8 @@ async def web(app: App, runner: ZaloRunner | None = None) -> AsyncIterator[None]
     if not app.settings.public_base_url:
         yield
         return
-    server = web_server(app, None, runner)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    try:
+    async with serving(web_server(app, None, runner)):
         yield
-    finally:
-        server.should_exit = True
-        await task
 
 
 class ZaloPhone:

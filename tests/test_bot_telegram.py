@@ -123,10 +123,7 @@ async def test_bad_input_changes_nothing(settings: Settings, fake: FakeTelegram)
         ):
             await phone.press_raw(question.message_id, data)
             assert fake.callback_answers[-1].get("show_alert"), data
-        mark = fake.mark()
-        update = await fake.send_text(phone.user, "abc")  # not a score
-        await fake.wait_for("sendMessage", after=mark)
-        await fake.wait_idle()
+        update = await fake.answer_to(fake.send_text(phone.user, "abc"))  # not a score
         sent = len(fake.chat(1003))
         question = phone.question.text
         await phone.send(fake.deliver(update))  # the same update again: the question again
@@ -233,9 +230,12 @@ async def test_danvan_run_starts_polling(settings: Settings, fake: FakeTelegram)
     try:
         await fake.wait_for("deleteWebhook", timeout=30)  # polling comes next
         assert fake.calls_to("setMyCommands")
-        phone = Phone(fake, fake.user(1006))
-        await phone.type("/start")
-        assert "chưa được cấp quyền" in phone.texts()
+        mark = fake.mark()
+        await fake.send_text(fake.user(1006), "/start")  # a stranger: one message back
+        said = await fake.wait_for(
+            lambda c: c.method == "sendMessage" and c.params.get("chat_id") == 1006, after=mark
+        )
+        assert "chưa được cấp quyền" in said.params["text"]
     finally:
         proc.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)

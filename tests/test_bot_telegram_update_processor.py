@@ -216,9 +216,10 @@ async def test_a_chat_with_many_queued_updates_takes_one_place() -> None:
 async def test_shutdown_waits_for_the_updates_in_hand() -> None:
     processor = ChatOrderProcessor()
     done: list[int] = []
+    gate = asyncio.Event()  # the work in hand goes on once the shutdown waits for it
 
     async def work(n: int) -> None:
-        await asyncio.sleep(0.05)
+        await gate.wait()
         done.append(n)
 
     await processor.initialize()
@@ -226,6 +227,10 @@ async def test_shutdown_waits_for_the_updates_in_hand() -> None:
         asyncio.create_task(processor.process_update(update(n, n % 2), work(n))) for n in range(6)
     ]
     await asyncio.sleep(0)
-    await processor.shutdown()
+    shutdown = asyncio.create_task(processor.shutdown())
+    await settle()
+    assert not shutdown.done() and done == []  # it waits for the work in hand
+    gate.set()
+    await shutdown
     assert sorted(done) == list(range(6))
     await asyncio.gather(*tasks)

@@ -2,15 +2,21 @@
 
 A fake platform cannot see when a bot has finished with an update (polling tells it nothing),
 so the test asks the bot: its journal's ``observers`` hear of every answered update. A test's
-phone then waits for exactly the update it sent, instead of for a quiet moment.
+phone then waits for exactly the update it sent, instead of for a quiet moment. A bot the
+test cannot watch (another process) answers a webhook POST only once it handled the update:
+then the fake's own delivery, answered with a 2xx, tells it.
+
+``until(condition)`` waits for anything else the fake sees (a call, a message, a webhook POST
+done): the condition is checked again at each change of the fake, never after some time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import time
-from collections.abc import Awaitable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 # How long a test waits for the bot's answer before it fails: a bound, not a pause (the test goes
@@ -24,6 +30,7 @@ class WatchesTheBot:
     ``id_of_update`` say which update a journal key and an update body are."""
 
     channel: str
+    webhook_url: str | None
 
     def __init__(self) -> None:
         self._handled: dict[Hashable, int] = {}  # update -> times the bot answered it
@@ -41,6 +48,13 @@ class WatchesTheBot:
     async def answer_to(self, action: Awaitable[dict]) -> dict:
         """Do ``action`` (it sends an update) and wait until the bot has answered that update
         (once more than before: a redelivery counts again); the update."""
+        if not self._watching and not self.webhook_url:
+            if inspect.iscoroutine(action):
+                action.close()  # not sent
+            raise RuntimeError(
+                "nothing tells when the bot answered: watch its journal (tests' ``running``) "
+                "or let it take updates by webhook"
+            )
         before = dict(self._handled)
         update = await action
         update_id = self.id_of_update(update)
@@ -51,6 +65,22 @@ class WatchesTheBot:
             await self._wait_changed(deadline - time.monotonic())
         return update
 
+    def times_answered(self, update: dict) -> int:
+        """How many times the bot has answered ``update`` so far."""
+        return self._handled.get(self.id_of_update(update), 0)
+
+    async def until(
+        self, condition: Callable[[], bool], timeout: float = ANSWER_WITHIN, what: str = ""
+    ) -> None:
+        """Until ``condition()`` holds; it is checked now and again at each change of the fake
+        (an update queued or handed over, a call answered, the bot's word that it answered), so
+        it must be about what the fake sees."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"not within {timeout} s: {what or condition.__qualname__}")
+            await self._wait_changed(deadline - time.monotonic())
+
     def id_of_key(self, key: str) -> Hashable:
         raise NotImplementedError
 
@@ -59,9 +89,17 @@ class WatchesTheBot:
 
     def _answered(self, channel: str, key: str) -> None:
         if channel == self.channel:
-            update_id = self.id_of_key(key)
-            self._handled[update_id] = self._handled.get(update_id, 0) + 1
-            self._notify()
+            self._count_answer(self.id_of_key(key))
+
+    def _acknowledged(self, update: dict) -> None:
+        """The webhook answered ``update``'s POST with a 2xx: for a bot that is not watched
+        (another process), its word that it handled the update (ours answer only then)."""
+        if not self._watching:
+            self._count_answer(self.id_of_update(update))
+
+    def _count_answer(self, update_id: Hashable) -> None:
+        self._handled[update_id] = self._handled.get(update_id, 0) + 1
+        self._notify()
 
     def _notify(self) -> None:
         self._changed.set()

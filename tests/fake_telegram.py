@@ -5,15 +5,17 @@
         app.add_handler(...)
         async with polling(app):                  # initialize, start, poll; stop cleanly
             officer = fake.user(42)
+            mark = fake.mark()
             await fake.send_text(officer, "/start")
-            await fake.wait_idle()
+            await fake.wait_for("sendMessage", after=mark)
             assert fake.last_message(42).text == "..."
 
 Waiting without races: take ``mark = fake.mark()`` *before* acting, then
 ``await fake.wait_for("sendMessage", after=mark)`` (or a predicate on ``Call``) scans the calls
 recorded since the mark before it sleeps, so a call that arrived in between is never missed.
-``wait_idle()`` returns once every delivered update was fetched (or POSTed to the webhook),
-no API call or download is in flight and nothing happened for ``quiet`` seconds.
+``answer_to(action)`` waits for the bot's word that it answered the update ``action`` sent,
+``until(condition)`` for anything else the fake sees (``handed_over()``: every update fetched
+or POSTed to the webhook); nothing waits for a quiet moment.
 
 Calls are recorded (in ``calls``) when they are answered, with the HTTP status and response.
 Errors use Telegram's wording: "message is not modified", "message is too long", "query is too
@@ -209,7 +211,6 @@ class FakeTelegram(WatchesTheBot):
         self._ids = itertools.count(1)
         WatchesTheBot.__init__(self)
         self._inflight = 0
-        self._last_activity = time.monotonic()
         self._poll_gen = 0
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -442,26 +443,10 @@ class FakeTelegram(WatchesTheBot):
                 raise TimeoutError(f"no matching call within {timeout}s; last calls: {seen}")
             await self._wait_changed(deadline - time.monotonic())
 
-    async def wait_idle(self, quiet: float = 0.3, timeout: float = 60.0) -> None:
-        """Until every delivered update was fetched (or POSTed to the webhook), no request is in
-        flight and nothing happened for ``quiet`` seconds: how tests wait for the bot's reaction.
-        A handler that is silent for longer than ``quiet`` (slow work before its first call)
-        needs a larger ``quiet`` or ``wait_for``."""
-        deadline = time.monotonic() + timeout
-        while True:
-            pending = sum(not e.fetched for e in self._queue)
-            idle_for = time.monotonic() - self._last_activity
-            if not pending and not self._inflight and idle_for >= quiet:
-                return
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(
-                    f"not idle after {timeout}s: {pending} update(s) unfetched, "
-                    f"{self._inflight} request(s) in flight"
-                )
-            await self._wait_changed(
-                left if pending or self._inflight else min(left, quiet - idle_for)
-            )
+    def handed_over(self) -> bool:
+        """Every delivered update was fetched (or POSTed to the webhook, retries done) and no
+        API call or download is in flight."""
+        return not self._inflight and all(e.fetched for e in self._queue)
 
     # --- failure injection -------------------------------------------------------------------
 
@@ -480,7 +465,6 @@ class FakeTelegram(WatchesTheBot):
 
     def _busy(self, delta: int) -> None:
         self._inflight += delta
-        self._last_activity = time.monotonic()
         self._notify()
 
     def _enqueue(self, update: dict) -> dict:
@@ -632,6 +616,7 @@ class FakeTelegram(WatchesTheBot):
                     async with self._session.post(url, json=entry.update, headers=headers) as resp:
                         await resp.read()
                         if 200 <= resp.status < 300:
+                            self._acknowledged(entry.update)
                             return
                         error, retry = (
                             f"Wrong response from the webhook: {resp.status}",
@@ -680,8 +665,6 @@ class FakeTelegram(WatchesTheBot):
             if batch or self._closing or self.webhook_url or time.monotonic() >= deadline:
                 break
             await self._wait_changed(deadline - time.monotonic())
-        if any(not e.fetched for e in batch):
-            self._last_activity = time.monotonic()
         for entry in batch:
             entry.fetched = True
         return [e.update for e in batch]

@@ -13,7 +13,8 @@ getUpdates hands out ONE update per call, or ``408 Request timeout`` after its `
 with a webhook set, updates are POSTed to it one at a time, with ``X-Bot-Api-Secret-Token``.
 Errors answer ``{"ok": false, "error_code", "description"}`` with that code as HTTP status.
 Waiting without races: ``mark = fake.mark()`` before acting, then ``wait_for(..., after=mark)``;
-``wait_idle()`` once every update was taken and nothing happened for ``quiet`` seconds.
+``answer_to(action)`` for the bot's word that it answered the update ``action`` sent;
+``until(condition)`` for anything else the fake sees (``handed_over()``: every update taken).
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ class FakeZalo(WatchesTheBot):
         self._failures: dict[str, list[int]] = {}
         WatchesTheBot.__init__(self)
         self._inflight = 0
-        self._last_activity = time.monotonic()
+        self.waiting_polls = 0  # getUpdates calls waiting for an update
         self._closing = False
         self._runner: web.AppRunner | None = None
         self._session: ClientSession | None = None
@@ -258,27 +259,15 @@ class FakeZalo(WatchesTheBot):
                 raise TimeoutError(f"no matching call within {timeout}s; last calls: {seen}")
             await self._wait_changed(deadline - time.monotonic())
 
-    async def wait_idle(self, quiet: float = 0.3, timeout: float = 60.0) -> None:
-        """Until every queued update was fetched or POSTed, no request (but a waiting
-        getUpdates) is in flight and nothing happened for ``quiet`` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            idle_for = time.monotonic() - self._last_activity
-            busy = bool(self._queue or self._inflight)
-            if not busy and idle_for >= quiet:
-                return
-            if (left := deadline - time.monotonic()) <= 0:
-                raise TimeoutError(
-                    f"not idle after {timeout}s: {len(self._queue)} update(s) "
-                    f"queued, {self._inflight} request(s) in flight"
-                )
-            await self._wait_changed(left if busy else min(left, quiet - idle_for))
+    def handed_over(self) -> bool:
+        """Every queued update was fetched or POSTed to the webhook (retries done) and no
+        request (but a waiting getUpdates) is in flight."""
+        return not (self._queue or self._inflight)
 
     # --- plumbing ----------------------------------------------------------------------------
 
     def _busy(self, delta: int) -> None:
         self._inflight += delta
-        self._last_activity = time.monotonic()
         self._notify()
 
     def _update(self, user: FakeZaloUser, event_name: str, **extra: Any) -> dict:
@@ -371,6 +360,7 @@ class FakeZalo(WatchesTheBot):
                         ) as response:
                             await response.read()
                             if 200 <= response.status < 300:
+                                self._acknowledged(update)
                                 break
                             self.webhook_errors.append(f"HTTP {response.status}")
                     except (ClientError, OSError, TimeoutError) as exc:
@@ -385,16 +375,25 @@ class FakeZalo(WatchesTheBot):
             timeout = min(max(float(p.get("timeout", 30)), 0.0), MAX_POLL)
         except (TypeError, ValueError):
             raise ApiError(400, "Bad Request: timeout must be a number of seconds") from None
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.webhook_url:
-                raise ApiError(409, "Conflict: getUpdates is unavailable while a webhook is set")
-            if self._queue:
-                self._last_activity = time.monotonic()
-                return self._queue.pop(0)
-            if self._closing or time.monotonic() >= deadline:
-                raise ApiError(408, "Request timeout")
-            await self._wait_changed(deadline - time.monotonic())
+        deadline, waiting = time.monotonic() + timeout, False
+        try:
+            while True:
+                if self.webhook_url:
+                    raise ApiError(
+                        409, "Conflict: getUpdates is unavailable while a webhook is set"
+                    )
+                if self._queue:
+                    return self._queue.pop(0)
+                if self._closing or time.monotonic() >= deadline:
+                    raise ApiError(408, "Request timeout")
+                if not waiting:  # told once: a waiting poll's own wake-ups change nothing
+                    waiting = True
+                    self.waiting_polls += 1
+                    self._notify()
+                await self._wait_changed(deadline - time.monotonic())
+        finally:
+            if waiting:
+                self.waiting_polls -= 1
 
     def _set_webhook(self, p: dict) -> dict:
         url, secret = p.get("url"), p.get("secret_token")

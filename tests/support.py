@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,6 +29,32 @@ async def settle(turns: int = 50) -> None:
     waited (for checking that something did *not* happen, e.g. work that must wait its turn)."""
     for _ in range(turns):
         await asyncio.sleep(0)
+
+
+@asynccontextmanager
+async def serving(server: uvicorn.Server) -> AsyncIterator[uvicorn.Server]:
+    """``server`` serving while inside: entered the moment its startup is over (its sockets
+    listen; told by wrapping uvicorn's own ``startup``), left once it has shut down."""
+    started = asyncio.Event()
+    startup = server.startup
+
+    async def startup_and_tell(sockets: Any = None) -> None:
+        await startup(sockets=sockets)
+        started.set()
+
+    server.startup = startup_and_tell  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve())
+    told = asyncio.create_task(started.wait())
+    await asyncio.wait([task, told], return_when=asyncio.FIRST_COMPLETED)
+    if not started.is_set():  # it stopped before serving: its error, else say so
+        told.cancel()
+        await task
+        raise RuntimeError("the web server stopped before it served")
+    try:
+        yield server
+    finally:
+        server.should_exit = True
+        await task
 
 
 def rubric() -> Rubric:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -78,14 +77,11 @@ async def invite(app: App) -> str:
         return (await people.create_invite(s, Role.OFFICER, unit.id)).token
 
 
-ANSWERS = ("sendMessage", "sendDocument", "answerCallbackQuery")
-
-
 class Phone:
     """One officer's Telegram app: reads the bot's last question and taps its buttons.
 
-    Each action waits for the bot's answer and then for quiet, so the next look at the chat
-    sees everything the bot said in reply.
+    Each action waits for the bot's word that it answered (see ``answered``), so the next look
+    at the chat sees everything the bot said in reply.
     """
 
     def __init__(self, fake: FakeTelegram, user: FakeUser) -> None:
@@ -100,24 +96,18 @@ class Phone:
 
     async def answered(self, action: Awaitable[dict]) -> None:
         """Do ``action`` (an update from this phone) and wait until the bot has answered it:
-        told by the bot itself when the fake watches it (``running`` does), else by waiting
-        for its first answer and then for quiet."""
-        if self.fake.watched:
-            await self.fake.answer_to(action)
-            return
-        mark = self.fake.mark()
-        await action
-        await self.fake.wait_for(lambda c: c.method in ANSWERS, after=mark)
-        await self.fake.wait_idle(quiet=0.15)
+        told by the bot itself when the fake watches it (``running`` does), else by its
+        webhook's answer to the update's POST (a bot in another process)."""
+        await self.fake.answer_to(action)
 
     async def asked(self, timeout: float = 5.0) -> BotMessage:
-        """The open question; if the bot has not asked one yet (a slow machine paused between
-        two of its messages), wait for it a little."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not any(m.reply_markup for m in self.fake.chat(self.user.id)):
-            if asyncio.get_running_loop().time() > deadline:
-                break
-            await asyncio.sleep(0.02)
+        """The open question; if the bot has not asked one yet, wait for it (up to ``timeout``
+        seconds)."""
+        await self.fake.until(
+            lambda: any(m.reply_markup for m in self.fake.chat(self.user.id)),
+            timeout,
+            f"a question in chat {self.user.id}",
+        )
         return self.question
 
     async def tap(self, label: str) -> None:

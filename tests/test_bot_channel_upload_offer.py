@@ -3,8 +3,6 @@ reaches the item and the chat."""
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 from sqlalchemy import select
@@ -14,6 +12,7 @@ from bot.web.app import web_server
 from storage.models import Evidence
 from tests import evidence_samples
 from tests.fake_telegram import FakeTelegram
+from tests.support import serving
 from tests.telegram_support import Phone, invite, running
 from tests.zalo_support import URL, free_port
 
@@ -31,32 +30,26 @@ async def test_a_file_over_the_chat_limit_goes_through_the_upload_page(
     settings.link_secret = "a-link-secret-for-tests"
     settings.max_upload_mb, settings.max_web_upload_mb = 1, 3
     big = evidence_samples.pdf("Biên bản", attached=2 * MB)
-    async with running(settings) as app:
-        server = web_server(app)
-        task = asyncio.create_task(server.serve())
-        try:
-            phone = Phone(fake, fake.user(7001))
-            await phone.type(f"/start {await invite(app)}")
-            await phone.tap("▶ Tiếp tục")
-            await phone.tap_key("2")
-            await phone.type("Kết quả")
-            before = len(fake.chat(7001))
-            await phone.send(fake.send_document(phone.user, big, "bien-ban.pdf", "application/pdf"))
-            said = phone.texts(before)
-            assert "vượt mức tối đa 1 MB" in said and "Tệp lớn (tối đa 3 MB" in said
-            found = URL.search(said[said.index("Tệp lớn") :])
-            assert found
-            mark = fake.mark()
-            async with httpx.AsyncClient() as client:
-                page = await client.post(
-                    found.group(0), files=[("files", ("Biên bản.pdf", big, "application/pdf"))]
-                )
-            assert page.status_code == 200 and "Đã nhận" in page.text
-            await fake.wait_for("sendMessage", after=mark)
-            assert "«Biên bản.pdf» (gửi qua trang tải lên) cho mục I.1" in phone.texts(before)
-            async with app.sessions() as s:
-                (evidence,) = (await s.scalars(select(Evidence))).all()
-            assert evidence.item_id == "I.1" and evidence.size == len(big)
-        finally:
-            server.should_exit = True
-            await task
+    async with running(settings) as app, serving(web_server(app)):
+        phone = Phone(fake, fake.user(7001))
+        await phone.type(f"/start {await invite(app)}")
+        await phone.tap("▶ Tiếp tục")
+        await phone.tap_key("2")
+        await phone.type("Kết quả")
+        before = len(fake.chat(7001))
+        await phone.send(fake.send_document(phone.user, big, "bien-ban.pdf", "application/pdf"))
+        said = phone.texts(before)
+        assert "vượt mức tối đa 1 MB" in said and "Tệp lớn (tối đa 3 MB" in said
+        found = URL.search(said[said.index("Tệp lớn") :])
+        assert found
+        mark = fake.mark()
+        async with httpx.AsyncClient() as client:
+            page = await client.post(
+                found.group(0), files=[("files", ("Biên bản.pdf", big, "application/pdf"))]
+            )
+        assert page.status_code == 200 and "Đã nhận" in page.text
+        await fake.wait_for("sendMessage", after=mark)
+        assert "«Biên bản.pdf» (gửi qua trang tải lên) cho mục I.1" in phone.texts(before)
+        async with app.sessions() as s:
+            (evidence,) = (await s.scalars(select(Evidence))).all()
+        assert evidence.item_id == "I.1" and evidence.size == len(big)

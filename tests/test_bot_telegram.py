@@ -25,6 +25,7 @@ from bot.telegram.application import COMMANDS, build_application, telegram_runni
 from bot.web.app import web_server
 from storage.models import Answer, Assessment, AuditEvent, Evidence, Person, Position, Status
 from tests.fake_telegram import FakeTelegram
+from tests.support import serving
 from tests.telegram_support import Phone, answer_all, invite, running
 from tests.test_conversations_engine import TOTAL
 
@@ -122,10 +123,7 @@ async def test_bad_input_changes_nothing(settings: Settings, fake: FakeTelegram)
         ):
             await phone.press_raw(question.message_id, data)
             assert fake.callback_answers[-1].get("show_alert"), data
-        mark = fake.mark()
-        update = await fake.send_text(phone.user, "abc")  # not a score
-        await fake.wait_for("sendMessage", after=mark)
-        await fake.wait_idle()
+        update = await fake.answer_to(fake.send_text(phone.user, "abc"))  # not a score
         sent = len(fake.chat(1003))
         question = phone.question.text
         await phone.send(fake.deliver(update))  # the same update again: the question again
@@ -173,27 +171,22 @@ async def test_webhook_mode(settings: Settings, fake: FakeTelegram) -> None:
     async with open_app(settings) as app:
         async with app.sessions() as s, s.begin():
             await ensure_demo(s)
-        async with telegram_running(app, webhook=True) as application:
-            server = web_server(app, application)
-            task = asyncio.create_task(server.serve())
-            while not server.started:
-                await asyncio.sleep(0.05)
-            try:
-                (hook,) = fake.calls_to("setWebhook")
-                assert hook.params["url"] == f"{settings.public_base_url}/telegram/webhook"
-                phone = Phone(fake, fake.user(1004))
-                await phone.type(f"/start {await invite(app)}")
-                assert phone.target() == "menu"
-                async with httpx.AsyncClient() as client:
-                    forged = await client.post(
-                        f"{settings.public_base_url}/telegram/webhook",
-                        json={"update_id": 1, "message": {}},
-                        headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"},
-                    )
-                assert forged.status_code == 403
-            finally:
-                server.should_exit = True
-                await task
+        async with (
+            telegram_running(app, webhook=True) as application,
+            serving(web_server(app, application)),
+        ):
+            (hook,) = fake.calls_to("setWebhook")
+            assert hook.params["url"] == f"{settings.public_base_url}/telegram/webhook"
+            phone = Phone(fake, fake.user(1004))
+            await phone.type(f"/start {await invite(app)}")
+            assert phone.target() == "menu"
+            async with httpx.AsyncClient() as client:
+                forged = await client.post(
+                    f"{settings.public_base_url}/telegram/webhook",
+                    json={"update_id": 1, "message": {}},
+                    headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"},
+                )
+            assert forged.status_code == 403
 
 
 async def test_one_failing_update_never_stops_the_bot(
@@ -237,9 +230,12 @@ async def test_danvan_run_starts_polling(settings: Settings, fake: FakeTelegram)
     try:
         await fake.wait_for("deleteWebhook", timeout=30)  # polling comes next
         assert fake.calls_to("setMyCommands")
-        phone = Phone(fake, fake.user(1006))
-        await phone.type("/start")
-        assert "chưa được cấp quyền" in phone.texts()
+        mark = fake.mark()
+        await fake.send_text(fake.user(1006), "/start")  # a stranger: one message back
+        said = await fake.wait_for(
+            lambda c: c.method == "sendMessage" and c.params.get("chat_id") == 1006, after=mark
+        )
+        assert "chưa được cấp quyền" in said.params["text"]
     finally:
         proc.send_signal(signal.SIGTERM)
         _, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)

@@ -88,22 +88,16 @@ async def test_one_chats_quick_presses_are_applied_in_order(
         buttons = {d.rsplit("|", 1)[1]: (t, d) for t, d in fake.buttons(question)}
         assert {"0", "1", "2"} <= buttons.keys(), buttons
         pressed = ["2", "0", "1", "2", "1", "0", "2", "0", "0", "1"]
-        since, mark = len(fake.chat(3003)), fake.mark()
+        since = len(fake.chat(3003))
 
-        async def press(key: str) -> str:
+        async def press(key: str) -> dict:
             data = buttons[key][1]
-            update = await fake.press(phone.user, question.message_id, data, strict=False)
-            return str(update["callback_query"]["id"])
+            return await fake.press(phone.user, question.message_id, data, strict=False)
 
         # Back to back: all ten are queued before the bot has fetched the first.
-        queries = [await press(key) for key in pressed]
-        await fake.wait_for(
-            lambda c: (
-                c.method == "answerCallbackQuery" and c.params["callback_query_id"] == queries[-1]
-            ),
-            after=mark,
-        )
-        await fake.wait_idle(quiet=0.3)
+        updates = [await press(key) for key in pressed]
+        queries = [str(u["callback_query"]["id"]) for u in updates]
+        await fake.until(lambda: all(fake.times_answered(u) for u in updates), what="all answered")
 
         answers = [
             q for q in (a["callback_query_id"] for a in fake.callback_answers) if q in queries
@@ -152,9 +146,9 @@ async def test_a_failing_update_does_not_stop_the_chats_next_one(
             return start(self, *args)
 
         monkeypatch.setattr(ChatQueues, "start", start_and_count)
-        since, mark = len(fake.chat(3004)), fake.mark()
+        since = len(fake.chat(3004))
         await fake.send_text(phone.user, "/tiendo")
-        await fake.send_text(phone.user, "/tiendo")
+        second = await fake.send_text(phone.user, "/tiendo")
         try:
             await asyncio.wait_for(entered.wait(), 60)
             await asyncio.wait_for(queued.wait(), 60)
@@ -162,8 +156,7 @@ async def test_a_failing_update_does_not_stop_the_chats_next_one(
             assert calls == 1  # the chat's second update waits for its first
         finally:
             gate.set()
-        await fake.wait_for(lambda c: "Đã chấm 0/28" in (c.params.get("text") or ""), after=mark)
-        await fake.wait_idle(quiet=0.2)
+        await fake.until(lambda: fake.times_answered(second) == 1, what="the second answered")
         said = [m.text or "" for m in fake.chat(3004)[since:]]
         assert "hệ thống gặp lỗi" in said[0]  # on_error, the application's error handler
         assert any("Đã chấm 0/28" in t for t in said[1:])
@@ -223,9 +216,10 @@ async def test_a_chat_with_many_queued_updates_takes_one_place() -> None:
 async def test_shutdown_waits_for_the_updates_in_hand() -> None:
     processor = ChatOrderProcessor()
     done: list[int] = []
+    gate = asyncio.Event()  # the work in hand goes on once the shutdown waits for it
 
     async def work(n: int) -> None:
-        await asyncio.sleep(0.05)
+        await gate.wait()
         done.append(n)
 
     await processor.initialize()
@@ -233,6 +227,10 @@ async def test_shutdown_waits_for_the_updates_in_hand() -> None:
         asyncio.create_task(processor.process_update(update(n, n % 2), work(n))) for n in range(6)
     ]
     await asyncio.sleep(0)
-    await processor.shutdown()
+    shutdown = asyncio.create_task(processor.shutdown())
+    await settle()
+    assert not shutdown.done() and done == []  # it waits for the work in hand
+    gate.set()
+    await shutdown
     assert sorted(done) == list(range(6))
     await asyncio.gather(*tasks)

@@ -29,7 +29,7 @@ from rubric.vietnam import file_size, vn_datetime
 from storage import people
 from storage.models import Assessment, Period, Role, Status
 from tests import evidence_samples
-from tests.support import rubric
+from tests.support import rubric, serving
 
 T0 = 1_700_000_000.0
 TTL = timedelta(hours=72)
@@ -90,17 +90,9 @@ async def web(settings: Settings) -> AsyncIterator[Web]:
 
         asgi = Starlette(routes=file_routes(app, links, on_upload, max_files=3))
         config = uvicorn.Config(asgi, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-        server = uvicorn.Server(config)
-        task = asyncio.create_task(server.serve())
-        while not server.started:
-            assert not task.done()
-            await asyncio.sleep(0.01)
-        web.url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-        try:
+        async with serving(uvicorn.Server(config)) as server:
+            web.url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
             yield web
-        finally:
-            server.should_exit = True
-            await task
 
 
 def assert_private(response: httpx.Response) -> None:

@@ -59,15 +59,14 @@ async def test_webhook_accepts_both_body_shapes_and_refuses_forgeries(
     async with FakeZalo(wrap_webhook=wrap) as fake:
         zalo_settings.zalo_api_base_url = fake.base_url
         zalo_settings.zalo_bot_token = fake.token
-        async with zalo_bot(zalo_settings) as app:
+        async with zalo_bot(zalo_settings, fake=fake) as app:
             (hook,) = fake.calls_to("setWebhook")
             url = f"{zalo_settings.public_base_url}/zalo/webhook"
             assert hook.params["url"] == url
             phone = ZaloPhone(fake, fake.user("z-3001"))
             await phone.type(await invite(app))
             assert "Chào mừng đồng chí" in phone.texts()
-            update = await fake.send_text(phone.user, "1")
-            await fake.wait_idle(quiet=0.2)
+            update = await fake.answer_to(fake.send_text(phone.user, "1"))
             sent, question = phone.count(), phone.last
             forged = {**update, "message": {**update["message"], "message_id": "forged-1"}}
             for secret in ("wrong-secret-123", ""):
@@ -132,6 +131,7 @@ async def test_one_officer_on_telegram_then_zalo(
     zalo_settings.telegram_api_base_url = fake.base_url
     zalo_settings.telegram_api_file_url = fake.base_file_url
     async with zalo_bot(zalo_settings) as app:
+        fake.watch(app.journal)  # Telegram's phone waits for the bot's word too
         async with telegram_running(app, poll_timeout=1):
             telegram = Phone(fake, fake.user(6001, "Lê Thị Hai Kênh"))
             await telegram.type(f"/start {await invite(app)}")
@@ -167,6 +167,7 @@ async def test_reminders_reach_zalo_officers_once(
     async with open_app(zalo_settings) as app:
         async with app.sessions() as s, s.begin():
             await ensure_demo(s)
+        fake_zalo.watch(app.journal)
         async with zalo_running(app, poll_timeout=1) as runner:
             phone = ZaloPhone(fake_zalo, fake_zalo.user("z-8001"))
             await phone.type(await invite(app))

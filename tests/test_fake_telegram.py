@@ -84,9 +84,10 @@ async def test_text_and_callback_reach_handlers_by_polling(fake: FakeTelegram) -
     app.add_handler(CallbackQueryHandler(on_press))
     async with polling(app):
         officer = fake.user(7, username="canbo")
+        mark = fake.mark()
         update = await fake.send_text(officer, "/start ABC123")
         assert update["message"]["entities"][0] == {"type": "bot_command", "offset": 0, "length": 6}
-        await fake.wait_idle()
+        await fake.wait_for("sendMessage", after=mark)  # the handler's only call
         reply = fake.last_message(7)
         assert reply.text == "nhận: /start ABC123"
 
@@ -94,14 +95,15 @@ async def test_text_and_callback_reach_handlers_by_polling(fake: FakeTelegram) -
         await fake.click(officer, "Một")
         answer = await fake.wait_for("answerCallbackQuery", after=mark)
         assert answer.params["show_alert"] is True
-        await fake.wait_idle()
+        await fake.wait_for("editMessageText", after=mark)  # the handler's last call
         assert fake.callback_answers[0]["text"] == "Đã chấm"
         assert fake.last_message(7).text == "nhận: /start ABC123\n\n➡️ Một"
         assert fake.buttons(fake.last_message(7)) == []
 
         # the same update delivered again reaches the handler again
+        mark = fake.mark()
         await fake.deliver(update)
-        await fake.wait_idle()
+        await fake.wait_for("sendMessage", after=mark)
     assert seen == ["/start ABC123", "q1:1", "/start ABC123"]
     assert len(fake.chat(7)) == 2
     with pytest.raises(ValueError, match="no button"):
@@ -192,7 +194,7 @@ async def test_webhook_posts_updates_with_the_secret(fake: FakeTelegram, bot: Bo
             await bot.get_updates(timeout=0)
         officer = fake.user(21)
         update = await fake.send_text(officer, "xin chào")
-        await fake.wait_idle()
+        await fake.until(fake.handed_over)  # POSTed: failed once, then taken
         assert received == [("s3cret", update)]
         assert fake.webhook_errors == ["Wrong response from the webhook: 500"]
         assert await bot.delete_webhook()

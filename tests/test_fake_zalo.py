@@ -86,7 +86,7 @@ async def test_waiting_poll_gets_an_update_sent_meanwhile(
 ) -> None:
     officer = fake.user("u-1")
     poll = asyncio.create_task(api(http, fake, "getUpdates", timeout=5))
-    await asyncio.sleep(0.05)
+    await fake.until(lambda: fake.waiting_polls == 1)  # the poll waits: the update comes later
     image = await fake.send_image(officer, b"\xff\xd8\xff-photo", caption="Kế hoạch")
     assert (await poll)["result"] == image
     url = image["message"]["photo_url"]
@@ -95,7 +95,6 @@ async def test_waiting_poll_gets_an_update_sent_meanwhile(
     photo = await http.get(url)
     assert photo.content == b"\xff\xd8\xff-photo" and photo.headers["content-type"] == "image/jpeg"
     assert (await http.get(f"{fake.root}/media/missing.jpg")).status_code == 404
-    await fake.wait_idle(quiet=0.05)
 
 
 async def test_text_limits_and_unknown_chat(fake: FakeZalo, http: httpx.AsyncClient) -> None:
@@ -156,7 +155,7 @@ async def test_webhook_delivery(wrap: bool, receiver: Receiver, http: httpx.Asyn
         info = await api(http, fake, "getWebhookInfo")
         assert info["result"]["url"] == receiver.url
         later = await fake.send_unsupported(officer)
-        await fake.wait_idle(quiet=0.05)
+        await fake.until(fake.handed_over)  # both POSTed
         expected = [{"ok": True, "result": u} if wrap else u for u in (queued, later)]
         assert receiver.posts == [("bí-mật-123", body) for body in expected]
         conflict = await api(http, fake, "getUpdates", timeout=1)
@@ -173,7 +172,7 @@ async def test_webhook_retries_a_failing_endpoint(receiver: Receiver) -> None:
         fake.user("u-1")
         fake.webhook_url, fake.webhook_secret = receiver.url, "secret-token"
         sticker = await fake.send_sticker(fake.user("u-1"))
-        await fake.wait_idle(quiet=0.05)
+        await fake.until(fake.handed_over)  # POSTed: retries done
         assert [body for _, body in receiver.posts] == [sticker] * 3
         assert fake.webhook_errors == ["HTTP 500", "HTTP 500"]
         assert sticker["event_name"] == "message.sticker.received"

@@ -3,7 +3,6 @@ phone that reads the numbered choices and types them."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import socket
 from collections.abc import AsyncIterator, Awaitable
@@ -19,6 +18,7 @@ from bot.settings import Settings
 from bot.web.app import web_server
 from bot.zalo.running import ZaloRunner, zalo_running
 from tests.fake_zalo import FakeZalo, FakeZaloUser
+from tests.support import serving
 
 URL = re.compile(r"https?://\S+")
 
@@ -63,15 +63,16 @@ def zalo_settings(db_url: str, tmp_path: Path, fake_zalo: FakeZalo) -> Settings:
 
 @asynccontextmanager
 async def zalo_bot(
-    settings: Settings, *, webhook: bool = True, demo: bool = True
+    settings: Settings, *, webhook: bool = True, demo: bool = True, fake: FakeZalo | None = None
 ) -> AsyncIterator[App]:
     """The app (with the demo unit unless ``demo`` is false), Zalo started and (with a public
-    URL) the web app."""
+    URL) the web app; ``fake`` (default: the ``fake_zalo`` fixture's at the settings' URL)
+    watches it."""
     async with open_app(settings) as app:
         if demo:
             async with app.sessions() as s, s.begin():
                 await ensure_demo(s)
-        server = FAKES.get(settings.zalo_api_base_url)
+        server = fake or FAKES.get(settings.zalo_api_base_url)
         if server is not None:  # the phones then wait for the bot's own word that it answered
             server.watch(app.journal)
         async with (
@@ -88,15 +89,8 @@ async def web(app: App, runner: ZaloRunner | None = None) -> AsyncIterator[None]
     if not app.settings.public_base_url:
         yield
         return
-    server = web_server(app, None, runner)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    try:
+    async with serving(web_server(app, None, runner)):
         yield
-    finally:
-        server.should_exit = True
-        await task
 
 
 class ZaloPhone:
@@ -117,15 +111,8 @@ class ZaloPhone:
 
     async def answered(self, action: Awaitable[dict]) -> None:
         """Do ``action`` (an update from this phone) and wait until the bot has answered it:
-        told by the bot itself when the fake watches it (``zalo_bot`` does), else by waiting
-        for its first message and then for quiet."""
-        if self.fake.watched:
-            await self.fake.answer_to(action)
-            return
-        mark = self.fake.mark()
-        await action
-        await self.fake.wait_for("sendMessage", after=mark)
-        await self.fake.wait_idle(quiet=0.1)
+        told by the bot itself (``zalo_bot`` lets the fake watch it)."""
+        await self.fake.answer_to(action)
 
     async def type(self, text: str) -> None:
         await self.answered(self.fake.send_text(self.user, text))

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.journal import Journal
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.web.links import Links, links_for
 from conversations.engine import Engine
@@ -44,6 +45,7 @@ class App:
     engine: Engine
     journal: Journal  # updates answered, open questions: written in batches
     links: Links | None = None  # signed web links (needs PUBLIC_BASE_URL)
+    metrics: Metrics = field(default_factory=Metrics)  # for /metrics
     outboxes: dict[str, Outbox] = field(default_factory=dict)  # the channels running here
 
     @property
@@ -88,7 +90,9 @@ async def open_app(settings: Settings, migrate: bool = True) -> AsyncIterator[Ap
     db = make_engine(settings.database_url)
     sessions = make_sessionmaker(db)
     rubric_for = rubric_loader(settings)
+    metrics = Metrics()
     workers = ReportWorkers(settings.report_workers)  # the documents' processes
+    metrics.report_queue.set_function(lambda: workers.pending)
     out_dir = Path(settings.output_dir)
     reports = ReportService(sessions, rubric_for, Path(settings.evidence_dir), out_dir, workers)
 
@@ -107,11 +111,12 @@ async def open_app(settings: Settings, migrate: bool = True) -> AsyncIterator[Ap
     engine = Engine(
         sessions,
         rubric_for,
-        reports.write,
+        metrics.counting("report", reports.write),
         Path(settings.evidence_dir),
-        make_summary,
-        make_bundle=make_bundle,
+        metrics.counting("summary", make_summary),
+        make_bundle=metrics.counting("bundle", make_bundle),
         one_writer=db.dialect.name == "sqlite",
+        on_handled=metrics.handled,
     )
     journal = Journal(sessions, writing=engine.writing)
     try:
@@ -122,7 +127,8 @@ async def open_app(settings: Settings, migrate: bool = True) -> AsyncIterator[Ap
             log.info("removed %d temporary files left by a stopped process", swept)
         if old := await asyncio.to_thread(bundles.sweep):
             log.info("removed %d bundles older than their links", old)
-        yield App(settings, db, sessions, files, reports, engine, journal, links_for(settings))
+        links = links_for(settings)
+        yield App(settings, db, sessions, files, reports, engine, journal, links, metrics=metrics)
     finally:
         try:
             await journal.aclose()

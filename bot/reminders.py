@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import App, rubric_loader
+from bot.metrics import Metrics
 from conversations.reminders import Due, due_at
 from rubric.model import Rubric
 from storage import reminders as store
@@ -148,10 +149,13 @@ class Scheduler:
         self._stopping.set()
 
 
-def by_channel(deliveries: dict[str, Deliver]) -> Deliver:
+def by_channel(deliveries: dict[str, Deliver], metrics: Metrics | None = None) -> Deliver:
     async def deliver(due: Due) -> Outcome:
         assert due.reply.recipient is not None
-        return await deliveries[due.reply.recipient.channel](due)
+        outcome = await deliveries[due.reply.recipient.channel](due)
+        if metrics is not None:
+            metrics.reminders.labels(outcome.value).inc()
+        return outcome
 
     return deliver
 
@@ -165,7 +169,7 @@ async def reminders_running(
     scheduler = Scheduler(
         app.sessions,
         rubric_loader(app.settings),
-        by_channel(deliveries),
+        by_channel(deliveries, app.metrics),
         channels=tuple(deliveries),
         **kwargs,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
@@ -42,6 +43,7 @@ Busy = Callable[[], Awaitable[None]]
 SummaryMaker = Callable[[int], Awaitable[list[Path]]]  # period id -> XLSX, DOCX, PNG
 BundleMaker = Callable[[str, int], Awaitable[Path]]  # ("unit"|"district", id) -> the ZIP
 Made = dict[tuple[int, tuple[str, ...], bool], list[Path]]  # reports made for one event
+Handled = Callable[[str, float, bool], None]  # (channel, seconds, failed)
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +59,13 @@ class Engine:
         *,
         make_bundle: BundleMaker | None = None,
         one_writer: bool = False,
+        on_handled: Handled | None = None,
     ) -> None:
         """``one_writer``: the database takes one write transaction at a time (SQLite), so this
         process runs its transactions one after another instead of letting them queue on the
-        database's lock (where a wait past its busy timeout fails with "database is locked")."""
+        database's lock (where a wait past its busy timeout fails with "database is locked").
+        ``on_handled``: told of every event handled (channel, seconds, failed), e.g. metrics."""
+        self.on_handled = on_handled
         self.sessions = sessions
         self.writing: AbstractAsyncContextManager[object] = (
             asyncio.Lock() if one_writer else nullcontext()
@@ -88,6 +93,18 @@ class Engine:
         work (the report), e.g. to show "sending a file…". A concurrent change of the same
         assessment by another process is retried.
         """
+        started, failed = time.perf_counter(), True
+        try:
+            replies = await self._handle(sender, event, update_key, busy)
+            failed = False
+            return replies
+        finally:
+            if self.on_handled is not None:
+                self.on_handled(sender.channel, time.perf_counter() - started, failed)
+
+    async def _handle(
+        self, sender: Sender, event: Event, update_key: str | None, busy: Busy | None
+    ) -> list[Reply]:
         for attempt in range(3):
             try:
                 return await self._handle_once(sender, event, update_key, busy)

@@ -70,6 +70,11 @@ class ReportWorkers:
         self._waiting: set[asyncio.Task[Any]] = set()  # jobs without a worker yet
         self._closing: set[asyncio.Task[int]] = set()  # retired workers exiting
 
+    @property
+    def pending(self) -> int:
+        """Jobs running or waiting for a worker."""
+        return len(self._jobs)
+
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         import asyncio
         from concurrent.futures.process import BrokenProcessPool

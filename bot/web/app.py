@@ -118,6 +118,9 @@ def web_app(
     async def health(_: Request) -> Response:
         return PlainTextResponse("ok")
 
+    async def metrics(_: Request) -> Response:
+        return Response(app.metrics.exposition(), media_type=app.metrics.content_type)
+
     routes = [
         Route(
             TELEGRAM_PATH,
@@ -126,6 +129,7 @@ def web_app(
         ),
         Route(ZALO_PATH, webhook(app, ZALO_SECRET, zalo_accept(zalo)), methods=["POST"]),
         Route("/healthz", health),
+        Route("/metrics", metrics),  # keep it inside: the nginx site allows it locally only
     ]
     if app.links is not None:
         routes += file_routes(app, app.links, upload_handler(app))

@@ -7,11 +7,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from contextlib import AsyncExitStack
+from collections.abc import Iterator
+from contextlib import AsyncExitStack, contextmanager
 
 from bot.app import App
 from bot.backups import backups_running
+from bot.logs import AdminAlerts
 from bot.reminders import Deliver, reminders_running
+from conversations.events import Reply
+from storage.appraisal import recipients
+from storage.models import Role
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +44,7 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
         if settings.reminders_enabled and deliveries:
             await stack.enter_async_context(reminders_running(app, deliveries))
         await stack.enter_async_context(backups_running(settings))
+        stack.enter_context(alerting(app))
         if settings.public_base_url:
             from bot.web.app import web_server
 
@@ -57,6 +63,24 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
             await web
         else:
             await stop.wait()
+
+
+@contextmanager
+def alerting(app: App) -> Iterator[AdminAlerts]:
+    """Errors logged while inside are told to the administrators by chat (bot/logs.py)."""
+
+    async def alert(text: str) -> None:
+        async with app.sessions() as s:
+            chats = await recipients(s, None, Role.ADMIN)
+        for channel, chat_id in chats:
+            await app.deliver(channel, chat_id, [Reply(text)])
+
+    handler = AdminAlerts(alert, asyncio.get_running_loop())
+    logging.getLogger().addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logging.getLogger().removeHandler(handler)
 
 
 def _stop_on_signals() -> asyncio.Event:

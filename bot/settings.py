@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     reminders_enabled: bool = True  # `danvan run` sends the deadline reminders
     reminder_interval: float = 60.0  # seconds between two looks at what is due
     reminder_rate: float = 25.0  # messages a second at most (Telegram allows about 30)
+    log_format: str = Field("text", pattern="^(text|json)$")  # json: one object per line
     backup_dir: Path | None = None  # `danvan run` backs up here daily (storage/backup.py)
     backup_at: str = Field("02:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # Việt Nam time
     backup_keep: int = Field(7, ge=1)  # the newest backups kept

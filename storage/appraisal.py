@@ -207,18 +207,22 @@ async def files_and_changes(s: AsyncSession, assessment_id: int) -> tuple[Counte
     return counts, {item for kind, item, _ in rows if kind == "changed" and item}
 
 
-async def recipients(s: AsyncSession, unit_id: int, role: Role) -> list[tuple[str, str]]:
-    """(channel, chat id) of the people of this role at this unit, on every channel they use."""
-    rows = await s.execute(
+async def recipients(s: AsyncSession, unit_id: int | None, role: Role) -> list[tuple[str, str]]:
+    """(channel, chat id) of the people of this role at this unit (None: at any unit), on every
+    channel they use, each chat once."""
+    query = (
         select(Identity.channel, Identity.chat_id)
         .join(Person, Person.id == Identity.person_id)
         .join(Membership, Membership.person_id == Person.id)
         .where(
-            Membership.unit_id == unit_id,
             Membership.role == role,
             Person.removed_at.is_(None),
             Identity.chat_id.is_not(None),
         )
-        .order_by(Identity.id)
+        .group_by(Identity.channel, Identity.chat_id)
+        .order_by(func.min(Identity.id))
     )
+    if unit_id is not None:
+        query = query.where(Membership.unit_id == unit_id)
+    rows = await s.execute(query)
     return [(channel, chat_id) for channel, chat_id in rows.all()]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from pathlib import Path
 
 import click
@@ -11,11 +10,11 @@ import click
 from bot.app import open_app
 from bot.cli.base import CliError, main
 from bot.demo import run_demo
+from bot.logs import configure as configure_logs
 from bot.settings import Settings, get_settings
 from conversations.diagram import APPRAISER, OFFICER, Diagram
 from storage.migrate import SchemaTooNew
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Each diagram and the README.md text its mermaid block follows.
 README_DIAGRAMS: tuple[tuple[Diagram, str], ...] = (
     (OFFICER, "The diagram is generated from `conversations/diagram.py`"),
@@ -37,8 +36,7 @@ def run() -> None:
     if not settings.telegram_bot_token and not settings.zalo_bot_token:
         click.echo("Chưa cấu hình TELEGRAM_BOT_TOKEN/ZALO_BOT_TOKEN: chạy bản demo trên console.")
         raise SystemExit(asyncio.run(run_demo(settings)))
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per API call otherwise
+    configure_logs(settings.log_format)
     try:
         asyncio.run(_run_bot(settings))
     except SchemaTooNew as exc:

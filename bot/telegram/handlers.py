@@ -12,6 +12,7 @@ from bot.app import App
 from bot.channel.upload_offer import download_line, offer
 from bot.channel.uploads import Rejected
 from bot.journal import UNKNOWN
+from bot.logs import update_kind
 from bot.telegram import callback, files, render
 from bot.telegram.busy import Busy
 from bot.telegram.intake import Intake, sender_of
@@ -200,7 +201,12 @@ def _label(markup: InlineKeyboardMarkup | None, data: str | None) -> str | None:
 
 async def on_error(update: object, context: Context) -> None:
     """One failing update never stops the bot: log it and tell the person, politely."""
-    log.exception("update failed: %s", update, exc_info=context.error)
+    log.exception(
+        "update failed: %s",
+        update,
+        exc_info=context.error,
+        extra={"update_kind": update_kind(update)},
+    )
     if isinstance(update, Update) and update.effective_chat is not None:
         chat_id = update.effective_chat.id
         try:

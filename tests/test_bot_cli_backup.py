@@ -5,6 +5,8 @@ with every answer committed before it began and every evidence file, hash-checke
 from __future__ import annotations
 
 import asyncio
+import io
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from bot.cli import main
+from bot.cli.base import Bar
 from bot.settings import Settings, get_settings
 from storage.backup import sha256_of, snapshots
 from storage.db import make_engine, make_sessionmaker
@@ -108,3 +111,20 @@ async def test_restore_explains_what_is_wrong(
     assert "hỏng, không khôi phục" in out and f"Tệp cơ sở dữ liệu {database}" in out
     out = await danvan("restore", folder, "--snapshot", "20000101T000000Z", code=1)
     assert "Không có bản sao lưu «20000101T000000Z»" in out
+
+
+def test_long_work_draws_a_bar_on_a_terminal_and_nothing_when_piped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for stream, drawn in ((Terminal(), True), (io.StringIO(), False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        with Bar("Sao chép tệp minh chứng") as bar:
+            for n in range(1, 4):
+                bar(n, 3)
+        shown = stream.getvalue()
+        assert ("Sao chép tệp minh chứng" in shown and "100%" in shown) is drawn, shown
+        assert bool(shown) is drawn

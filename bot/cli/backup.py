@@ -3,42 +3,17 @@ storage/verify.py). Long work shows a progress bar on a terminal and stays quiet
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
-from bot.cli.base import CliError, main, run
+from bot.cli.base import Bar, CliError, main, run
 from bot.settings import get_settings
 from storage import backup as backups
 from storage.backup import BackupError
 from storage.verify import verify as verify_installation
 
 _FOLDER = click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-
-
-class _Bar:
-    """A progress callback drawing a bar on a terminal, nothing when stderr is not one."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.bar: Any = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if not sys.stderr.isatty():
-            return
-        if self.bar is None:
-            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
-            self.bar.__enter__()
-        self.bar.update(done - self.bar.pos)
-
-    def __enter__(self) -> _Bar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
 
 
 def _size(n: int) -> str:
@@ -53,7 +28,7 @@ def backup_command(folder: Path, keep: int) -> None:
     """Sao lưu cơ sở dữ liệu và toàn bộ tệp minh chứng vào FOLDER (chạy được khi bot đang chạy)."""
     settings = get_settings()
     try:
-        with _Bar("Sao chép tệp minh chứng") as bar:
+        with Bar("Sao chép tệp minh chứng") as bar:
             snapshot, manifest = run(
                 backups.backup(
                     settings.database_url, Path(settings.evidence_dir), folder, progress=bar
@@ -82,7 +57,7 @@ def restore_command(folder: Path, snapshot: str | None, force: bool) -> None:
     """Khôi phục cơ sở dữ liệu và tệp minh chứng từ bản sao lưu trong FOLDER."""
     settings = get_settings()
     try:
-        with _Bar("Chép lại tệp minh chứng") as bar:
+        with Bar("Chép lại tệp minh chứng") as bar:
             chosen, manifest = run(
                 backups.restore(
                     folder,
@@ -113,7 +88,7 @@ def verify_command() -> None:
         engine = make_engine(settings.database_url)
         try:
             sessions = make_sessionmaker(engine)
-            with _Bar("Kiểm tra tệp minh chứng") as bar:
+            with Bar("Kiểm tra tệp minh chứng") as bar:
                 return await verify_installation(
                     sessions, Path(settings.evidence_dir), rubric_loader(settings), bar
                 )

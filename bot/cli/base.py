@@ -5,6 +5,7 @@ wall in Việt Nam, numbers and dates typed as options."""
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Coroutine
 from datetime import date, datetime
 from typing import IO, Any, TypeVar
@@ -37,6 +38,29 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coro)
     except AdminError as exc:
         raise CliError("\n".join(exc.problems)) from None
+
+
+class Bar:
+    """A progress callback drawing a bar on a terminal, nothing when stderr is not one."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.bar.pos)
+
+    def __enter__(self) -> Bar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
 
 
 def table(rows: list[list[str]]) -> list[str]:

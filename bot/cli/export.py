@@ -11,7 +11,7 @@ import click
 from sqlalchemy import select
 
 from bot.app import open_app
-from bot.cli.base import CliError, main
+from bot.cli.base import Bar, CliError, main
 from bot.settings import get_settings
 from reports.district import DistrictSummary, gather_district
 from reports.district_docx import write_district_docx
@@ -82,7 +82,11 @@ def export(year: int, authority: str | None, outputs: tuple[Path, ...]) -> None:
             f"{summary.submit_by:%d/%m/%Y}): chưa có gì để tổng hợp. "
             "Xem tiến độ: danvan period list"
         )
-    for path in outputs:
-        what, write = WRITERS[path.suffix.lower()]
-        write(summary, path)
-        click.echo(f"Đã ghi {what}: {path} ({len(summary.rows)} đơn vị)")
+    written = []
+    with Bar("Ghi bảng tổng hợp") as bar:
+        for n, path in enumerate(outputs, start=1):
+            what, write = WRITERS[path.suffix.lower()]
+            write(summary, path)
+            written.append(f"Đã ghi {what}: {path} ({len(summary.rows)} đơn vị)")
+            bar(n, len(outputs))
+    click.echo("\n".join(written))

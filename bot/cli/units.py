@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from bot.app import open_app
-from bot.cli.base import CliError, main, run, table
+from bot.cli.base import Bar, CliError, main, run, table
 from bot.settings import get_settings
 from reports.letterhead import KT, OWN, TM
 from storage.admin import units as unit_admin
@@ -147,7 +147,8 @@ async def _import(path: Path) -> unit_admin.ImportResult:
         problems += await unit_admin.check_units(s, rows)
         if problems:
             raise CliError(_problems(path, problems))
-        return await unit_admin.import_units(s, rows)
+        with Bar("Nhập đơn vị") as bar:
+            return await unit_admin.import_units(s, rows, progress=bar)
 
 
 @main.group()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -82,15 +83,20 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-async def import_units(s: AsyncSession, rows: list[ImportedUnit]) -> ImportResult:
-    """Create or update the units of ``rows`` (valid: see check_units); others stay as they are."""
+async def import_units(
+    s: AsyncSession, rows: list[ImportedUnit], progress: Callable[[int, int], None] | None = None
+) -> ImportResult:
+    """Create or update the units of ``rows`` (valid: see check_units); others stay as they are.
+    ``progress``: told (rows done, rows) as it goes."""
     problems = await check_units(s, rows)
     if problems or any(r.kind is None for r in rows):
         raise AdminError([f"Dòng {line}: {text}." for line, text in sorted(problems)])
     stored = {u.code: u for u in await all_units(s)}
     codes = {u.id: u.code for u in stored.values()}
     result = ImportResult()
-    for row in rows:
+    for n, row in enumerate(rows, start=1):
+        if progress is not None:
+            progress(n, len(rows))
         unit = stored.get(row.code)
         # an empty cell leaves the field alone: a signer the chat remembered is not lost to a
         # re-import of a file without names (``danvan units update`` clears a field)

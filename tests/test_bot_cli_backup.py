@@ -128,3 +128,17 @@ def test_long_work_draws_a_bar_on_a_terminal_and_nothing_when_piped(
         shown = stream.getvalue()
         assert ("Sao chép tệp minh chứng" in shown and "100%" in shown) is drawn, shown
         assert bool(shown) is drawn
+
+
+async def test_a_backup_that_cannot_be_written_says_so_and_leaves_nothing(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    async with running(settings):
+        pass
+    use(monkeypatch, settings.database_url, Path(settings.evidence_dir))
+    folder = tmp_path / "backups"
+    folder.write_text("a file where the folder should be")
+    out = await danvan("backup", folder, code=1)
+    assert out.startswith(f"Lỗi: Không ghi được bản sao lưu vào {folder}")
+    assert folder.read_text() == "a file where the folder should be"

@@ -13,7 +13,7 @@ from storage import backup as backups
 from storage.backup import BackupError
 from storage.verify import verify as verify_installation
 
-_FOLDER = click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+_FOLDER = click.argument("folder", type=click.Path(path_type=Path))  # checked by the command
 
 
 def _size(n: int) -> str:

@@ -30,11 +30,11 @@ from conversations.events import (
 )
 from conversations.officer.context import Ctx
 from conversations.officer.flow import OfficerFlow
+from conversations.officer.screens import refuse_input
 from conversations.onboarding import link_code, redeem, typed_code
 from conversations.texts import msg
 from rubric.model import Rubric
 from storage import inbox
-from storage.models import Status
 from storage.who import Who, who
 
 # (assessment id, kinds, draft) -> the .docx files
@@ -147,8 +147,9 @@ class Engine:
                 return Reply(msg("unknown_user"))
             ctx = await self.officer.context(s, found)
             refused = ctx if isinstance(ctx, Reply) else None
-            if isinstance(ctx, Ctx) and ctx.assessment.status != Status.DRAFT:
-                refused = Reply(msg("locked_input", assessment=ctx.assessment))
+            if isinstance(ctx, Ctx) and ctx.locked:
+                refuse_input(ctx)
+                refused = ctx.replies[-1]
             await s.rollback()
             return refused
 

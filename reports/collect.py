@@ -14,7 +14,7 @@ from storage import assessments as repo
 from storage.models import Appraisal, Assessment, Period, Status, Unit, UnitKind
 from storage.people import as_utc
 
-GOVERNED = (UnitKind.OFFICE, UnitKind.SERVICE)
+GOVERNED = (UnitKind.DEPARTMENT, UnitKind.OFFICE, UnitKind.SERVICE)
 
 
 async def gather(

@@ -23,18 +23,31 @@ from rubric.model import Rubric
 from rubric.scoring import subtotal
 from rubric.vietnam import zone
 from storage import models
-from storage.models import Answer, Appraisal, Assessment, Period, Status, Unit, UnitKind
+from storage.models import (
+    KIND_LABELS,
+    Answer,
+    Appraisal,
+    Assessment,
+    Period,
+    Status,
+    Unit,
+    UnitKind,
+)
 from storage.people import as_utc
 
-KIND_LABELS = {
-    UnitKind.OFFICE: "phòng chuyên môn",
-    UnitKind.SERVICE: "đơn vị sự nghiệp",
-    UnitKind.COMMUNE: "xã, thị trấn",
-    UnitKind.DISTRICT: "huyện",
-    UnitKind.PROVINCE: "tỉnh",
-    UnitKind.OTHER: "khác",
-}
+# The commune level is one group in the letters ("các xã, thị trấn"; "các xã, phường")
+LOCAL = (UnitKind.COMMUNE, UnitKind.WARD, UnitKind.TOWNSHIP, UnitKind.SPECIAL_ZONE)
 KIND_ORDER = {kind: i for i, kind in enumerate(KIND_LABELS)}  # offices first, as in the letters
+KIND_ORDER |= dict.fromkeys(LOCAL, min(KIND_ORDER[k] for k in LOCAL))
+
+
+def group_labels(kinds: set[UnitKind]) -> dict[UnitKind, str]:
+    """Each kind's label in a letter about units of ``kinds``: the commune-level kinds share
+    one, naming those present ("xã, thị trấn")."""
+    local = ", ".join(KIND_LABELS[k] for k in LOCAL if k in kinds)
+    return {k: local if k in LOCAL and local else label for k, label in KIND_LABELS.items()}
+
+
 NOT_STARTED = "not_started"
 STATUS_LABELS = {NOT_STARTED: "chưa bắt đầu"} | {
     s.value: t for s, t in models.STATUS_LABELS.items()
@@ -225,6 +238,7 @@ async def gather_district(
         )
     )
     units.sort(key=lambda u: (KIND_ORDER.get(u.kind, len(KIND_ORDER)), u.code))
+    labels = group_labels({u.kind for u in units})
     by_unit = {
         a.unit_id: a
         for a in await s.scalars(select(Assessment).where(Assessment.period_id == period.id))
@@ -251,7 +265,7 @@ async def gather_district(
             DistrictRow(
                 code=unit.code,
                 name=unit.name,
-                kind=KIND_LABELS.get(unit.kind, KIND_LABELS[UnitKind.OTHER]),
+                kind=labels.get(unit.kind, KIND_LABELS[UnitKind.OTHER]),
                 status=key,
                 status_label=label,
                 submitted_at=submitted_at,

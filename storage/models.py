@@ -55,12 +55,35 @@ def _enum(cls: type[enum.Enum]) -> Enum:
 
 
 class UnitKind(enum.StrEnum):
+    """What a unit is. Since 01/07/2025 (two-level local government) a province appraises its
+    sở, ban, ngành and its xã, phường and đặc khu directly; huyện, their phòng and thị trấn
+    remain for the years before."""
+
     PROVINCE = "tinh"
+    DEPARTMENT = "so"  # sở, ban, ngành of the province
     DISTRICT = "huyen"
     OFFICE = "phong"  # phòng chuyên môn
     SERVICE = "su_nghiep"  # đơn vị sự nghiệp công lập
-    COMMUNE = "xa"  # xã, thị trấn
+    WARD = "phuong"
+    COMMUNE = "xa"  # xã (and, in files before 2025, thị trấn)
+    TOWNSHIP = "thi_tran"
+    SPECIAL_ZONE = "dac_khu"
     OTHER = "khac"
+
+
+# How each kind is named, in the order the letters list them (offices before communes)
+KIND_LABELS = {
+    UnitKind.DEPARTMENT: "sở, ban, ngành",
+    UnitKind.OFFICE: "phòng chuyên môn",
+    UnitKind.SERVICE: "đơn vị sự nghiệp",
+    UnitKind.COMMUNE: "xã",
+    UnitKind.WARD: "phường",
+    UnitKind.TOWNSHIP: "thị trấn",
+    UnitKind.SPECIAL_ZONE: "đặc khu",
+    UnitKind.DISTRICT: "huyện",
+    UnitKind.PROVINCE: "tỉnh",
+    UnitKind.OTHER: "khác",
+}
 
 
 class Role(enum.StrEnum):
@@ -100,6 +123,21 @@ class Unit(Base):
     sign_as: Mapped[str | None] = mapped_column(String(8))
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id])
+
+
+class UnitSuccession(Base):
+    """A unit that succeeds another from a date (mergers of 2025: three communes into one). The
+    predecessor stays, read-only, with its periods and reports; the successor sees them."""
+
+    __tablename__ = "unit_successions"
+    __table_args__ = (UniqueConstraint("predecessor_id", "successor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    predecessor_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    successor_id: Mapped[int] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), index=True
+    )
+    effective_on: Mapped[date] = mapped_column(Date)
 
 
 class Person(Base):

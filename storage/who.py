@@ -8,6 +8,7 @@ the lock, it sees what the event that held the lock before committed.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, and_, bindparam, func, select, true
@@ -22,6 +23,7 @@ from storage.models import (
     Person,
     Role,
     Unit,
+    UnitSuccession,
     newest_period_id,
 )
 
@@ -32,6 +34,15 @@ class Who(NamedTuple):
     unit: Unit | None  # the unit the person is an officer of (the first such membership)
     period: Period | None  # its appraising unit's newest period
     assessment: Assessment | None  # the unit's assessment of that period, if made
+    merged_on: date | None = None  # the unit was merged into another from that day
+
+
+_MERGED_ON = (
+    select(func.min(UnitSuccession.effective_on))
+    .where(UnitSuccession.predecessor_id == Unit.id)
+    .correlate(Unit)
+    .scalar_subquery()
+)
 
 
 def _statement(dialect: str, lock: bool) -> Select[Any]:
@@ -44,7 +55,7 @@ def _statement(dialect: str, lock: bool) -> Select[Any]:
     officer = aliased(Membership)
     of_unit = and_(Assessment.unit_id == Unit.id, Assessment.period_id == Period.id)
     query = (
-        select(Person, officer, Unit, Period)
+        select(Person, officer, Unit, Period, _MERGED_ON)
         .select_from(Identity)
         .join(Person, Person.id == Identity.person_id)
         .outerjoin(officer, officer.person_id == Person.id)
@@ -83,4 +94,16 @@ async def who(s: AsyncSession, channel: str, external_id: str, *, lock: bool = T
     mine = next((row for row in rows if row[2] is not None), None)
     if mine is None:
         return Who(rows[0][0], grants, None, None, None)
-    return Who(rows[0][0], grants, mine[2], mine[3], mine[4])
+    _, _, unit, period, merged_on, assessment = mine
+    return Who(rows[0][0], grants, unit, period, assessment, merged_on)
+
+
+async def successors(s: AsyncSession, unit_id: int) -> list[tuple[Unit, date]]:
+    """The units ``unit_id`` was merged into, with the day of each merger."""
+    rows = await s.execute(
+        select(Unit, UnitSuccession.effective_on)
+        .join(UnitSuccession, UnitSuccession.successor_id == Unit.id)
+        .where(UnitSuccession.predecessor_id == unit_id)
+        .order_by(UnitSuccession.effective_on, Unit.code)
+    )
+    return [(unit, on) for unit, on in rows.all()]

@@ -134,7 +134,8 @@ def test_the_sample_twice_gives_the_same_units(cli: CliEnv) -> None:
     assert units["HY"][1:3] == (UnitKind.PROVINCE, None)
     assert units["VG"][:3] == ("UBND huyện Văn Giang", UnitKind.DISTRICT, "HY")
     communes = {c for c, u in units.items() if u[1] == UnitKind.COMMUNE}
-    assert len(communes) == 11 and "VG-CUUCAO" in communes
+    assert len(communes) == 10 and "VG-CUUCAO" in communes
+    assert units["VG-TTVANGIANG"][1] == UnitKind.TOWNSHIP
     assert units["VG-CUUCAO"][:5] == ("UBND xã Cửu Cao", UnitKind.COMMUNE, "VG", "UBND", "Cửu Cao")
     assert units["VG-TTVANGIANG"][0] == "UBND thị trấn Văn Giang"
     offices = [u[0] for u in units.values() if u[1] == UnitKind.OFFICE]
@@ -213,7 +214,7 @@ def test_labels_bom_semicolons_and_any_order(cli: CliEnv, tmp_path: Path) -> Non
     assert "thêm mới 4" in out
     units = cli.db(all_units)
     assert units["VG-PNV"][1:3] == (UnitKind.OFFICE, "VG")
-    assert units["VG-TT"][1] == UnitKind.COMMUNE and units["VG-TT"][4] is None
+    assert units["VG-TT"][1] == UnitKind.TOWNSHIP and units["VG-TT"][4] is None
     assert units["VG-TTVH"][1] == UnitKind.SERVICE
     assert units["VG"][1:3] == (UnitKind.DISTRICT, None)
 
@@ -240,7 +241,8 @@ def test_list_and_tree(cli: CliEnv) -> None:
     tree = cli.ok("units", "list", "--tree").splitlines()
     assert tree[0] == "HY  UBND tỉnh Hưng Yên (tỉnh)"
     assert tree[1] == "    VG  UBND huyện Văn Giang (huyện)"
-    assert "        VG-CUUCAO  UBND xã Cửu Cao (xã, thị trấn)" in tree
+    assert "        VG-CUUCAO  UBND xã Cửu Cao (xã)" in tree
+    assert "        VG-TTVANGIANG  UBND thị trấn Văn Giang (thị trấn)" in tree
     assert tree[-1] == "Tổng: 28 đơn vị."
 
 

@@ -15,6 +15,7 @@ from reports.district import (
     UNRATED,
     DistrictSummary,
     gather_district,
+    group_labels,
 )
 from rubric.loader import load_rubric
 from rubric.model import Item, Rubric
@@ -180,7 +181,7 @@ async def test_rows_states_and_scores(sessionmaker: async_sessionmaker[AsyncSess
     assert len(summary.rows) == 40
     assert summary.authority_name == "UBND huyện Văn Giang"
     kinds = [r.kind for r in summary.rows]
-    assert kinds == ["phòng chuyên môn"] * 10 + ["đơn vị sự nghiệp"] * 5 + ["xã, thị trấn"] * 25
+    assert kinds == ["phòng chuyên môn"] * 10 + ["đơn vị sự nghiệp"] * 5 + ["xã"] * 25  # only xã
     codes = [r.code for r in summary.rows]
     assert codes[:3] == ["VG-PHONG31", "VG-PHONG32", "VG-PHONG33"]
     by_code = {r.code: r for r in summary.rows}
@@ -278,3 +279,12 @@ async def test_before_the_deadline_nobody_is_late(
     assert not any(r.late for r in summary.rows)
     assert summary.self_total_avg is None
     assert all(st.self_avg is None for st in summary.criterion_stats)
+
+
+def test_the_commune_level_is_one_group_named_by_the_kinds_in_it() -> None:
+    old = group_labels({UnitKind.OFFICE, UnitKind.COMMUNE, UnitKind.TOWNSHIP})
+    assert old[UnitKind.COMMUNE] == old[UnitKind.TOWNSHIP] == "xã, thị trấn"  # 2022
+    new = group_labels({UnitKind.DEPARTMENT, UnitKind.WARD, UnitKind.COMMUNE})
+    assert new[UnitKind.WARD] == new[UnitKind.COMMUNE] == "xã, phường"  # 2026
+    assert new[UnitKind.DEPARTMENT] == "sở, ban, ngành"
+    assert group_labels({UnitKind.COMMUNE})[UnitKind.COMMUNE] == "xã"

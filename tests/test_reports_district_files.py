@@ -201,7 +201,7 @@ def test_docx_is_the_letter_to_the_province(files: Path, summary: DistrictSummar
     assert groups == [
         "Phòng chuyên môn (10 đơn vị)",
         "Đơn vị sự nghiệp (5 đơn vị)",
-        "Xã, thị trấn (25 đơn vị)",
+        "Xã (25 đơn vị)",
     ]
     by_name = {r.name: r for r in summary.rows}
     marks = {SUBMITTED_LATE: "muộn", OVERDUE: "quá hạn", None: ""}

@@ -7,8 +7,9 @@ import importlib
 from bot.cli.base import main
 
 # Every module with commands, in one list: importing one adds its commands to ``main``
-# (``remind`` adds ``period schedule`` to the group ``period`` makes, so it comes after it).
-COMMANDS = ("run", "units", "person", "invite", "period", "remind", "report", "export")
+# (``remind`` adds ``period schedule`` to the group ``period`` makes, so it comes after it;
+# ``merges`` adds ``units merge|history`` to ``units``).
+COMMANDS = ("run", "units", "merges", "person", "invite", "period", "remind", "report", "export")
 COMMANDS += ("rubric", "audit", "db", "backup", "doctor")
 
 for _name in COMMANDS:

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 import unicodedata
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -14,26 +15,23 @@ from bot.app import open_app
 from bot.cli.base import Bar, CliError, main, run, table
 from bot.settings import get_settings
 from reports.letterhead import KT, OWN, TM
+from storage.admin import AdminError, merges
 from storage.admin import units as unit_admin
 from storage.admin.units import OPTIONAL_FIELDS, ImportedUnit
-from storage.models import Unit, UnitKind
+from storage.models import KIND_LABELS, Unit, UnitKind
 
 # --- the import file -------------------------------------------------------------------------
 
-KIND_LABELS = {
-    UnitKind.PROVINCE: "tỉnh",
-    UnitKind.DISTRICT: "huyện",
-    UnitKind.OFFICE: "phòng chuyên môn",
-    UnitKind.SERVICE: "đơn vị sự nghiệp",
-    UnitKind.COMMUNE: "xã, thị trấn",
-    UnitKind.OTHER: "khác",
-}
 _KIND_WORDS = {
     UnitKind.PROVINCE: ["tinh", "ubnd tinh", "thanh pho truc thuoc trung uong", "province"],
     UnitKind.DISTRICT: ["huyen", "ubnd huyen", "quan", "thi xa", "thanh pho", "district"],
     UnitKind.OFFICE: ["phong", "phong chuyen mon", "co quan chuyen mon", "office"],
     UnitKind.SERVICE: ["su nghiep", "don vi su nghiep", "don vi su nghiep cong lap", "service"],
-    UnitKind.COMMUNE: ["xa", "thi tran", "phuong", "xa thi tran", "ubnd xa", "commune"],
+    UnitKind.COMMUNE: ["xa", "xa thi tran", "ubnd xa", "commune"],
+    UnitKind.WARD: ["phuong", "ubnd phuong", "ward"],
+    UnitKind.TOWNSHIP: ["thi tran", "ubnd thi tran", "township"],
+    UnitKind.SPECIAL_ZONE: ["dac khu", "ubnd dac khu", "special zone"],
+    UnitKind.DEPARTMENT: ["so", "so ban nganh", "ban", "nganh", "so nganh", "department"],
     UnitKind.OTHER: ["khac", "other"],
 }
 KINDS = {word: kind for kind, words in _KIND_WORDS.items() for word in words}
@@ -56,6 +54,7 @@ _SIGN_WORDS = {
 SIGN_AS_WORDS = {fold_word: way for way, words in _SIGN_WORDS.items() for fold_word in words}
 REQUIRED = ("code", "name", "kind", "authority")
 IGNORED = ("note", "ghi_chu", "comment")
+MERGER_FIELDS = ("merged_from", "merged_on")  # the units this one succeeds, and from when
 LIMITS = {"code": 40, "name": 200, "short_name": 40, "place": 100, "head_title": 100}
 CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
@@ -99,7 +98,26 @@ def _row(line: int, cells: dict[str, str], problems: list[tuple[int, str]]) -> I
         optional["sign_as"] = parse_sign_as(sign_as)
         if optional["sign_as"] is None:
             problems.append((line, f"cách ký «{sign_as}» không rõ (TM., KT., trực tiếp, để trống)"))
-    return ImportedUnit(line, code, name or "", kind, value("authority"), optional)
+    found = ImportedUnit(line, code, name or "", kind, value("authority"), optional)
+    found.merged_from = (value("merged_from") or "").replace(";", " ").replace(",", " ").split()
+    merged_on = value("merged_on")
+    if found.merged_from and merged_on is None:
+        problems.append((line, "có merged_from nhưng thiếu merged_on (ngày sáp nhập)"))
+    if merged_on is not None:
+        found.merged_on = parse_day(merged_on)
+        if found.merged_on is None:
+            problems.append((line, f"merged_on «{merged_on}» không phải ngày (2025-07-01)"))
+    return found
+
+
+def parse_day(text: str) -> date | None:
+    """2025-07-01 or 01/07/2025."""
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def read_units(path: Path) -> tuple[list[ImportedUnit], list[tuple[int, str]]]:
@@ -116,12 +134,13 @@ def read_units(path: Path) -> tuple[list[ImportedUnit], list[tuple[int, str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in REQUIRED if c not in header]
-    unknown = [h for h in header if h not in (*REQUIRED, *OPTIONAL_FIELDS, *IGNORED)]
+    known = (*REQUIRED, *OPTIONAL_FIELDS, *MERGER_FIELDS, *IGNORED)
+    unknown = [h for h in header if h not in known]
     if missing or unknown:
         problems = [f"thiếu cột: {', '.join(missing)}"] if missing else []
         if unknown:
             problems.append(f"cột lạ: {', '.join(unknown)}")
-        allowed = ", ".join((*REQUIRED, *OPTIONAL_FIELDS, *IGNORED))
+        allowed = ", ".join(known)
         raise CliError(f"{path}: dòng 1: {'; '.join(problems)}. Các cột dùng được: {allowed}.")
     rows: list[ImportedUnit] = []
     problems: list[tuple[int, str]] = []
@@ -148,7 +167,20 @@ async def _import(path: Path) -> unit_admin.ImportResult:
         if problems:
             raise CliError(_problems(path, problems))
         with Bar("Nhập đơn vị") as bar:
-            return await unit_admin.import_units(s, rows, progress=bar)
+            result = await unit_admin.import_units(s, rows, progress=bar)
+        refused: list[tuple[int, str]] = []
+        for row in rows:
+            if row.merged_from and row.merged_on is not None:
+                try:
+                    added = await merges.merge(s, row.merged_from, row.code, row.merged_on)
+                except AdminError as exc:
+                    refused += [(row.line, f"merged_from: {p}") for p in exc.problems]
+                    continue
+                result.merged.extend((old, row.code) for old in added)
+        if refused:  # raised inside the transaction: nothing of the file is written
+            hint = "Nhập các đơn vị cũ trước (ví dụ samples/units-van-giang-2022.csv)."
+            raise CliError(f"{_problems(path, refused)}\n{hint}")
+        return result
 
 
 @main.group()
@@ -166,7 +198,7 @@ def import_(file: Path | None) -> None:
         raise CliError(f"Không tìm thấy tệp {file}.")
     result = run(_import(file))
     total = len(result.added) + len(result.updated) + len(result.unchanged)
-    if not result.added and not result.updated:
+    if not result.added and not result.updated and not result.merged:
         click.echo(f"Không thay đổi: {total} đơn vị trong {file} đã có đúng như vậy.")
         return
     click.echo(f"Đã nhập {total} đơn vị từ {file}:")
@@ -178,6 +210,8 @@ def import_(file: Path | None) -> None:
         )
         click.echo(f"    {code}: {shown}")
     click.echo(f"  không đổi {len(result.unchanged)}")
+    for old, new in result.merged:
+        click.echo(f"  sáp nhập: {old} → {new}")
 
 
 async def _update(code: str, changes: dict[str, str | None]) -> list[tuple[str, str, str]]:
@@ -226,19 +260,27 @@ def update(code: str, **options: str | None) -> None:
 
 
 def _order(unit: Unit) -> tuple[int, str]:
-    return list(UnitKind).index(unit.kind), unit.code
+    return list(KIND_LABELS).index(unit.kind), unit.code
 
 
-async def _units() -> list[Unit]:
+async def _units() -> tuple[list[Unit], dict[int, str]]:
+    """Every unit, and for each merged one: "→ NEW (dd/mm/yyyy)"."""
     async with open_app(get_settings()) as app, app.sessions() as s:
-        return await unit_admin.all_units(s)
+        found = await unit_admin.all_units(s)
+        codes = {u.id: u.code for u in found}
+        merged: dict[int, list[str]] = {}
+        for step in await merges.successions(s):
+            merged.setdefault(step.predecessor_id, []).append(
+                f"{codes[step.successor_id]} ({step.effective_on:%d/%m/%Y})"
+            )
+        return found, {k: "→ " + ", ".join(v) for k, v in merged.items()}
 
 
 @units.command("list")
 @click.option("--tree", is_flag=True, help="Hiện theo cây: cơ quan thẩm định → đơn vị.")
 def list_(tree: bool) -> None:
     """Danh sách đơn vị."""
-    found = run(_units())
+    found, merged = run(_units())
     if not found:
         click.echo(
             "Chưa có đơn vị nào. Nhập từ tệp: danvan units import samples/units-van-giang-2022.csv"
@@ -258,7 +300,8 @@ def list_(tree: bool) -> None:
 
     def show(parent: int | None, depth: int) -> None:
         for u in below.get(parent, []):
-            click.echo(f"{'    ' * depth}{u.code}  {u.name} ({KIND_LABELS[u.kind]})")
+            after = f"  {merged[u.id]}" if u.id in merged else ""
+            click.echo(f"{'    ' * depth}{u.code}  {u.name} ({KIND_LABELS[u.kind]}){after}")
             show(u.id, depth + 1)
 
     show(None, 0)

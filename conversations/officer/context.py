@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +19,16 @@ from conversations.texts import msg
 from rubric.model import Item, Rubric
 from rubric.scoring import total, unanswered
 from storage import assessments as repo
-from storage.models import Answer, Assessment, CriterionNote, Period, Person, Position, Unit
+from storage.models import (
+    Answer,
+    Assessment,
+    CriterionNote,
+    Period,
+    Person,
+    Position,
+    Status,
+    Unit,
+)
 
 
 @dataclass
@@ -37,6 +46,7 @@ class Ctx:
     _shown: tuple[str, Reply] | None = None  # the screen the event came to, made once
     names: dict[int, str] = field(default_factory=dict)  # other people who answered: id -> name
     others_last: datetime | None = None  # when another person last gave or changed an answer
+    merged: list[tuple[Unit, date]] = field(default_factory=list)  # merged into these, by now
     replies: list[Reply] = field(default_factory=list)
     ask_next: bool = True  # append the prompt of the resulting state
     want_report: bool | tuple[str, ...] = False  # send the report (or these kinds) after commit
@@ -59,6 +69,11 @@ class Ctx:
             self._notes = await repo.notes(self.s, self.assessment.id)
         if self._evidence is None:
             self._evidence = await repo.evidence_counts(self.s, self.assessment.id)
+
+    @property
+    def locked(self) -> bool:
+        """Nothing can change: the assessment was submitted, or the unit merged into another."""
+        return self.assessment.status != Status.DRAFT or bool(self.merged)
 
     # -- state ---------------------------------------------------------------
     @property

@@ -46,12 +46,13 @@ from conversations.states import (
     State,
 )
 from conversations.texts import msg
+from rubric import vietnam
 from rubric.model import Rubric
 from rubric.scoring import parse_score
 from storage import assessments as repo
 from storage.models import Position, Status
 from storage.people import as_utc
-from storage.who import Who
+from storage.who import Who, successors
 
 # state kind -> (screen, input handler)
 STATES: StateTable[Ctx] = StateTable(
@@ -149,7 +150,7 @@ class OfficerFlow:
     @staticmethod
     def _light(ctx: Ctx) -> bool:
         """The current screen shows neither the notes nor the files (a score, a results text)."""
-        return ctx.assessment.status == Status.DRAFT and ctx.state.kind in LIGHT
+        return not ctx.locked and ctx.state.kind in LIGHT
 
     async def prompt_of(self, ctx: Ctx) -> Reply:
         """The current question, with what it shows loaded."""
@@ -159,6 +160,8 @@ class OfficerFlow:
 
     @staticmethod
     def prompt(ctx: Ctx) -> Reply:
+        if ctx.merged:
+            return screens.ask_merged(ctx)
         if ctx.assessment.status != Status.DRAFT:
             return screens.ask_submitted(ctx)
         ask, _ = STATES.entry(ctx.state.kind)
@@ -178,9 +181,8 @@ class OfficerFlow:
         if isinstance(event, Choice) and event.assessment_id not in (None, ctx.assessment.id):
             self._refuse(ctx)  # another unit's button: forged
             return
-        if ctx.assessment.status != Status.DRAFT:
-            ctx.say_msg("locked_input", assessment=ctx.assessment)
-            ctx.ask_next = False
+        if ctx.locked:
+            screens.refuse_input(ctx)
             return
         if isinstance(event, FileUpload) and event.item_id is not None:
             if event.assessment_id not in (None, ctx.assessment.id):
@@ -199,7 +201,7 @@ class OfficerFlow:
         await STATES.handle(ctx, event)
 
     async def _command(self, ctx: Ctx, name: str) -> None:
-        locked = ctx.assessment.status != Status.DRAFT
+        locked = ctx.locked
         if name == "baocao":
             ctx.want_report = ("unit", "outline")
             ctx.ask_next = False
@@ -271,6 +273,10 @@ class OfficerFlow:
             if period is None or assessment is None:
                 return Reply(msg("no_period", unit=unit))
         place = await repo.answers_and_position(s, assessment.id, person.id)
+        today = vietnam.local(datetime.now(UTC)).date()
+        merged = []  # read only when the unit has been merged: rare
+        if who.merged_on is not None and who.merged_on <= today:
+            merged = [(u, on) for u, on in await successors(s, unit.id) if on <= today]
         position = place.position
         if position is None:
             position = Position(person_id=person.id, assessment_id=assessment.id)
@@ -286,4 +292,5 @@ class OfficerFlow:
             answers=place.answers,
             names=place.names,
             others_last=place.others_last,
+            merged=merged,
         )

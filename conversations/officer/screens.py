@@ -255,6 +255,22 @@ def ask_submitted(ctx: Ctx) -> Reply:
     return Reply(msg("locked", **_summary(ctx)), target=SUBMITTED)
 
 
+def ask_merged(ctx: Ctx) -> Reply:
+    """A unit merged into another: its file can be read, nothing changed."""
+    return Reply(
+        msg("merged", unit=ctx.unit, merged=ctx.merged, period=ctx.period), target=SUBMITTED
+    )
+
+
+def refuse_input(ctx: Ctx) -> None:
+    """Input where nothing can change (submitted, or merged): why, and nothing else."""
+    if ctx.merged:
+        ctx.replies.append(ask_merged(ctx))
+    else:
+        ctx.say_msg("locked_input", assessment=ctx.assessment)
+    ctx.ask_next = False
+
+
 def show_progress(ctx: Ctx) -> None:
     ctx.say_msg("progress", **_summary(ctx))
     ctx.ask_next = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +32,8 @@ class ImportedUnit:
     kind: UnitKind | None  # None: the file's kind was not understood (already reported)
     authority: str | None
     optional: dict[str, str | None] = field(default_factory=dict)
+    merged_from: list[str] = field(default_factory=list)  # codes of the units it succeeds
+    merged_on: date | None = None
 
 
 @dataclass
@@ -39,6 +42,7 @@ class ImportResult:
     # code → [(field, old, new)]; "authority" values are unit codes
     updated: dict[str, list[tuple[str, str | None, str | None]]] = field(default_factory=dict)
     unchanged: list[str] = field(default_factory=list)
+    merged: list[tuple[str, str]] = field(default_factory=list)  # (old, new) recorded now
 
 
 async def need_unit(s: AsyncSession, code: str) -> Unit:

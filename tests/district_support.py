@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.app import App
-from bot.cli.units import read_units
+from bot.cli.units_file import read_units
 from storage import people
 from storage.admin import periods as period_admin
 from storage.admin import units as unit_admin

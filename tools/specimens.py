@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App, open_app
-from bot.cli.units import read_units
+from bot.cli.units_file import read_units
 from bot.settings import Settings
 from reports.district_files import district_files
 from rubric.model import Item, Rubric

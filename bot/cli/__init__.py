@@ -8,9 +8,9 @@ from bot.cli.base import main
 
 # Every module with commands, in one list: importing one adds its commands to ``main``
 # (``remind`` adds ``period schedule`` to the group ``period`` makes, so it comes after it;
-# ``merges`` adds ``units merge|history`` to ``units``).
+# ``merges`` adds ``units merge|history`` to ``units``, ``rubric_import`` ``rubric import``).
 COMMANDS = ("run", "units", "merges", "person", "invite", "period", "remind", "report", "export")
-COMMANDS += ("rubric", "audit", "db", "backup", "doctor")
+COMMANDS += ("rubric", "rubric_import", "audit", "db", "backup", "doctor")
 
 for _name in COMMANDS:
     importlib.import_module(f"bot.cli.{_name}")

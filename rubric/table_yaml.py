@@ -1,0 +1,79 @@
+"""Our rubric file's content from an imported scoring table (rubric/table_import.py): the
+table's criteria, items, maxima and tiers, and what a table cannot say left for a person."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rubric.table_import import Imported
+
+
+def rubric_data(imported: Imported, **meta: Any) -> dict[str, Any]:
+    """Our rubric file's content from the table and ``meta`` (id, year, title, province,
+    authority, place, legal_basis): what a table cannot say (the Đề cương's guidance, the
+    hints, the rating bands' source) is left for a person, marked so."""
+
+    def number(value: Decimal | None) -> int | str | None:
+        if value is None:
+            return None
+        return int(value) if value == value.to_integral_value() else str(value)
+
+    criteria = []
+    for c in imported.criteria:
+        items = []
+        for i in c["items"]:
+            item: dict[str, Any] = {
+                "id": i["id"],
+                "number": i["number"],
+                "type": "select_one" if i["tiered"] else "decimal",
+                "label": i["label"],
+                "max_points": number(i["max_points"]),
+            }
+            if i["tiered"]:
+                item["choices"] = [
+                    {"id": ch["id"], "number": ch["number"], "label": ch["label"],
+                     "points": number(ch["points"])}
+                    for ch in i["choices"]
+                ]  # fmt: skip
+            items.append(item)
+        criteria.append(
+            {
+                "id": c["id"],
+                "number": c["number"],
+                "label": c["label"],
+                "outline_heading": c["label"].upper(),  # the Đề cương's heading: check it
+                "max_points": number(c["max_points"]),
+                "items": items,
+            }
+        )
+    total = sum((c["max_points"] or Decimal(0) for c in imported.criteria), Decimal(0))
+    return {
+        "id": meta["id"],
+        "year": meta["year"],
+        "title": meta["title"],
+        "province": meta["province"],
+        "total_points": number(total),
+        "score_step": "0.5",
+        "document": {
+            "authority": meta["authority"],
+            "place": meta["place"],
+            "legal_basis": meta["legal_basis"],
+        },
+        "ratings": {
+            "confirmed": False,
+            "source": meta.get("source") or "Chưa đối chiếu với văn bản quy định xếp loại",
+            "note": "Các mức xếp loại là mức mặc định: sửa theo văn bản của tỉnh.",
+            "bands": [
+                {"code": "tot", "label": "Tốt", "min_points": 80},
+                {"code": "kha", "label": "Khá", "min_points": 65},
+                {"code": "trung_binh", "label": "Trung bình", "min_points": 50},
+                {"code": "yeu", "label": "Yếu", "min_points": 0},
+            ],
+        },
+        "narratives": [
+            {"name": "strengths", "label": "Những nội dung đã thực hiện tốt"},
+            {"name": "shortcomings", "label": "Những mặt còn hạn chế"},
+        ],
+        "criteria": criteria,
+    }

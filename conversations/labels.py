@@ -19,6 +19,7 @@ REVIEW = "📋 Xem lại"
 SUBMIT = "📤 Nộp báo cáo"
 HELP = "❓ Hướng dẫn"
 BUNDLE = "📦 Tải hồ sơ"
+CARRY = "📋 Dùng lại năm"  # + the year: last year's texts, narratives and files
 EDIT_ONE = "✏️ Sửa một mục"
 CONFIRM_SUBMIT = "✅ Xác nhận nộp"
 SIGNER = "✏️ Người ký"

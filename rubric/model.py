@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class ItemType(StrEnum):
@@ -91,6 +91,21 @@ class Document(_Strict):
     tier_instruction: str = "Chấm 1 trong 3 tiêu chí sau"
 
 
+class CarriesFrom(_Strict):
+    """Which item of an earlier rubric each item of this one continues: what an officer may take
+    over from last year's report (results, narratives, evidence; never the score)."""
+
+    rubric: str  # the earlier rubric's id, e.g. "hung-yen-2022"
+    # this rubric's item -> the earlier one's (written as a mapping; kept as pairs: a rubric is
+    # hashable, the conversations cache what they derive from it)
+    items: tuple[tuple[str, str], ...] = ()
+
+    @field_validator("items", mode="before")
+    @classmethod
+    def _pairs(cls, value: object) -> object:
+        return tuple(value.items()) if isinstance(value, dict) else value
+
+
 class Rubric(_Strict):
     id: str  # e.g. "hung-yen-2022"
     year: int
@@ -102,10 +117,20 @@ class Rubric(_Strict):
     ratings: Ratings
     narratives: tuple[Narrative, ...]  # asked at the end of every criterion
     criteria: tuple[Criterion, ...]
+    carries_from: CarriesFrom | None = None
 
     # -- lookups -------------------------------------------------------------
     def criterion(self, criterion_id: str) -> Criterion | None:
         return next((c for c in self.criteria if c.id == criterion_id), None)
+
+    def carried_items(self, earlier: str) -> dict[str, str]:
+        """This rubric's item -> the item of rubric ``earlier`` it continues (the same ids for
+        the same rubric; none for a rubric this one does not map)."""
+        if earlier == self.id:
+            return {i.id: i.id for i in self.items()}
+        if self.carries_from is not None and self.carries_from.rubric == earlier:
+            return dict(self.carries_from.items)
+        return {}
 
     def item(self, item_id: str) -> Item | None:
         return next((i for c in self.criteria for i in c.items if i.id == item_id), None)

@@ -77,3 +77,28 @@ def rubric_data(imported: Imported, **meta: Any) -> dict[str, Any]:
         ],
         "criteria": criteria,
     }
+
+
+def propose_carries(data: dict[str, Any], earlier: Any, cutoff: float = 0.6) -> dict[str, str]:
+    """This rubric's item -> the earlier rubric's item whose label reads most alike (at least
+    ``cutoff`` alike, each earlier item used once): a proposal for a person to check."""
+    from difflib import SequenceMatcher
+
+    def words(text: str) -> str:
+        return " ".join(text.lower().split())
+
+    olds = {i.id: words(i.label) for i in earlier.items()}
+    taken: set[str] = set()
+    pairs = {}
+    for c in data["criteria"]:
+        for item in c["items"]:
+            new = words(item["label"])
+            scored = sorted(
+                ((SequenceMatcher(None, new, old).ratio(), old_id) for old_id, old in olds.items()
+                 if old_id not in taken),
+                reverse=True,
+            )  # fmt: skip
+            if scored and scored[0][0] >= cutoff:
+                pairs[item["id"]] = scored[0][1]
+                taken.add(scored[0][1])
+    return pairs

@@ -12,14 +12,23 @@ import yaml
 
 from bot.cli.base import CliError
 from bot.cli.rubric import rubric
+from bot.settings import get_settings
+from rubric.loader import RubricError, load_rubric
 from rubric.table_import import NoTable, read_table
-from rubric.table_yaml import rubric_data
+from rubric.table_yaml import propose_carries, rubric_data
 from rubric.validate import validate
 
 LEGAL_BASIS = (
     "Căn cứ … (văn bản quy định tiêu chí, thang điểm của tỉnh), {{unit}} báo cáo kết quả tự "
     "đánh giá, xếp loại công tác dân vận chính quyền năm {year} gồm những nội dung sau:"
 )
+
+
+def rubric_dirs() -> tuple[Path, ...]:
+    folder = get_settings().rubric_dir
+    return (folder,) if folder else ()
+
+
 ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 
 
@@ -32,11 +41,13 @@ ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
     "--authority", default="(chưa ghi)", help="Cơ quan thẩm định, ví dụ «UBND tỉnh Hưng Yên»."
 )
 @click.option("--place", default="(chưa ghi)", help="Địa danh ở dòng ngày tháng của báo cáo.")
+@click.option("--from", "earlier", metavar="MÃ_CŨ",
+              help="Bảng điểm năm trước: đề xuất mục tương ứng (carries_from).")  # fmt: skip
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Tệp YAML cần ghi (mặc định: <mã>.yaml ở thư mục hiện tại).")  # fmt: skip
 def import_table(
     file: Path, rubric_id: str, year: int, province: str, authority: str, place: str,
-    output: Path | None,
+    earlier: str | None, output: Path | None,
 ) -> None:  # fmt: skip
     """Đọc bảng chấm điểm (Word .docx hoặc Excel .xlsx) thành tệp bảng điểm YAML, rồi kiểm tra."""
     if not ID.fullmatch(rubric_id):
@@ -65,6 +76,13 @@ def import_table(
         place=place,
         legal_basis=LEGAL_BASIS.format(year=year),
     )
+    pairs = {}
+    if earlier:
+        try:
+            pairs = propose_carries(data, load_rubric(earlier, rubric_dirs()))
+        except RubricError as exc:
+            raise CliError(f"--from {earlier}: {exc}") from None
+        data["carries_from"] = {"rubric": earlier, "items": pairs}
     checked = validate(data)
     target = output or Path(f"{rubric_id}.yaml")
     header = [
@@ -86,6 +104,12 @@ def import_table(
         click.echo(f"Không đọc được {len(imported.problems)} dòng:")
         for problem in imported.problems:
             click.echo(f"  - {problem}")
+    if earlier:
+        unmatched = [i["id"] for c in data["criteria"] for i in c["items"] if i["id"] not in pairs]
+        click.echo(f"Mục tương ứng với {earlier} (đề xuất theo nội dung, cần người kiểm tra):")
+        click.echo("  " + ", ".join(f"{new} ← {old}" for new, old in pairs.items()))
+        if unmatched:
+            click.echo(f"  chưa có mục tương ứng (bắt đầu trống): {', '.join(unmatched)}")
     if checked:
         click.echo(f"Tệp chưa hợp lệ ({len(checked)} lỗi):")
         for problem in checked:

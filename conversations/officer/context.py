@@ -19,6 +19,8 @@ from conversations.texts import msg
 from rubric.model import Item, Rubric
 from rubric.scoring import total, unanswered
 from storage import assessments as repo
+from storage import carry
+from storage.carry import Source
 from storage.models import (
     Answer,
     Assessment,
@@ -43,6 +45,7 @@ class Ctx:
     answers: dict[str, Answer]
     _notes: dict[str, CriterionNote] | None = None  # by load_details
     _evidence: Counter[str] | None = None  # files by item, by load_details
+    _sources: list[Source] | None = None  # earlier reports to start from, by load_sources
     _shown: tuple[str, Reply] | None = None  # the screen the event came to, made once
     names: dict[int, str] = field(default_factory=dict)  # other people who answered: id -> name
     others_last: datetime | None = None  # when another person last gave or changed an answer
@@ -62,6 +65,20 @@ class Ctx:
     def evidence(self) -> Counter[str]:
         assert self._evidence is not None, "load_details() first: this screen shows the files"
         return self._evidence
+
+    @property
+    def sources(self) -> list[Source]:
+        assert self._sources is not None, "load_sources() first: the menu offers them"
+        return self._sources
+
+    async def load_sources(self) -> None:
+        """The earlier reports the unit may start from, once per event (the menu shows them)."""
+        if self._sources is None:
+            self._sources = await carry.sources(self.s, self.unit.id, self.period.year)
+
+    def forget_details(self) -> None:
+        """The notes and files changed behind the loaded ones: read again when shown."""
+        self._notes = self._evidence = None
 
     async def load_details(self) -> None:
         """The criteria notes and the evidence counts, once per event."""

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from conversations import labels
 from conversations.events import Button, Event, Recipient, Reply, button_rows
 from conversations.input import key_of, text_of
+from conversations.officer import carry
 from conversations.officer.context import Ctx
 from conversations.officer.navigation import enter, resume_point
 from conversations.officer.signer import needs_signer, signer_lines
@@ -68,6 +69,7 @@ def ask_menu(ctx: Ctx) -> Reply:
         Button(SUBMIT_KEY, labels.SUBMIT),
         Button(HELP_KEY, labels.HELP),
         Button(BUNDLE_KEY, labels.BUNDLE),
+        *carry.buttons(ctx),
     ]
     text = msg("menu", **_summary(ctx))
     return Reply(text, button_rows(buttons, 2), target=MENU, expects="choice")
@@ -86,6 +88,8 @@ async def on_menu(ctx: Ctx, event: Event) -> None:
     elif key == BUNDLE_KEY:
         send_bundle(ctx)
         ctx.ask_next = True  # then the menu again, with its buttons
+    elif (source := carry.chosen(ctx, key)) is not None:
+        await carry.take_over(ctx, source)  # and the menu again
     else:
         ctx.say_msg("pick_a_button")
 

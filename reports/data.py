@@ -47,6 +47,8 @@ class ReportData:
     proposed_rating: str | None = None  # band label, e.g. "Tốt"
     final_rating: str | None = None
     evidence: dict[str, list[EvidenceRow]] = field(default_factory=dict)  # item id -> files
+    # earlier years' results of the unit (or of those it succeeds), as sentences
+    earlier: tuple[str, ...] = ()
 
     @property
     def issuer(self) -> Issuer:

@@ -126,6 +126,8 @@ def _report(doc: Document, rubric: Rubric, data: ReportData) -> None:
         points = criterion_points(c, scores)
         b.par(doc, f"Tiêu chí số {c.number}: {c.label}: ({points} điểm)", bold=True, keep_next=True)
         narratives(doc, rubric, data, c)
+    if data.earlier:  # beside the years before (a merged unit: each unit it succeeds)
+        b.par(doc, f"Kết quả {'; '.join(data.earlier)}.", keep_next=True)
     rating = ["Đề nghị mức xếp loại: ", (data.proposed_rating or DOTS, {"bold": True}), "."]
     b.par(doc, rating, keep_next=True)
     closing = f"Trên đây là báo cáo tự đánh giá, xếp loại công tác dân vận của {data.unit_name}"

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from docx import Document
 from sqlalchemy import select
 
 from bot.app import App
@@ -67,7 +68,7 @@ def test_a_merged_commune_starts_2026_from_its_predecessor_s_2022_report(
                     sha256=stored.sha256, storage_key=stored.key,
                 )
             )  # fmt: skip
-            a.status = Status.APPRAISED
+            a.status, a.final_rating = Status.APPRAISED, "yeu"
 
     cli.app(the_2022_report)
     cli.ok("units", "import", SAMPLE)  # the rest of the old tree
@@ -121,6 +122,8 @@ def test_a_merged_commune_starts_2026_from_its_predecessor_s_2022_report(
                 await chat.say("x")  # no more files
             await chat.say("s" if criterion.id == "I" else f"Làm tốt {criterion.id}")
             await chat.say(f"Hạn chế {criterion.id}")
+        assert chat.last.target == "review"
+        assert "Năm 2022 (UBND xã Cửu Cao): 2 điểm, Yếu\n" in chat.text  # beside this year's
         await chat.say("n")  # Nộp báo cáo
         steps = {"rating": "1", "signer_name": "Nguyễn Văn Thành", "signer_title": "Chủ tịch"}
         asked = []
@@ -129,7 +132,12 @@ def test_a_merged_commune_starts_2026_from_its_predecessor_s_2022_report(
             await chat.say(steps[chat.last.target or ""])
         assert sorted(asked) == sorted(steps) and chat.last.target == "confirm", chat.text
         await chat.say("y")
-        assert any(reply.document is not None for reply in chat.replies), chat.text
+        (report,) = [r.document for r in chat.replies if r.document is not None]
+        document = Document(str(report))
+        cells = [c.text for table in document.tables for row in table.rows for c in row.cells]
+        text = "\n".join([*(p.text for p in document.paragraphs), *cells])
+        assert "Kết quả năm 2022 (UBND xã Cửu Cao): 2 điểm, xếp loại Yếu." in text
+        assert OLD_TEXT in text  # the texts taken over are this year's report's now
         async with app.sessions() as s:
             a = await s.get(Assessment, a.id)
             assert a is not None and a.status == Status.SUBMITTED

@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.events import Reply
-from conversations.states import State
+from conversations.states import MENU, REVIEW, State
 from conversations.texts import msg
 from rubric.model import Item, Rubric
 from rubric.scoring import total, unanswered
 from storage import assessments as repo
 from storage import carry
-from storage.carry import Source
+from storage.carry import Earlier, Source
 from storage.models import (
     Answer,
     Assessment,
@@ -45,7 +45,8 @@ class Ctx:
     answers: dict[str, Answer]
     _notes: dict[str, CriterionNote] | None = None  # by load_details
     _evidence: Counter[str] | None = None  # files by item, by load_details
-    _sources: list[Source] | None = None  # earlier reports to start from, by load_sources
+    _sources: list[Source] | None = None  # earlier reports to start from, by load_for_screen
+    _earlier: list[Earlier] | None = None  # earlier years' results, by load_for_screen
     _shown: tuple[str, Reply] | None = None  # the screen the event came to, made once
     names: dict[int, str] = field(default_factory=dict)  # other people who answered: id -> name
     others_last: datetime | None = None  # when another person last gave or changed an answer
@@ -68,13 +69,22 @@ class Ctx:
 
     @property
     def sources(self) -> list[Source]:
-        assert self._sources is not None, "load_sources() first: the menu offers them"
+        assert self._sources is not None, "load_for_screen() first: the menu offers them"
         return self._sources
 
-    async def load_sources(self) -> None:
-        """The earlier reports the unit may start from, once per event (the menu shows them)."""
-        if self._sources is None:
+    @property
+    def earlier(self) -> list[Earlier]:
+        assert self._earlier is not None, "load_for_screen() first: the review shows them"
+        return self._earlier
+
+    async def load_for_screen(self) -> None:
+        """What only the menu (earlier reports to start from) and the review (earlier years'
+        results) show, read once per event when the conversation is on one of them."""
+        kind = self.state.kind
+        if kind == MENU and self._sources is None:
             self._sources = await carry.sources(self.s, self.unit.id, self.period.year)
+        if kind == REVIEW and self._earlier is None:
+            self._earlier = await carry.earlier_results(self.s, self.unit.id, self.period.year)
 
     def forget_details(self) -> None:
         """The notes and files changed behind the loaded ones: read again when shown."""

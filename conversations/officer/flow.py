@@ -108,8 +108,7 @@ class OfficerFlow:
         before = ctx.state.kind
         if not (isinstance(event, Choice | Text) and self._light(ctx)):
             await ctx.load_details()  # commands, files and the other screens show them
-        if ctx.state.kind == MENU:
-            await ctx.load_sources()
+        await ctx.load_for_screen()
         await self._dispatch(ctx, event)
         for observe in self.observers:
             observe(before, ctx.state.kind, event)
@@ -158,8 +157,7 @@ class OfficerFlow:
         """The current question, with what it shows loaded."""
         if not self._light(ctx):
             await ctx.load_details()
-        if ctx.state.kind == MENU:
-            await ctx.load_sources()
+        await ctx.load_for_screen()
         return self.prompt(ctx)
 
     @staticmethod

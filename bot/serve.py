@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack, contextmanager
+from functools import partial
 
 from bot.app import App
 from bot.backups import backups_running
@@ -27,18 +28,28 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
     stop = stop or _stop_on_signals()
     deliveries: dict[str, Deliver] = {}
     telegram = zalo = None
+    registrations: list[Callable[[], Awaitable[None]]] = []  # once the web app listens
     async with AsyncExitStack() as stack:
         if settings.telegram_bot_token:
-            from bot.telegram.application import telegram_running
+            from bot.telegram.application import register_webhook, telegram_running
             from bot.telegram.broadcast import Pacer, TelegramDelivery
 
-            telegram = await stack.enter_async_context(telegram_running(app, webhook=webhook))
+            telegram = await stack.enter_async_context(
+                telegram_running(app, webhook=webhook, register=False)
+            )
+            if webhook:
+                registrations.append(partial(register_webhook, telegram, app))
             deliveries["telegram"] = TelegramDelivery(telegram.bot, Pacer(settings.reminder_rate))
             log.info("Telegram: %s", "webhook" if webhook else "polling")
         if settings.zalo_bot_token:
+            from bot.zalo.running import register_webhook as register_zalo
             from bot.zalo.running import zalo_running
 
-            zalo = await stack.enter_async_context(zalo_running(app, webhook=webhook))
+            zalo = await stack.enter_async_context(
+                zalo_running(app, webhook=webhook, register=False)
+            )
+            if webhook:
+                registrations.append(partial(register_zalo, zalo, app))
             deliveries["zalo"] = zalo.deliver_reminder
             log.info("Zalo: %s", "webhook" if webhook else "polling")
         if settings.reminders_enabled and deliveries:
@@ -50,6 +61,12 @@ async def serve(app: App, stop: asyncio.Event | None = None) -> None:
 
             server = web_server(app, telegram, zalo)
             web = asyncio.create_task(server.serve())
+            listening = asyncio.create_task(server.listening.wait())
+            await asyncio.wait([web, listening], return_when=asyncio.FIRST_COMPLETED)
+            listening.cancel()
+            if server.listening.is_set():  # the platforms send only to a port that listens
+                for register in registrations:
+                    await register()
             log.info(
                 "web app on %s:%s for %s",
                 settings.web_host,

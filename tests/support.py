@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.demo import DEMO_SENDER, ensure_demo
+from bot.web.app import WebServer
 from conversations.engine import Engine
 from conversations.events import Choice, Command, Event, Reply, Sender, Start, Text
 from reports.service import ReportService
@@ -32,21 +32,13 @@ async def settle(turns: int = 50) -> None:
 
 
 @asynccontextmanager
-async def serving(server: uvicorn.Server) -> AsyncIterator[uvicorn.Server]:
-    """``server`` serving while inside: entered the moment its startup is over (its sockets
-    listen; told by wrapping uvicorn's own ``startup``), left once it has shut down."""
-    started = asyncio.Event()
-    startup = server.startup
-
-    async def startup_and_tell(sockets: Any = None) -> None:
-        await startup(sockets=sockets)
-        started.set()
-
-    server.startup = startup_and_tell  # type: ignore[method-assign]
+async def serving(server: WebServer) -> AsyncIterator[WebServer]:
+    """``server`` serving while inside: entered the moment its sockets listen (it says so, as
+    ``danvan run`` waits for it), left once it has shut down."""
     task = asyncio.create_task(server.serve())
-    told = asyncio.create_task(started.wait())
+    told = asyncio.create_task(server.listening.wait())
     await asyncio.wait([task, told], return_when=asyncio.FIRST_COMPLETED)
-    if not started.is_set():  # it stopped before serving: its error, else say so
+    if not server.listening.is_set():  # it stopped before serving: its error, else say so
         told.cancel()
         await task
         raise RuntimeError("the web server stopped before it served")

@@ -77,22 +77,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def until(check: Callable[[], Any], what: str, timeout: float) -> None:
-    """Poll ``check`` (sync or async) until it is true: only for what no event tells, the
-    processes' web servers listening (uvicorn says nothing at the "warning" level they log at,
-    and a connection refused is all a client learns before)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what}: not within {timeout}s")
-        await asyncio.sleep(0.05)
-
-
 @dataclass
 class Cluster:
     """The processes, the fake server in front of them and a database session for checks."""
@@ -341,17 +325,16 @@ async def cluster(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Asyn
                 procs.append(proc)
                 logs.append(log)
 
-            async def healthy() -> bool:
-                for proc, log in zip(procs, logs, strict=True):
-                    assert proc.poll() is None, log.read_text()[-3000:]
-                try:
-                    for port in ports:
-                        (await client.get(f"http://127.0.0.1:{port}/healthz")).raise_for_status()
-                except httpx.HTTPError:
-                    return False
-                return len(fake.calls_to("setWebhook")) == PROCESSES
-
-            await until(healthy, "both processes serving", timeout=60)
+            # a process registers its webhook once its web server listens
+            registered = lambda: len(fake.calls_to("setWebhook")) == PROCESSES  # noqa: E731
+            try:
+                await fake.until(registered, 60, "both processes registered their webhook")
+            except TimeoutError:
+                tails = [f"{log}:\n{log.read_text()[-2000:]}" for log in logs]
+                raise AssertionError("\n".join(tails)) from None
+            for proc, port in zip(procs, ports, strict=True):
+                assert proc.poll() is None
+                (await client.get(f"http://127.0.0.1:{port}/healthz")).raise_for_status()
             assert {c.params["url"] for c in fake.calls_to("setWebhook")} == {public + HOOK}
             yield Cluster(pg_url, fake, ports, logs, tmp / "data" / "evidence", sessions, client,
                           proxied)  # fmt: skip

@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 from bot.app import App, open_app
 from bot.demo import ensure_demo
 from bot.settings import Settings
+from bot.web.app import WebServer
 from bot.web.files import file_routes
 from bot.web.links import Links, UploadGrant
 from conversations.events import FileUpload
@@ -90,7 +91,7 @@ async def web(settings: Settings) -> AsyncIterator[Web]:
 
         asgi = Starlette(routes=file_routes(app, links, on_upload, max_files=3))
         config = uvicorn.Config(asgi, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-        async with serving(uvicorn.Server(config)) as server:
+        async with serving(WebServer(config)) as server:
             web.url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
             yield web
 

@@ -80,6 +80,16 @@ def webhook_secret(app: App) -> str:
     return app.webhook_secret
 
 
+async def register_webhook(application: Application, app: App) -> None:  # type: ignore[type-arg]
+    """Tell Telegram where to send the updates (the web app must listen by now)."""
+    base = (app.settings.public_base_url or "").rstrip("/")
+    await application.bot.set_webhook(
+        f"{base}{WEBHOOK_PATH}",
+        secret_token=webhook_secret(app),
+        allowed_updates=Update.ALL_TYPES,
+    )
+
+
 @asynccontextmanager
 async def telegram_running(
     app: App,
@@ -89,9 +99,12 @@ async def telegram_running(
     poll_timeout: int = 10,
     reminders: bool = False,
     reminder_clock: Callable[[], datetime] | None = None,
+    register: bool = True,
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """The bot started: polling, or (``webhook``) updates arriving through ``bot.web``;
-    with ``reminders`` the reminder loop too (``reminder_clock``: its clock, for tests)."""
+    with ``reminders`` the reminder loop too (``reminder_clock``: its clock, for tests).
+    ``register=False``: the caller registers the webhook (``register_webhook``) once its web
+    server listens."""
     application = build_application(app)
     async with application, AsyncExitStack() as extra:
         await application.bot.set_my_commands(COMMANDS)
@@ -100,12 +113,8 @@ async def telegram_running(
         assert isinstance(application, InboxApplication)
         await application.intake.recover(application)  # what a crash left unhandled
         if webhook:
-            base = (app.settings.public_base_url or "").rstrip("/")
-            await application.bot.set_webhook(
-                f"{base}{WEBHOOK_PATH}",
-                secret_token=webhook_secret(app),
-                allowed_updates=Update.ALL_TYPES,
-            )
+            if register:
+                await register_webhook(application, app)
         else:
             assert application.updater is not None
             await application.bot.delete_webhook()

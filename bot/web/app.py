@@ -3,8 +3,10 @@ the signed links (report download, evidence upload page)."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
@@ -137,12 +139,26 @@ def web_app(
     return Starlette(routes=routes, middleware=[Middleware(BodyLimit, limits=limits)])
 
 
+class WebServer(uvicorn.Server):
+    """uvicorn's server, telling when its sockets listen (``listening``): the webhooks are
+    registered only then, so the platforms never send to a port nobody listens on yet."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = asyncio.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self.listening.set()
+
+
 def web_server(
     app: App,
     telegram: Application | None = None,  # type: ignore[type-arg]
     zalo: ZaloRunner | None = None,
     port: int | None = None,
-) -> uvicorn.Server:
+) -> WebServer:
     config = uvicorn.Config(
         web_app(app, telegram, zalo),
         host=app.settings.web_host,
@@ -150,4 +166,4 @@ def web_server(
         log_level="warning",
         lifespan="off",
     )
-    return uvicorn.Server(config)
+    return WebServer(config)

@@ -98,14 +98,22 @@ class ZaloRunner:
         return Outcome.SENT
 
 
+async def register_webhook(runner: ZaloRunner, app: App) -> None:
+    """Tell Zalo where to send the updates (the web app must listen by now)."""
+    base = (app.settings.public_base_url or "").rstrip("/")
+    await runner.client.set_webhook(f"{base}{WEBHOOK_PATH}", app.webhook_secret)
+
+
 async def _nothing() -> None:
     return None
 
 
 @asynccontextmanager
 async def zalo_running(
-    app: App, *, webhook: bool = False, poll_timeout: int = 30
+    app: App, *, webhook: bool = False, poll_timeout: int = 30, register: bool = True
 ) -> AsyncIterator[ZaloRunner]:
+    """The Zalo bot: polling, or (``webhook``) updates through ``bot.web``; ``register=False``:
+    the caller registers the webhook (``register_webhook``) once its web server listens."""
     settings = app.settings
     assert settings.zalo_bot_token, "ZALO_BOT_TOKEN is not set"
     async with ZaloClient(settings.zalo_bot_token, settings.zalo_api_base_url) as client:
@@ -117,8 +125,8 @@ async def zalo_running(
         await runner.recover()  # what a crash left unhandled
         poller: asyncio.Task[None] | None = None
         if webhook:
-            base = (settings.public_base_url or "").rstrip("/")
-            await client.set_webhook(f"{base}{WEBHOOK_PATH}", app.webhook_secret)
+            if register:
+                await register_webhook(runner, app)
         else:
             with contextlib.suppress(ZaloError):  # none was set
                 await client.delete_webhook()

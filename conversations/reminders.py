@@ -217,20 +217,22 @@ class _Page:
 
     def _officer_reply(self, slot: Slot, u: store.UnitState, contact: store.Contact) -> Reply:
         open_items = [
-            (c, [i for i in c.items if i.required and i.id not in u.scored])
+            (c, [i for i in c.unit_items() if i.required and i.id not in u.scored])
             for c in self.rubric.criteria
         ]
+        # criteria not begun at all: named by number only
+        whole = [c for c, left in open_items if c.scored and left and left == list(c.unit_items())]
         text = msg(
             "remind_submit",
             unit=u.unit,
             period=self.period,
             deadline=slot.deadline,
             days=(slot.deadline - self.today).days,
-            answered=sum(1 for i in self.rubric.items() if i.id in u.scored),
-            n_items=len(self.rubric.items()),
+            answered=sum(1 for i in self.rubric.unit_items() if i.id in u.scored),
+            n_items=len(self.rubric.unit_items()),
             files=u.files,
-            partial=[(c, items) for c, items in open_items if 0 < len(items) < len(c.items)],
-            untouched=[c.number for c, items in open_items if len(items) == len(c.items)],
+            partial=[(c, items) for c, items in open_items if items and c not in whole],
+            untouched=[c.number for c in whole],
             overdue=slot.kind == "overdue",
         )
         return Reply(

@@ -75,18 +75,19 @@ class Questionnaire:
         return self.steps[i] if i >= 0 else None
 
     def first_of_criterion(self, criterion_id: str, rubric: Rubric) -> State:
-        criterion = rubric.criterion(criterion_id)
-        assert criterion is not None
-        return State(SCORE, criterion.items[0].id)
+        return next(s for s in self.steps if criterion_of(s, rubric) == criterion_id)
 
 
 @cache
 def questionnaire(rubric: Rubric) -> Questionnaire:
+    """The unit's questions: every item it scores itself (not those only the appraising body
+    scores), then the criterion's narratives (a bonus or penalty has none)."""
     steps: list[State] = []
     for criterion in rubric.criteria:
-        for item in criterion.items:
+        for item in criterion.unit_items():
             steps.extend(State(kind, item.id) for kind in ITEM_STEPS)
-        steps.extend(State(kind, criterion.id) for kind in NOTE_STEPS)
+        if criterion.scored:
+            steps.extend(State(kind, criterion.id) for kind in NOTE_STEPS)
     return Questionnaire(tuple(steps))
 
 

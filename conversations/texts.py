@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from rubric.scoring import fmt
+from rubric.scoring import fmt, subtotal
 from rubric.vietnam import file_size, vn_date, vn_datetime
 from storage import filetypes
 
@@ -29,6 +29,7 @@ def _module() -> Any:
     env.filters["vn_datetime"] = vn_datetime
     env.filters["size"] = file_size
     env.globals["file_types"] = filetypes.LABELS
+    env.globals["subtotal"] = subtotal  # a criterion's points, a bonus or penalty capped
     return env.get_template("chat.j2").module
 
 

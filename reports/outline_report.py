@@ -26,6 +26,7 @@ from reports import docx_base as b
 from reports import layout as nd
 from reports.data import ReportData
 from reports.unit_report import (
+    BY_APPRAISER,
     DOTS,
     chosen_tier,
     criterion_points,
@@ -132,8 +133,11 @@ def pair_items(criterion: Criterion, found: list[Bullet]) -> dict[int, Item]:
 def _section(
     doc: Document, rubric: Rubric, data: ReportData, c: Criterion, scores: dict[str, Decimal]
 ) -> None:
-    points = f"{criterion_points(c, scores)}/{fmt(c.max_points)}"
-    heading = f"{c.id}. {c.outline_heading} (số điểm đạt được là {points} điểm)"
+    if c.scored:
+        points = f"số điểm đạt được là {criterion_points(c, scores)}/{fmt(c.max_points)} điểm"
+    else:  # a bonus or a penalty
+        points = f"{criterion_points(c, scores)} điểm, tối đa {fmt(c.max_points)} điểm"
+    heading = f"{c.id}. {c.outline_heading} ({points})"
     b.par(doc, heading, bold=True, keep_next=True, before=6)
     found = bullets(c)
     paired = pair_items(c, found)
@@ -149,7 +153,8 @@ def _section(
     for item in rest:
         b.par(doc, f"- {item.label}", italic=True, keep_next=item.is_tiered)
         _answer(doc, data, item, None, scores)
-    narratives(doc, rubric, data, c)
+    if c.scored:  # a bonus or penalty has no narratives
+        narratives(doc, rubric, data, c)
 
 
 def _answer(
@@ -180,6 +185,8 @@ def _answer(
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()] or [DOTS]
     # "(1,5/2 điểm)" never breaks across lines: a no-break space before "điểm"
     points = f"({fmt(scores.get(item.id)) or DOTS}/{fmt(item.max_points)}\u00a0điểm)"
+    if not item.by_unit:
+        points = f"({BY_APPRAISER.lower()})"
     label = ("Kết quả đạt được", {"bold": True})
     if len(lines) == 1:
         first = lines[0] if lines[0] == DOTS else lines[0].rstrip(" .;")

@@ -24,6 +24,7 @@ from rubric.vietnam import ZONE, file_size
 
 DOTS = "....."
 CHECK = "✓"
+BY_APPRAISER = "Do cơ quan thẩm định chấm"
 SCORE_HEADERS = (
     "STT",
     "Nội dung tiêu chí",
@@ -121,9 +122,15 @@ def _report(doc: Document, rubric: Rubric, data: ReportData) -> None:
     scores = effective_scores(rubric, data.self_scores, data.self_choices)
     grand = fmt(total(rubric, scores)) if scores else DOTS
     head = "Tổng số điểm thực hiện công tác dân vận chính quyền: "
-    b.par(doc, [head, (grand, {"bold": True}), " điểm, trong đó:"])
+    by_appraiser = rubric.appraiser_points()
+    rest = f" (chưa gồm {fmt(by_appraiser)} điểm do cơ quan thẩm định chấm)" if by_appraiser else ""
+    b.par(doc, [head, (grand, {"bold": True}), f" điểm{rest}, trong đó:"])
     for c in rubric.criteria:
         points = criterion_points(c, scores)
+        if not c.scored:  # a bonus or a penalty: what it was for, item by item
+            b.par(doc, f"{criterion_title(c)}: ({points} điểm)", bold=True, keep_next=True)
+            _bonus_items(doc, c, scores, data)
+            continue
         b.par(doc, f"Tiêu chí số {c.number}: {c.label}: ({points} điểm)", bold=True, keep_next=True)
         narratives(doc, rubric, data, c)
     if data.earlier:  # beside the years before (a merged unit: each unit it succeeds)
@@ -137,8 +144,31 @@ def _report(doc: Document, rubric: Rubric, data: ReportData) -> None:
 
 
 def criterion_points(c: Criterion, scores: Mapping[str, Decimal], blank: str = DOTS) -> str:
-    """The criterion's subtotal, or ``blank`` while none of its items is answered."""
-    return fmt(subtotal(c, scores)) if any(i.id in scores for i in c.items) else blank
+    """The criterion's subtotal ("−2" for a penalty), or ``blank`` while none of its items is
+    answered."""
+    if not any(i.id in scores for i in c.items):
+        return blank
+    points = subtotal(c, scores)
+    return f"{c.sign if points else ''}{fmt(points)}"
+
+
+def criterion_title(c: Criterion) -> str:
+    """ "Tiêu chí số 4: …", or "Điểm thưởng (tối đa 5 điểm)"."""
+    if c.scored:
+        return f"Tiêu chí số {c.number}: {c.label}"
+    return f"{c.label} (tối đa {fmt(c.max_points)} điểm)"
+
+
+def _bonus_items(doc: Document, c: Criterion, scores: Mapping[str, Decimal], data: ReportData):
+    """ "- <item>: 2 điểm. <what the unit wrote>" for each item of a bonus or penalty that
+    counts; "Không có." when none does."""
+    counted = [i for i in c.items if scores.get(i.id)]
+    for item in counted:
+        text = b.clean(data.results.get(item.id)).strip()
+        line = f"- {item.label.rstrip(' .;:')}: {c.sign}{fmt(scores[item.id])} điểm."
+        b.par(doc, f"{line} {text}" if text else line)
+    if not counted:
+        b.par(doc, "- Không có.")
 
 
 def narratives(doc: Document, rubric: Rubric, data: ReportData, criterion: Criterion) -> None:
@@ -178,7 +208,7 @@ def _scoring_table(doc: Document, rubric: Rubric, data: ReportData) -> None:
     _fill(t.rows[0].cells, SCORE_HEADERS, bold=True, centre=range(6))
 
     for c in rubric.criteria:
-        label = f"Tiêu chí số {c.number}: {c.label}"
+        label = criterion_title(c)
         subs = (criterion_points(c, own, ""), criterion_points(c, auth, ""))
         row = (c.id, label, max_text(c.max_points), *subs, "")
         criterion_row = b.add_row(t)
@@ -192,6 +222,8 @@ def _scoring_table(doc: Document, rubric: Rubric, data: ReportData) -> None:
             label_p = b.par(cells[1], item.label, style=b.CELL_STYLE)
             if item.is_tiered:
                 b.add_run(label_p, f" ({rubric.document.tier_instruction})", italic=True)
+            if not item.by_unit:
+                b.add_run(label_p, f" ({BY_APPRAISER})", italic=True)
             _results_cell(cells[5], data, item.id)
             if not item.is_tiered:
                 continue

@@ -18,6 +18,19 @@ class ItemType(StrEnum):
     SELECT_ONE = "select_one"  # tiered: pick exactly one choice, get its points
 
 
+class ScoredBy(StrEnum):
+    UNIT = "unit"  # the unit scores itself, the appraising body checks it
+    APPRAISER = "appraiser"  # only the appraising body scores it ("do cơ quan thẩm định chấm")
+
+
+class Kind(StrEnum):
+    """What a criterion's points do to the total."""
+
+    SCORE = "score"  # a criterion of the table: its items add up to its maximum
+    BONUS = "bonus"  # "Điểm thưởng": added, at most max_points in all
+    PENALTY = "penalty"  # "Điểm trừ": taken off, at most max_points in all
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -41,10 +54,16 @@ class Item(_Strict):
     required: bool = True
     constraint_message: str | None = None
     choices: tuple[Choice, ...] = ()
+    scored_by: ScoredBy = ScoredBy.UNIT
 
     @property
     def is_tiered(self) -> bool:
         return self.type is ItemType.SELECT_ONE
+
+    @property
+    def by_unit(self) -> bool:
+        """The unit scores it (else only the appraising body does)."""
+        return self.scored_by is ScoredBy.UNIT
 
     def choice(self, choice_id: str) -> Choice | None:
         return next((c for c in self.choices if c.id == choice_id), None)
@@ -64,9 +83,33 @@ class Criterion(_Strict):
     number: int  # 1..8 ("Tiêu chí số 4")
     label: str  # title as in the Bảng chấm điểm
     outline_heading: str  # section heading of the Đề cương, as printed
-    max_points: Decimal
+    max_points: Decimal  # a bonus's or penalty's cap
     guidance: tuple[str, ...] = ()  # the Đề cương bullets
     items: tuple[Item, ...]
+    kind: Kind = Kind.SCORE
+
+    @property
+    def scored(self) -> bool:
+        """A criterion of the table proper (not a bonus or a penalty)."""
+        return self.kind is Kind.SCORE
+
+    @property
+    def title(self) -> str:
+        """How texts name it: "Tiêu chí số 4", or the bonus's or penalty's own label."""
+        return f"Tiêu chí số {self.number}" if self.scored else self.label
+
+    @property
+    def short(self) -> str:
+        """The short name of lists: "Tiêu chí 4", or the bonus's or penalty's label."""
+        return f"Tiêu chí {self.number}" if self.scored else self.label
+
+    @property
+    def sign(self) -> str:
+        """How its points are written: "−2" for a penalty."""
+        return "−" if self.kind is Kind.PENALTY else ""
+
+    def unit_items(self) -> tuple[Item, ...]:
+        return tuple(i for i in self.items if i.by_unit)
 
 
 class RatingBand(_Strict):
@@ -137,6 +180,19 @@ class Rubric(_Strict):
 
     def items(self) -> list[Item]:
         return [i for c in self.criteria for i in c.items]
+
+    def unit_items(self) -> list[Item]:
+        """The items the unit scores itself: its questionnaire (the appraiser scores all)."""
+        return [i for i in self.items() if i.by_unit]
+
+    def appraiser_points(self) -> Decimal:
+        """The points of the criteria's items only the appraising body scores."""
+        items = (i for c in self.scored_criteria() for i in c.items if not i.by_unit)
+        return sum((i.max_points for i in items), Decimal(0))
+
+    def scored_criteria(self) -> list[Criterion]:
+        """The criteria proper, without the bonus and penalty: "Tiêu chí 3/8"."""
+        return [c for c in self.criteria if c.scored]
 
     def criterion_of(self, item_id: str) -> Criterion:
         for c in self.criteria:

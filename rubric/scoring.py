@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
-from rubric.model import Criterion, Item, Rubric
+from rubric.model import Criterion, Item, Kind, Rubric
 
 _NUMBER = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*(?:đ|điểm|d)?\s*$", re.IGNORECASE)
 
@@ -40,18 +40,28 @@ def whole_scores(item: Item) -> list[Decimal]:
 
 
 def subtotal(criterion: Criterion, scores: Mapping[str, Decimal | None]) -> Decimal:
-    return sum(
+    """The criterion's points; a bonus or a penalty at most its cap (a penalty's points are
+    what is taken off, written without the sign)."""
+    points = sum(
         (scores[i.id] for i in criterion.items if scores.get(i.id) is not None),
         Decimal(0),
     )
+    return points if criterion.scored else min(points, criterion.max_points)
 
 
 def total(rubric: Rubric, scores: Mapping[str, Decimal | None]) -> Decimal:
-    return sum((subtotal(c, scores) for c in rubric.criteria), Decimal(0))
+    """The criteria's points, plus the bonus, less the penalty; never below 0."""
+    signed = {Kind.SCORE: 1, Kind.BONUS: 1, Kind.PENALTY: -1}
+    points = sum((signed[c.kind] * subtotal(c, scores) for c in rubric.criteria), Decimal(0))
+    return max(points, Decimal(0))
 
 
-def unanswered(rubric: Rubric, scores: Mapping[str, Decimal | None]) -> list[Item]:
-    return [i for i in rubric.items() if i.required and scores.get(i.id) is None]
+def unanswered(
+    rubric: Rubric, scores: Mapping[str, Decimal | None], appraiser: bool = False
+) -> list[Item]:
+    """The required items not scored yet: the unit's own, or (``appraiser``) all of them."""
+    items = rubric.items() if appraiser else rubric.unit_items()
+    return [i for i in items if i.required and scores.get(i.id) is None]
 
 
 def fmt(value: Decimal | int | None) -> str:

@@ -8,9 +8,13 @@ What these tables hold, and how each is read:
   numbered 1, 2 (or "1.", "2)"); tiers numbered 1.1, 1.2 or a), b) under an item marked
   "(Chấm 1 trong 3 tiêu chí sau)" (or "Châm", "mức");
 - rows continued on the next page (no number: the text goes on), empty spacer rows, merged
-  cells (a title spanning the table), bold or italic runs.
-Bonus and penalty sections ("Điểm thưởng", "Điểm trừ") and items scored only by the appraising
-body are recognised and reported as not read yet: the rubric model has no place for them.
+  cells (a title spanning the table), bold or italic runs;
+- bonus and penalty sections: a row "Điểm thưởng" ("Điểm cộng") or "Điểm trừ", numbered or
+  not, its cap in the maximum column or as "(tối đa 5 điểm)"; its items numbered 1, 2 with
+  their points ("+2", "-1" or "2");
+- items scored only by the appraising body: "(Do cơ quan thẩm định chấm)", "(Hội đồng thẩm
+  định chấm)", "(cơ quan có thẩm quyền chấm)" after the item's text;
+- group and total rows ("A. Điểm chuẩn", "Tổng cộng"), which are passed over.
 Every row that cannot be read is reported with its number and the reason.
 """
 
@@ -35,13 +39,17 @@ COLUMNS = {  # folded header words -> our column
     "content": ("noi dung", "tieu chi", "noi dung tieu chi", "chi tieu", "noi dung danh gia"),
     "max": ("thang diem", "diem toi da", "diem chuan", "diem", "so diem toi da"),
 }
-NOT_YET = {
-    "diem thuong": "điểm thưởng",
-    "diem cong": "điểm cộng",
-    "diem tru": "điểm trừ",
-    "co quan tham dinh cham": "mục do cơ quan thẩm định chấm",
-    "do co quan co tham quyen cham": "mục do cơ quan thẩm định chấm",
+SECTIONS = {  # folded start of a bonus or penalty row -> (kind, label, id when unnumbered)
+    "diem thuong": ("bonus", "Điểm thưởng", "DT"),
+    "diem cong": ("bonus", "Điểm thưởng", "DT"),
+    "diem tru": ("penalty", "Điểm trừ", "DTR"),
 }
+CAP = re.compile(r"toi da[^0-9()]*(\d+(?:[.,]\d+)?)")  # on the folded text
+BY_APPRAISER = re.compile(  # on the folded text
+    r"\s*\(\s*(?:do\s+)?(?:co quan|hoi dong|doan)[^()]*\bcham(?: diem)?\s*\)\s*\.?$"
+)
+PASSED_OVER = re.compile(r"^(?:tong cong|tong diem|tong so diem|diem chuan)\b")
+GROUP = re.compile(r"^[A-D][.)]?$")  # "A. ĐIỂM CHUẨN", "B. ĐIỂM THƯỞNG"
 
 
 def fold(text: str) -> str:
@@ -167,20 +175,27 @@ def parse(tables: list[Table]) -> Imported:
         if not number and not content and not top:
             continue  # a spacer
         folded = fold(content)
-        not_yet = next((label for key, label in NOT_YET.items() if key in folded), None)
-        if not_yet is not None:
-            out.problems.append(f"{where}: {not_yet} chưa đọc được (bảng điểm chưa có chỗ cho nó).")
-            last = None
+        section = _section(number, content, folded, top, where, out)
+        if section is not None:
+            out.criteria.append(section)
+            criterion, item, last = section, None, None
+            continue
+        if PASSED_OVER.match(folded) and len(folded) < 60 and (not number or GROUP.match(number)):
+            last = None  # "Tổng cộng", "A. Điểm chuẩn": not a part of the rubric
             continue
         if not number:
             if last is None or not content:
                 out.problems.append(f"{where}: dòng không có số thứ tự và không nối tiếp dòng nào.")
             else:
                 last["label"] = f"{last['label']} {content}"
-                if "tiered" in last and TIER_MARK.search(last["label"]):
-                    last["tiered"] = True  # "(Chấm 1 trong 3 …)" came on the next page
+                if "tiered" in last:  # an item's marks may come on the next page
+                    last["label"], tiered, by_appraiser = _marks(last["label"])
+                    last["tiered"] = last["tiered"] or tiered
+                    last["by_appraiser"] = last["by_appraiser"] or by_appraiser
             continue
         points = _points(top)
+        if points is not None and criterion is not None and criterion.get("kind"):
+            points = abs(points)  # "+2", "-1": a bonus's or penalty's points, without the sign
         if top and points is None:
             out.problems.append(f"{where}: thang điểm «{top}» không phải số.")
         title = CRITERION_TITLE.match(folded)
@@ -214,13 +229,14 @@ def parse(tables: list[Table]) -> Imported:
         if match is None:
             out.problems.append(f"{where}: số thứ tự «{number}» không đọc được.")
             continue
-        marked = TIER_MARK.search(content)
+        label, tiered, by_appraiser = _marks(content)
         item = {
             "number": match.group(1),
-            "label": content[: marked.start()] if marked else content,
+            "label": label,
             "max_points": points,
-            "tiered": marked is not None,
+            "tiered": tiered,
             "choices": [],
+            "by_appraiser": by_appraiser,
         }
         criterion["items"].append(item)
         last = item
@@ -231,9 +247,6 @@ def _finish(out: Imported) -> Imported:
     """Ids from the numbers; tier marks that came on a continuation row; empty parts."""
     for c in out.criteria:
         for item in c["items"]:
-            marked = TIER_MARK.search(item["label"])
-            if marked is not None:  # the mark was on the row's next page
-                item["label"], item["tiered"] = item["label"][: marked.start()], True
             item["id"] = f"{c['id']}.{item['number']}"
             item["label"] = clean(item["label"])
             for n, choice in enumerate(item["choices"], start=1):
@@ -247,6 +260,53 @@ def _finish(out: Imported) -> Imported:
     if not out.criteria:
         out.problems.append("Không có tiêu chí nào (dòng số La Mã I, II… hoặc «Tiêu chí số 1:»).")
     return out
+
+
+def _marks(label: str) -> tuple[str, bool, bool]:
+    """An item's text without its marks, in either order: whether it is tiered ("(Chấm 1
+    trong 3 tiêu chí sau)"), whether only the appraising body scores it."""
+    tiered = by_appraiser = False
+    while True:
+        label = label.rstrip()
+        tier = TIER_MARK.search(label)
+        folded = fold(label)
+        theirs = BY_APPRAISER.search(folded) if len(folded) == len(label) else None
+        if tier is not None:
+            label, tiered = label[: tier.start()], True
+        elif theirs is not None:
+            label, by_appraiser = label[: theirs.start()], True
+        else:
+            return label, tiered, by_appraiser
+
+
+def _section(
+    number: str, content: str, folded: str, top: str, where: str, out: Imported
+) -> dict[str, Any] | None:
+    """A bonus or penalty section's row as a criterion (its cap from the maximum column or
+    "(tối đa N điểm)"), or None when the row is not one."""
+    found = next((v for k, v in SECTIONS.items() if folded.startswith(k)), None)
+    if found is None or (number and not (ROMAN.match(number.rstrip(".")) or GROUP.match(number))):
+        return None
+    kind, label, default_id = found
+    cap = _points(top.lstrip("+-−")) if top else None
+    in_text = CAP.search(folded)
+    if cap is None and in_text is not None:
+        cap = _points(in_text.group(1))
+    if cap is None:
+        out.problems.append(
+            f"{where}: {label.lower()} không ghi mức tối đa (ví dụ «tối đa 5 điểm»)."
+        )
+    taken = {c["id"] for c in out.criteria}
+    number = number.rstrip(".)")
+    return {
+        "id": number if ROMAN.match(number) and number not in taken else default_id,
+        "number": len(out.criteria) + 1,
+        "label": label,
+        "heading": clean(content),
+        "max_points": cap,
+        "items": [],
+        "kind": kind,
+    }
 
 
 def read_table(path: Path) -> Imported:

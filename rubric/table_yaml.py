@@ -30,6 +30,8 @@ def rubric_data(imported: Imported, **meta: Any) -> dict[str, Any]:
                 "label": i["label"],
                 "max_points": number(i["max_points"]),
             }
+            if i.get("by_appraiser"):
+                item["scored_by"] = "appraiser"
             if i["tiered"]:
                 item["choices"] = [
                     {"id": ch["id"], "number": ch["number"], "label": ch["label"],
@@ -37,17 +39,20 @@ def rubric_data(imported: Imported, **meta: Any) -> dict[str, Any]:
                     for ch in i["choices"]
                 ]  # fmt: skip
             items.append(item)
-        criteria.append(
-            {
-                "id": c["id"],
-                "number": c["number"],
-                "label": c["label"],
-                "outline_heading": c["label"].upper(),  # the Đề cương's heading: check it
-                "max_points": number(c["max_points"]),
-                "items": items,
-            }
-        )
-    total = sum((c["max_points"] or Decimal(0) for c in imported.criteria), Decimal(0))
+        criterion = {
+            "id": c["id"],
+            "number": c["number"],
+            "label": c["label"],
+            # the Đề cương's heading: check it
+            "outline_heading": c.get("heading", c["label"]).upper(),
+            "max_points": number(c["max_points"]),
+            "items": items,
+        }
+        if c.get("kind"):  # a bonus or a penalty
+            criterion["kind"] = c["kind"]
+        criteria.append(criterion)
+    scored = (c for c in imported.criteria if not c.get("kind"))  # a bonus or penalty is apart
+    total = sum((c["max_points"] or Decimal(0) for c in scored), Decimal(0))
     return {
         "id": meta["id"],
         "year": meta["year"],

@@ -30,6 +30,7 @@ _RULES = {
     "dup_band": "Mã xếp loại '{id}' bị trùng.",
     "dup_narrative": "Tên phần nhận xét '{id}' bị trùng.",
     "no_items": "Tiêu chí {id} không có mục nào.",
+    "cap_positive": "{id}: mức tối đa (max_points) của điểm thưởng, điểm trừ phải lớn hơn 0.",
     "item_sum": "Tiêu chí {id}: tổng điểm các mục là {got} nhưng thang điểm tiêu chí là {want}.",
     "item_prefix": "Mã mục '{id}' phải bắt đầu bằng mã tiêu chí '{parent}.'.",
     "max_positive": "Mục {id}: thang điểm phải lớn hơn 0.",
@@ -66,7 +67,7 @@ _SCHEMA_MESSAGES = {
         ("int_parsing int_type int_from_float", "phải là số nguyên"),
         ("string_type", "phải là một chuỗi văn bản"),
         ("bool_parsing bool_type", "phải là true hoặc false"),
-        ("enum", "phải là một trong các giá trị: decimal, select_one"),
+        ("enum", "phải là một trong các giá trị: {expected}"),
         ("tuple_type list_type", "phải là một danh sách"),
         ("model_type dict_type", "phải là một bảng khóa: giá trị"),
     ]
@@ -98,7 +99,9 @@ def _schema_problems(raw: Mapping[str, Any]) -> list[Problem]:
         out = []
         for err in exc.errors():
             where, field = _locate(raw, err["loc"])
-            text = _SCHEMA_MESSAGES.get(err["type"], err["msg"])
+            said = {k: str(v).replace(" or ", " hoặc ") for k, v in err.get("ctx", {}).items()}
+            known = _SCHEMA_MESSAGES.get(err["type"])
+            text = known.format(**said) if known else err["msg"]
             message = f"Trường '{field}': {text}." if field else f"{text[:1].upper()}{text[1:]}."
             out.append(Problem(where, message))
         return out
@@ -191,7 +194,7 @@ def _semantic_problems(raw: Mapping[str, Any]) -> list[Problem]:
     for criterion in criteria:
         _criterion_problems(out, criterion, step)
     total = _num(raw.get("total_points"))
-    got = _sum([_num(c.get("max_points")) for c in criteria])
+    got = _sum([_num(c.get("max_points")) for c in criteria if _scored(c)])
     if total is not None and criteria and got is not None and got != total:
         out.add("rubric", "total", got=got, want=total)
     ratings = raw.get("ratings")
@@ -226,8 +229,16 @@ def _criterion_problems(out: _Problems, crit: Mapping[str, Any], step: Decimal |
     for item in items:
         _item_problems(out, item, cid, step)
     want, got = _num(crit.get("max_points")), _sum([_num(i.get("max_points")) for i in items])
-    if want is not None and items and got is not None and got != want:
+    if not _scored(crit):  # a bonus or penalty: its items may add up past its cap
+        if want is not None and want <= 0:
+            out.add(f"criteria[{cid}]", "cap_positive", id=cid)
+    elif want is not None and items and got is not None and got != want:
         out.add(f"criteria[{cid}]", "item_sum", id=cid, got=got, want=want)
+
+
+def _scored(crit: Mapping[str, Any]) -> bool:
+    """A criterion proper (its maximum counts in the total), not a bonus or a penalty."""
+    return crit.get("kind", "score") not in ("bonus", "penalty")
 
 
 def _item_problems(out: _Problems, item: Mapping[str, Any], cid: Any, step: Decimal | None) -> None:

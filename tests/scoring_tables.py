@@ -6,12 +6,14 @@ page (a second row without a number), spacer rows; or the same rows in an Excel 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 
 from docx import Document
 from openpyxl import Workbook
 
-from rubric.model import Rubric
+from rubric.loader import load_rubric
+from rubric.model import Criterion, Item, ItemType, Kind, Rubric, ScoredBy
 from rubric.scoring import fmt
 
 HEADER = {
@@ -42,10 +44,16 @@ def rows_of(rubric: Rubric, split_long: int = 0) -> list[Row | None]:
             rows[-1]["italic"] = "1"
 
     for c in rubric.criteria:
-        add(c.id, f"Tiêu chí số {c.number}: {c.label}", f"{int(c.max_points):02d}")
+        if c.scored:
+            add(c.id, f"Tiêu chí số {c.number}: {c.label}", f"{int(c.max_points):02d}")
+        else:  # "ĐIỂM THƯỞNG (tối đa 5 điểm)", its items' points signed
+            add(c.id, f"{c.label.upper()} (tối đa {fmt(c.max_points)} điểm)", "")
+        sign = {Kind.SCORE: "", Kind.BONUS: "+", Kind.PENALTY: "-"}[c.kind]
         for item in c.items:
             mark = f" ({rubric.document.tier_instruction})" if item.is_tiered else ""
-            add(item.number, f"{item.label}{mark}", f"{int(item.max_points):02d}")
+            mark += "" if item.by_unit else " (Do cơ quan thẩm định chấm)"
+            top = f"{sign}{fmt(item.max_points)}" if sign else f"{int(item.max_points):02d}"
+            add(item.number, f"{item.label}{mark}", top)
             for choice in item.choices:
                 add(choice.number, choice.label, fmt(choice.points), italic=True)
         rows.append(None)  # a spacer between criteria, as some provinces leave
@@ -92,3 +100,40 @@ def _cell(text: str, key: str) -> object:
     if key == "max" and text.replace(".", "", 1).isdigit():
         return float(text) if "." in text else int(text)
     return text
+
+
+def _item(cid: str, n: int, label: str, top: int, by: ScoredBy = ScoredBy.UNIT) -> Item:
+    return Item(id=f"{cid}.{n}", number=str(n), type=ItemType.DECIMAL, label=label,
+                max_points=Decimal(top), scored_by=by)  # fmt: skip
+
+
+def bonus_rubric() -> Rubric:
+    """The 2022 table with what other provinces' tables have: a bonus (at most 5) and a penalty
+    (at most 10) section, and an item only the appraising body scores (VIII.2, tiered)."""
+    seed = load_rubric("hung-yen-2022")
+    criteria = list(seed.criteria)
+    last = criteria[-1]
+    scored_by_them = last.items[-1].model_copy(update={"scored_by": ScoredBy.APPRAISER})
+    criteria[-1] = last.model_copy(update={"items": (*last.items[:-1], scored_by_them)})
+    bonus = Criterion(
+        id="IX", number=9, label="Điểm thưởng", outline_heading="ĐIỂM THƯỞNG",
+        max_points=Decimal(5), kind=Kind.BONUS,
+        items=(
+            _item("IX", 1, "Đơn vị được cấp có thẩm quyền khen thưởng về công tác dân vận "
+                  "chính quyền trong năm", 2),
+            _item("IX", 2, "Có mô hình «Dân vận khéo» được công nhận cấp tỉnh", 3),
+        ),
+    )  # fmt: skip
+    penalty = Criterion(
+        id="X", number=10, label="Điểm trừ", outline_heading="ĐIỂM TRỪ",
+        max_points=Decimal(10), kind=Kind.PENALTY,
+        items=(
+            _item("X", 1, "Để xảy ra khiếu nại, tố cáo đông người, vượt cấp do thiếu trách "
+                  "nhiệm", 5),
+            _item("X", 2, "Cán bộ, công chức vi phạm đạo đức công vụ bị xử lý kỷ luật", 5),
+            _item("X", 3, "Không gửi báo cáo đúng thời hạn", 2),
+        ),
+    )  # fmt: skip
+    return seed.model_copy(
+        update={"id": "hung-yen-2026", "year": 2026, "criteria": (*criteria, bonus, penalty)}
+    )

@@ -19,9 +19,11 @@ from bot.cli import main
 from rubric.loader import load_rubric, load_rubric_file
 from rubric.model import Rubric
 from rubric.table_import import Table, fold, parse
-from tests.scoring_tables import docx_table, rows_of, xlsx_table
+from rubric.validate import validate
+from tests.scoring_tables import bonus_rubric, docx_table, rows_of, xlsx_table
 
 SEED = load_rubric("hung-yen-2022")
+BONUS = bonus_rubric()
 META = ("--year", "2022", "--province", "Hưng Yên", "--authority", "UBND huyện Văn Giang",
         "--place", "Văn Giang")  # fmt: skip
 
@@ -33,8 +35,8 @@ def structure(r: Rubric) -> list[Any]:
         return " ".join(text.split())
 
     return [
-        (c.id, c.number, t(c.label), c.max_points, [
-            (i.id, i.number, i.type, t(i.label), i.max_points,
+        (c.id, c.number, c.kind, t(c.label), c.max_points, [
+            (i.id, i.number, i.type, i.scored_by, t(i.label), i.max_points,
              [(ch.id, ch.number, t(ch.label), ch.points) for ch in i.choices])
             for i in c.items
         ])
@@ -42,11 +44,12 @@ def structure(r: Rubric) -> list[Any]:
     ]  # fmt: skip
 
 
-def imported(tmp_path: Path, table: Path, *more: str, code: int = 0) -> tuple[str, Path]:
+def imported(
+    tmp_path: Path, table: Path, *more: str, code: int = 0, rubric_id: str = "hung-yen-2022"
+) -> tuple[str, Path]:
     out = tmp_path / "imported.yaml"
     result = CliRunner().invoke(
-        main,
-        ["rubric", "import", str(table), "--id", "hung-yen-2022", *META, "-o", str(out), *more],
+        main, ["rubric", "import", str(table), "--id", rubric_id, *META, "-o", str(out), *more]
     )
     assert result.exit_code == code, result.output
     assert "Traceback" not in result.output
@@ -96,18 +99,59 @@ def test_a_broken_table_is_reported_row_by_row(tmp_path: Path) -> None:
     )  # written for a person to fix, and marked
 
 
-def test_bonus_penalty_and_appraiser_only_rows_are_named_not_guessed(tmp_path: Path) -> None:
-    rows = [["STT", "Nội dung", "Điểm tối đa"]]
-    for row in rows_of(SEED):
-        if row is not None:
-            rows.append([row["number"], row["content"], row["max"]])
-    rows += [["IX", "Điểm thưởng (tối đa 5 điểm)", "05"], ["X", "Điểm trừ", "05"]]
+@pytest.mark.parametrize("kind", ["docx", "xlsx"])
+def test_a_bonus_a_penalty_and_an_appraiser_only_item_import(tmp_path: Path, kind: str) -> None:
+    if kind == "docx":
+        table = docx_table(BONUS, tmp_path / "bang-diem-2026.docx", split_long=250)
+    else:
+        table = xlsx_table(BONUS, tmp_path / "bang-diem-2026.xlsx")
+    said, out = imported(tmp_path, table, rubric_id="hung-yen-2026")
+    assert said.startswith(
+        f"Đã ghi {out}: 8 tiêu chí, 33 mục, tổng 100 điểm; điểm thưởng tối đa 5 điểm; "
+        "điểm trừ tối đa 10 điểm; mục do cơ quan thẩm định chấm: VIII.2."
+    )
+    got = load_rubric_file(out)
+    assert structure(got) == structure(BONUS)
+    assert "Hợp lệ." in said and validate(got) == []
+
+
+def test_sections_without_numbers_group_and_total_rows(tmp_path: Path) -> None:
+    """Another province: "A. ĐIỂM CHUẨN" above the criteria, "B. Điểm thưởng" with its cap in
+    the maximum column and its items' points unsigned, an unnumbered "Điểm trừ" whose cap is in
+    its text, the appraising body named as "Hội đồng thẩm định", and a "Tổng cộng" row."""
+    rows = [["STT", "Nội dung", "Điểm tối đa"], ["A", "ĐIỂM CHUẨN", "100"]]
+    rows += [[r["number"], r["content"], r["max"]] for r in rows_of(SEED) if r is not None]
+    rows += [
+        ["B", "Điểm thưởng", "05"],
+        ["1", "Được Ủy ban nhân dân tỉnh tặng Bằng khen (Hội đồng thẩm định chấm)", "3"],
+        ["2", "Có sáng kiến được công nhận", "2"],
+        ["", "ĐIỂM TRỪ (trừ tối đa không quá 10 điểm)", ""],
+        ["1", "Để xảy ra điểm nóng về an ninh, trật tự", "-5"],
+        ["", "Tổng cộng", "100"],
+    ]
+    got = parse([Table("bảng 1", rows)])
+    assert got.problems == []
+    bonus, penalty = got.criteria[-2:]
+    assert (bonus["id"], bonus["kind"], bonus["label"], bonus["max_points"]) == (
+        "DT", "bonus", "Điểm thưởng", 5,
+    )  # fmt: skip
+    assert [(i["id"], i["max_points"], i["by_appraiser"]) for i in bonus["items"]] == [
+        ("DT.1", 3, True), ("DT.2", 2, False),
+    ]  # fmt: skip
+    assert bonus["items"][0]["label"] == "Được Ủy ban nhân dân tỉnh tặng Bằng khen"
+    assert (penalty["id"], penalty["kind"], penalty["max_points"]) == ("DTR", "penalty", 10)
+    assert [(i["id"], i["max_points"]) for i in penalty["items"]] == [("DTR.1", 5)]
+    assert len(got.criteria) == 10
+
+
+def test_a_bonus_without_its_cap_is_named(tmp_path: Path) -> None:
+    rows = [["STT", "Nội dung", "Điểm tối đa"], ["I", "Tiêu chí số 1: Tổ chức", "2"],
+            ["1", "Ban hành kế hoạch", "2"], ["II", "Điểm thưởng", ""],
+            ["1", "Khen thưởng", "1"]]  # fmt: skip
     got = parse([Table("bảng 1", rows)])
     assert got.problems == [
-        f"Dòng {len(rows) - 1} (bảng 1): điểm thưởng chưa đọc được (bảng điểm chưa có chỗ cho nó).",
-        f"Dòng {len(rows)} (bảng 1): điểm trừ chưa đọc được (bảng điểm chưa có chỗ cho nó).",
+        "Dòng 4 (bảng 1): điểm thưởng không ghi mức tối đa (ví dụ «tối đa 5 điểm»)."
     ]
-    assert len(got.criteria) == 8
 
 
 def test_a_file_without_a_scoring_table_writes_nothing(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 import yaml
@@ -95,11 +96,7 @@ def import_table(
         header += [f"#   - {p.location}: {p.message}" for p in checked]
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=96)
     target.write_text("\n".join(header) + "\n\n" + text, encoding="utf-8")
-    c = data["criteria"]
-    items = sum(len(x["items"]) for x in c)
-    click.echo(
-        f"Đã ghi {target}: {len(c)} tiêu chí, {items} mục, tổng {data['total_points']} điểm."
-    )
+    click.echo(f"Đã ghi {target}: {_summary(data)}.")
     if imported.problems:
         click.echo(f"Không đọc được {len(imported.problems)} dòng:")
         for problem in imported.problems:
@@ -117,3 +114,20 @@ def import_table(
     if checked or imported.problems:
         raise SystemExit(1)
     click.echo(f"Hợp lệ. Dùng: danvan period create --rubric {rubric_id} (đặt tệp vào RUBRIC_DIR).")
+
+
+def _summary(data: dict[str, Any]) -> str:
+    """ "8 tiêu chí, 28 mục, tổng 100 điểm", then the bonus's and penalty's caps and the items
+    only the appraising body scores, when the table has them."""
+    criteria = [c for c in data["criteria"] if "kind" not in c]
+    items = [i for c in data["criteria"] for i in c["items"]]
+    parts = [f"{len(criteria)} tiêu chí, {len(items)} mục, tổng {data['total_points']} điểm"]
+    parts += [
+        f"{c['label'].lower()} tối đa {c['max_points']} điểm"
+        for c in data["criteria"]
+        if "kind" in c
+    ]
+    by_appraiser = [i["id"] for i in items if i.get("scored_by") == "appraiser"]
+    if by_appraiser:
+        parts.append(f"mục do cơ quan thẩm định chấm: {', '.join(by_appraiser)}")
+    return "; ".join(parts)

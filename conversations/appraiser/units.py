@@ -46,7 +46,7 @@ async def ask_units(ctx: ACtx) -> Reply:
         ctx,
         rows=visible,
         all_rows=rows,
-        n_items=len(ctx.rubric.items()),
+        n_items=len(ctx.rubric.unit_items()),
         late=today > ctx.period.submit_by,
         filter_label=FILTERS[key][0],
         page=page + 1,

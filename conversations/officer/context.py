@@ -165,10 +165,10 @@ class Ctx:
 
     def answered(self) -> int:
         scores = self.scores()
-        return sum(1 for i in self.rubric.items() if scores.get(i.id) is not None)
+        return sum(1 for i in self.rubric.unit_items() if scores.get(i.id) is not None)
 
     def progress(self) -> dict[str, Any]:
-        items, answered = self.rubric.items(), self.answered()
+        items, answered = self.rubric.unit_items(), self.answered()
         return {
             "answered": answered,
             "n_items": len(items),
@@ -176,4 +176,5 @@ class Ctx:
             "files": sum(self.evidence.values()),
             "total": self.total(),
             "max": self.rubric.total_points,
+            "by_appraiser": self.rubric.appraiser_points(),
         }

@@ -38,7 +38,7 @@ def enter(ctx: Ctx, target: State) -> None:
     if after and after != before and target.in_questionnaire:
         criterion = ctx.rubric.criterion(after)
         assert criterion is not None
-        ctx.say_msg("criterion_intro", c=criterion, count=len(ctx.rubric.criteria))
+        ctx.say_msg("criterion_intro", c=criterion, count=len(ctx.rubric.scored_criteria()))
 
 
 def advance(ctx: Ctx) -> None:

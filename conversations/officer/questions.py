@@ -36,7 +36,7 @@ def _item(ctx: Ctx) -> Item:
 
 def _position(ctx: Ctx, state: State) -> dict[str, object]:
     """ "Câu 12/28 · Tiêu chí 3/8" for the header of every question."""
-    items = ctx.rubric.items()
+    items = ctx.rubric.unit_items()
     criterion_id = (
         state.ref
         if state.kind in (STRENGTHS, SHORTCOMINGS)
@@ -49,7 +49,7 @@ def _position(ctx: Ctx, state: State) -> dict[str, object]:
         "item_no": item_no,
         "n_items": len(items),
         "c": criterion,
-        "criteria": len(ctx.rubric.criteria),
+        "criteria": len(ctx.rubric.scored_criteria()),
         "answered": ctx.answered(),
     }
 

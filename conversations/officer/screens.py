@@ -160,9 +160,10 @@ async def on_edit(ctx: Ctx, event: Event) -> None:
 def ask_edit_criterion(ctx: Ctx) -> Reply:
     criterion = ctx.rubric.criterion(ctx.state.ref or "")
     assert criterion is not None
-    buttons = [Button(i.number, i.id) for i in criterion.items]
+    buttons = [Button(i.number, i.id) for i in criterion.unit_items()]
     rows = button_rows(buttons, 4)
-    rows.append([Button(NOTES_KEY, labels.GENERAL_NOTES)])
+    if criterion.scored:  # a bonus or penalty has no narratives
+        rows.append([Button(NOTES_KEY, labels.GENERAL_NOTES)])
     rows.append([Button(BACK, labels.BACK)])
     by = {item_id: ctx.answered_by(a) for item_id, a in ctx.answers.items()}
     text = msg("edit_pick_item", c=criterion, answers=ctx.answers, evidence=ctx.evidence, by=by)
@@ -173,7 +174,7 @@ async def on_edit_criterion(ctx: Ctx, event: Event) -> None:
     criterion = ctx.rubric.criterion(ctx.state.ref or "")
     assert criterion is not None
     key = key_of(event, ctx.screen(ask_edit_criterion))
-    item = next((i for i in criterion.items if i.number == key), None)
+    item = next((i for i in criterion.unit_items() if i.number == key), None)
     if key == BACK:
         ctx.goto(State(EDIT))
     elif key == NOTES_KEY:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, and_, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rubric.model import Rubric
 from storage.models import (
     Answer,
     Appraisal,
@@ -24,6 +25,7 @@ from storage.models import (
     Unit,
     newest_period_id,
 )
+from storage.totals import total_column
 
 
 @dataclass(frozen=True)
@@ -101,12 +103,6 @@ _ANSWERED = (
     .correlate(Assessment)
     .scalar_subquery()
 )
-_SELF_TOTAL = (
-    select(func.sum(Answer.score))
-    .where(Answer.assessment_id == Assessment.id)
-    .correlate(Assessment)
-    .scalar_subquery()
-)
 _FILES = (
     select(func.count(Evidence.id))
     .where(Evidence.assessment_id == Assessment.id)
@@ -132,11 +128,12 @@ _UNREACHABLE = (  # officers with no identity left that accepts messages
 )
 
 
-async def unit_rows(s: AsyncSession, period: Period) -> list[UnitRow]:
-    """Every unit the period's authority appraises, with its assessment's progress (one
-    statement)."""
+async def unit_rows(s: AsyncSession, period: Period, rubric: Rubric) -> list[UnitRow]:
+    """Every unit the period's authority appraises, with its assessment's progress and its own
+    total by the period's rubric (one statement)."""
+    own_total = total_column(rubric, Answer)
     rows = await s.execute(
-        select(Unit, Assessment, _ANSWERED, _SELF_TOTAL, _FILES, _UNREACHABLE)
+        select(Unit, Assessment, _ANSWERED, own_total, _FILES, _UNREACHABLE)
         .outerjoin(Assessment, _with_assessment(period))
         .where(_units_of(period))
         .order_by(Unit.kind, Unit.code)

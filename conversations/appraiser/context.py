@@ -112,7 +112,7 @@ class ACtx:
     async def unit_rows(self) -> list[repo.UnitRow]:
         """Every unit of the period with its progress, once per event."""
         if self._unit_rows is None:
-            self._unit_rows = await repo.unit_rows(self.s, self.period)
+            self._unit_rows = await repo.unit_rows(self.s, self.period, self.rubric)
         return self._unit_rows
 
     async def screen(self, ask: Callable[[ACtx], Awaitable[Reply]]) -> Reply:

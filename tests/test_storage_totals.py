@@ -24,9 +24,7 @@ from tests.scoring_tables import bonus_rubric
 RUBRIC = bonus_rubric()
 SCORES = st.fixed_dictionaries(
     {},
-    optional={
-        i.id: st.sampled_from(allowed_scores(i, RUBRIC.score_step)) for i in RUBRIC.items()
-    },
+    optional={i.id: st.sampled_from(allowed_scores(i, RUBRIC.score_step)) for i in RUBRIC.items()},
 )
 
 

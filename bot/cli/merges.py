@@ -48,7 +48,7 @@ def history(code: str) -> None:
             unit = await unit_admin.need_unit(s, code)
             steps = await merges.history(s, unit)
             names = {unit.id: unit.code} | {step.unit.id: step.unit.code for step in steps}
-            found = await merges.assessments_of(s, list(names))
+            found = await merges.assessments_of(s, list(names), app.engine.rubric_for)
             rows = [
                 [
                     str(period.year),

@@ -4,13 +4,16 @@ periods, assessments and reports (read-only from the date on), and the successor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from rubric.model import Rubric
+from rubric.scoring import total
 from rubric.vietnam import vn_date
 from storage.admin import AdminError
 from storage.models import Answer, Assessment, Period, Unit, UnitSuccession
@@ -101,19 +104,19 @@ async def history(s: AsyncSession, unit: Unit) -> list[Step]:
 
 
 async def assessments_of(
-    s: AsyncSession, unit_ids: list[int]
+    s: AsyncSession, unit_ids: list[int], rubric_for: Callable[[str], Rubric]
 ) -> list[tuple[Assessment, Period, Decimal]]:
-    """The assessments of these units with their own total, newest year first."""
-    total = (
-        select(func.coalesce(func.sum(Answer.score), 0))
-        .where(Answer.assessment_id == Assessment.id)
-        .correlate(Assessment)
-        .scalar_subquery()
-    )
+    """The assessments of these units with their own total (by each period's rubric), newest
+    year first."""
     rows = await s.execute(
-        select(Assessment, Period, total)
+        select(Assessment, Period)
         .join(Period, Period.id == Assessment.period_id)
         .where(Assessment.unit_id.in_(unit_ids))
         .order_by(Period.year.desc(), Assessment.unit_id)
     )
-    return [(a, p, Decimal(t or 0)) for a, p, t in rows.all()]
+    found = [tuple(row) for row in rows.all()]
+    scores: dict[int, dict[str, Decimal | None]] = {a.id: {} for a, _ in found}
+    answers = select(Answer.assessment_id, Answer.item_id, Answer.score)
+    for aid, item_id, score in await s.execute(answers.where(Answer.assessment_id.in_(scores))):
+        scores[aid][item_id] = score
+    return [(a, p, total(rubric_for(p.rubric_id), scores[a.id])) for a, p in found]

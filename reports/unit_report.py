@@ -218,7 +218,8 @@ def _scoring_table(doc: Document, rubric: Rubric, data: ReportData) -> None:
             item_row = b.add_row(t)
             cells = item_row.cells
             _fill(cells, (item.number, "", max_text(item.max_points)))
-            _fill(cells[3:5], (fmt(own.get(item.id)), fmt(auth.get(item.id))), centre=(0, 1))
+            given = (_signed(c, own.get(item.id)), _signed(c, auth.get(item.id)))
+            _fill(cells[3:5], given, centre=(0, 1))
             label_p = b.par(cells[1], item.label, style=b.CELL_STYLE)
             if item.is_tiered:
                 b.add_run(label_p, f" ({rubric.document.tier_instruction})", italic=True)
@@ -235,8 +236,14 @@ def _scoring_table(doc: Document, rubric: Rubric, data: ReportData) -> None:
                 cells = b.add_row(t).cells
                 _fill(cells, (ch.number, ch.label, max_text(ch.points)), italic=True)
                 _fill(cells[3:5], marks, bold=True, centre=(0, 1))
+    b.keep_with_next(t.rows[-1])  # the total never alone on a page
     totals = (fmt(total(rubric, s)) if s else "" for s in (own, auth))
     _fill(b.add_row(t).cells, ("", "Tổng điểm", max_text(rubric.total_points), *totals), bold=True)
+
+
+def _signed(c: Criterion, value: Decimal | None) -> str:
+    """An item's points as the table prints them: "−2" under a penalty."""
+    return f"{c.sign}{fmt(value)}" if value else fmt(value)
 
 
 def _fill(cells, texts, *, bold=False, italic=False, centre=(0, 2, 3, 4)) -> None:

@@ -79,7 +79,7 @@ class CriterionInfo:
 class PastResult:
     """An earlier year's result beside this year's: the unit's own, or of a unit it succeeds."""
 
-    of: str | None  # that unit ("xã Cửu Cao") when a merged unit shows several; else None
+    of: str | None  # the unit it is of ("xã Cửu Cao") when named (names_units); else None
     year: int
     total: Decimal  # the appraised total when appraised, else the unit's own
     rating: str | None  # band label

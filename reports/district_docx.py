@@ -55,7 +55,8 @@ def _widths(summary: DistrictSummary) -> list[Mm]:
         mm += [CRITERION_MM if c.max_points >= 10 else SMALL_CRITERION_MM] * 2
     mm[1] += sum(CRITERION_MM - w for w in mm[len(FIXED) :])
     earlier = [EARLIER_MM] if summary.earlier_year else []
-    mm[1] += EARLIER_MM - sum(earlier)
+    if not earlier:
+        mm[1] += EARLIER_MM  # no such column: the names take its room
     return [Mm(w) for w in (*mm, TOTAL_MM, TOTAL_MM, RATING_MM, RATING_MM, *earlier)]
 
 
@@ -146,8 +147,8 @@ def _unit_row(t: Table, n: int, row: DistrictRow, summary: DistrictSummary) -> N
 
 
 def _predecessors(t: Table, row: DistrictRow) -> None:
-    """A line below a unit that succeeds others, with their results: "Kết quả năm 2021 của
-    các đơn vị trước sắp xếp: xã Cửu Cao: 78,5 điểm, Tốt; xã Phụng Công: 80 điểm, Tốt."."""
+    """A line below a unit that succeeds others, with their results, e.g. "Kết quả năm 2021 của
+    các đơn vị trước sắp xếp: xã Cửu Cao: 78,5 điểm, Tốt; xã Phụng Công: 80 điểm, Tốt." """
     cells = b.add_row(t).cells
     results = "; ".join(
         f"{e.of}: {fmt(e.total)} điểm" + (f", {e.rating}" if e.rating else "") for e in row.earlier

@@ -12,18 +12,17 @@ from reports.data import EvidenceRow, ReportData
 from rubric.model import Rubric
 from rubric.scoring import fmt
 from storage import assessments as repo
-from storage import carry
+from storage.earlier import Earlier, earlier_results, names_units
 from storage.models import Appraisal, Assessment, Period, Status, Unit, UnitKind
 from storage.people import as_utc
 
 GOVERNED = (UnitKind.DEPARTMENT, UnitKind.OFFICE, UnitKind.SERVICE)
 
 
-def _earlier_line(e: carry.Earlier, rubric: Rubric, unit_name: str, n: int) -> str:
+def _earlier_line(e: Earlier, rubric: Rubric, named: bool) -> str:
     """ "năm 2022 (UBND xã Cửu Cao): 85 điểm, xếp loại Tốt (kết quả thẩm định)"."""
-    band = rubric.band(e.rating or "")
-    who = f" ({e.unit_name})" if n > 1 or e.unit_name != unit_name else ""
-    rating = f", xếp loại {band.label if band else e.rating}" if e.rating else ""
+    who = f" ({e.unit_name})" if named else ""
+    rating = f", xếp loại {e.rating_label(rubric)}" if e.rating else ""
     whose = " (kết quả thẩm định)" if e.appraised else ""
     return f"năm {e.year}{who}: {fmt(e.total)} điểm{rating}{whose}"
 
@@ -58,9 +57,10 @@ async def gather(
         )
     band = rubric.band(assessment.proposed_rating or "")
     final = rubric.band(assessment.final_rating or "")
-    earlier = await carry.earlier_results(s, unit.id, period.year)
+    earlier = await earlier_results(s, unit.id, period.year)
+    named = names_units(earlier, unit.name)
     return ReportData(
-        earlier=tuple(_earlier_line(e, rubric, unit.name, len(earlier)) for e in earlier),
+        earlier=tuple(_earlier_line(e, rubric, named) for e in earlier),
         unit_name=unit.name,
         unit_short=unit.short_name,
         # Offices and service units print their governing body above their own name (NĐ 30).

@@ -1,7 +1,8 @@
 """The district summary: one row per unit an authority assesses in a period, plus statistics.
 
-``gather_district`` reads everything in five queries (authority, units, assessments, answers,
-appraisals) and returns plain data; the XLSX, DOCX and PNG writers never query.
+``gather_district`` reads everything in six queries (authority, units, assessments, answers,
+appraisals, the earlier year's results) and returns plain data; the XLSX, DOCX and PNG writers
+never query.
 
 Self-assessed scores count once the unit has submitted (a draft's scores are not a declaration
 yet: its row shows the progress only); appraised scores once the assessment is appraised.
@@ -18,11 +19,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from reports.letterhead import committee_of
 from reports.unit_report import effective_scores
 from rubric.model import Rubric
 from rubric.scoring import subtotal
 from rubric.vietnam import zone
 from storage import models
+from storage.earlier import Earlier, earlier_by_unit, names_units
 from storage.models import (
     KIND_LABELS,
     Answer,
@@ -73,6 +76,16 @@ class CriterionInfo:
 
 
 @dataclass(frozen=True)
+class PastResult:
+    """An earlier year's result beside this year's: the unit's own, or of a unit it succeeds."""
+
+    of: str | None  # the unit it is of ("xã Cửu Cao") when named (names_units); else None
+    year: int
+    total: Decimal  # the appraised total when appraised, else the unit's own
+    rating: str | None  # band label
+
+
+@dataclass(frozen=True)
 class DistrictRow:
     code: str
     name: str
@@ -85,6 +98,12 @@ class DistrictRow:
     appraised_scores: tuple[Decimal, ...] | None  # once appraised
     proposed_rating: str | None  # band label, e.g. "Tốt"
     final_rating: str | None
+    earlier: tuple[PastResult, ...] = ()  # the newest earlier year's (one per predecessor)
+
+    @property
+    def succeeds(self) -> bool:
+        """Its earlier results are those of units it succeeds (named), not its own."""
+        return any(e.of for e in self.earlier)
 
     @property
     def late(self) -> bool:
@@ -183,6 +202,12 @@ class DistrictSummary:
     def deadline_rows(self, state: str) -> list[DistrictRow]:
         return [r for r in self.rows if r.deadline == state]
 
+    @property
+    def earlier_year(self) -> int | None:
+        """The newest earlier year a unit has a result of: the year of the column beside this
+        year's (None: no unit has one, no such column)."""
+        return max((e.year for r in self.rows for e in r.earlier), default=None)
+
 
 def _avg(values: list[Decimal]) -> Decimal | None:
     return sum(values, Decimal(0)) / len(values) if values else None
@@ -215,6 +240,16 @@ def _status(assessment: Assessment | None, answered: int, n_items: int) -> tuple
     return key, STATUS_LABELS[key]
 
 
+def _past(earlier: list[Earlier], unit_name: str, rubric: Rubric) -> tuple[PastResult, ...]:
+    named = names_units(earlier, unit_name)
+    return tuple(
+        PastResult(
+            committee_of(e.unit_name) if named else None, e.year, e.total, e.rating_label(rubric)
+        )
+        for e in earlier
+    )
+
+
 async def gather_district(
     s: AsyncSession, period: Period, rubric: Rubric, today: date | None = None
 ) -> DistrictSummary:
@@ -232,11 +267,8 @@ async def gather_district(
         )
     ).one()
     in_period = select(Assessment.unit_id).where(Assessment.period_id == period.id)
-    units = list(
-        await s.scalars(
-            select(Unit).where(or_(Unit.parent_id == authority.id, Unit.id.in_(in_period)))
-        )
-    )
+    assessed = or_(Unit.parent_id == authority.id, Unit.id.in_(in_period))
+    units = list(await s.scalars(select(Unit).where(assessed)))
     units.sort(key=lambda u: (KIND_ORDER.get(u.kind, len(KIND_ORDER)), u.code))
     labels = group_labels({u.kind for u in units})
     by_unit = {
@@ -245,6 +277,7 @@ async def gather_district(
     }
     self_scores = await _scores(s, Answer, period.id, rubric)
     appraised = await _scores(s, Appraisal, period.id, rubric)
+    earlier = await earlier_by_unit(s, assessed, period.year)
 
     unit_items = [i.id for i in rubric.items()]
     rows = []
@@ -282,6 +315,7 @@ async def gather_district(
                 ),
                 proposed_rating=proposed.label if proposed else None,
                 final_rating=final.label if final else None,
+                earlier=_past(earlier.get(unit.id, []), unit.name, rubric),
             )
         )
     sender = Sender(

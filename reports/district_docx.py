@@ -27,6 +27,7 @@ from reports.district import (
     TITLE,
     DistrictRow,
     DistrictSummary,
+    PastResult,
 )
 from reports.letterhead import committee_of, issuer, signature
 from rubric.scoring import fmt
@@ -34,23 +35,29 @@ from rubric.scoring import fmt
 TABLE_PT = 11
 CELL_STYLE_ID = b.CELL_STYLE.replace(" ", "")  # how python-docx names a custom style
 DEADLINE_MARKS = {SUBMITTED_LATE: "muộn", OVERDUE: "quá hạn"}
-# (header, mm): "15/11/2022" in 11 pt is 17.5 mm, in a cell padded 0.5 mm each side
-FIXED = (("STT", 9), ("Tên đơn vị", 24), ("Trạng thái", 16), ("Ngày nộp", 20), ("Hạn nộp", 13))
+# (header, mm): "15/11" in 11 pt is 9 mm, in a cell padded 0.5 mm each side (the year is the
+# table's: only a submission in another year shows it, wrapped)
+FIXED = (("STT", 9), ("Tên đơn vị", 21), ("Trạng thái", 15), ("Ngày nộp", 12), ("Hạn nộp", 12))
 CRITERION_MM = 8  # per sub-column: "13,5" in 11 pt needs 7 mm
 SMALL_CRITERION_MM = 6.5  # a criterion worth less than 10: "7,5"
 TOTAL_MM = 9
 RATING_MM = 12  # "Chính thức" wraps only between the words
+EARLIER_MM = 13  # "78,5 (Tốt)" in two lines, "(Trung bình)" in three
 CELL_PAD = Mm(0.5)
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 
 
 def _widths(summary: DistrictSummary) -> list[Mm]:
-    """252 mm for the hung-yen-2022 rubric; the name column takes what the criteria leave."""
+    """252 mm for the hung-yen-2022 rubric; the name column takes what the criteria and the
+    earlier year's column (when a unit has a result of it) leave."""
     mm = [w for _, w in FIXED]
     for c in summary.criteria:
         mm += [CRITERION_MM if c.max_points >= 10 else SMALL_CRITERION_MM] * 2
     mm[1] += sum(CRITERION_MM - w for w in mm[len(FIXED) :])
-    return [Mm(w) for w in (*mm, TOTAL_MM, TOTAL_MM, RATING_MM, RATING_MM)]
+    earlier = [EARLIER_MM] if summary.earlier_year else []
+    if not earlier:
+        mm[1] += EARLIER_MM  # no such column: the names take its room
+    return [Mm(w) for w in (*mm, TOTAL_MM, TOTAL_MM, RATING_MM, RATING_MM, *earlier)]
 
 
 def _put(
@@ -92,6 +99,8 @@ def _header(t: Table, summary: DistrictSummary) -> None:
         _put(low[first + 2 * k + 1], "TĐ", **bold)
     _put(mid[rating_col].merge(low[rating_col]), "Đề nghị", **bold)
     _put(mid[rating_col + 1].merge(low[rating_col + 1]), "Chính thức", **bold)
+    if summary.earlier_year:
+        _put(top[-1].merge(low[-1]), f"Kết quả năm {summary.earlier_year}", **bold)
 
 
 def _scores(row: DistrictRow) -> list[str]:
@@ -102,19 +111,51 @@ def _scores(row: DistrictRow) -> list[str]:
     return out
 
 
-def _unit_row(t: Table, n: int, row: DistrictRow, n_criteria: int) -> None:
+def _result(e: PastResult) -> str:
+    """ "78,5 (Tốt)"."""
+    return f"{fmt(e.total)} ({e.rating})" if e.rating else fmt(e.total)
+
+
+def _earlier(row: DistrictRow, year: int) -> str:
+    """The unit's own earlier result ("năm 2020: 90 (Tốt)" when not of the column's year);
+    blank without one, or for a unit that succeeds others (theirs go on a line below)."""
+    if not row.earlier or row.succeeds:
+        return ""
+    e = row.earlier[0]
+    return _result(e) if e.year == year else f"năm {e.year}: {_result(e)}"
+
+
+def _unit_row(t: Table, n: int, row: DistrictRow, summary: DistrictSummary) -> None:
     cells = b.add_row(t).cells
-    when = f"{row.submitted_at:%d/%m/%Y}" if row.submitted_at else ""
-    _put(cells[0], str(n))
-    _put(cells[1], row.name, left=True)
-    _put(cells[2], row.status_label)
-    _put(cells[3], when)
-    _put(cells[4], DEADLINE_MARKS.get(row.deadline or "", ""), bold=True)
-    scores = _scores(row) or [""] * (2 * n_criteria)
+    when = ""
+    if row.submitted_at is not None:
+        dated = "%d/%m" if row.submitted_at.year == summary.year else "%d/%m/%Y"
+        when = row.submitted_at.strftime(dated)
+    scores = _scores(row) or [""] * (2 * len(summary.criteria))
     totals = [fmt(row.self_total), fmt(row.appraised_total)]
     ratings = [row.proposed_rating or "", row.final_rating or ""]
-    for cell, text in zip(cells[len(FIXED) :], [*scores, *totals, *ratings], strict=True):
-        _put(cell, text)
+    year = summary.earlier_year
+    earlier = [_earlier(row, year)] if year else []
+    texts = [str(n), row.name, row.status_label, when, DEADLINE_MARKS.get(row.deadline or "", "")]
+    keep = row.succeeds  # with the line of the units it succeeds
+    for col, (cell, text) in enumerate(
+        zip(cells, [*texts, *scores, *totals, *ratings, *earlier], strict=True)
+    ):
+        _put(cell, text, left=col == 1, bold=col == 4 or None, keep_next=keep)
+    if row.succeeds:
+        _predecessors(t, row)
+
+
+def _predecessors(t: Table, row: DistrictRow) -> None:
+    """A line below a unit that succeeds others, with their results, e.g. "Kết quả năm 2021 của
+    các đơn vị trước sắp xếp: xã Cửu Cao: 78,5 điểm, Tốt; xã Phụng Công: 80 điểm, Tốt." """
+    cells = b.add_row(t).cells
+    results = "; ".join(
+        f"{e.of}: {fmt(e.total)} điểm" + (f", {e.rating}" if e.rating else "") for e in row.earlier
+    )
+    which = "các đơn vị" if len(row.earlier) > 1 else "đơn vị"
+    text = f"Kết quả năm {row.earlier[0].year} của {which} trước sắp xếp: {results}."
+    _put(cells[1].merge(cells[-1]), text, left=True, italic=True)
 
 
 def _average_row(t: Table, summary: DistrictSummary) -> None:
@@ -127,11 +168,10 @@ def _average_row(t: Table, summary: DistrictSummary) -> None:
     values += [summary.self_total_avg, summary.appraised_total_avg]
     for cell, value in zip(cells[len(FIXED) :], values, strict=False):
         _put(cell, fmt(value), bold=True)
-    b.middle(*cells[-2:])
+    b.middle(*cells[len(FIXED) + len(values) :])
 
 
 def _table(doc: Document, summary: DistrictSummary) -> Table:
-    n_criteria = len(summary.criteria)
     t = b.table(doc, 0, _widths(summary), grid=True, pad=CELL_PAD)
     _header(t, summary)
     n = 0
@@ -143,7 +183,7 @@ def _table(doc: Document, summary: DistrictSummary) -> Table:
         _put(cells[1].merge(cells[-1]), label, left=True, bold=True, keep_next=True)
         for row in rows:
             n += 1
-            _unit_row(t, n, row, n_criteria)
+            _unit_row(t, n, row, summary)
     _average_row(t, summary)
     return t
 
@@ -152,8 +192,14 @@ def _legend(doc: Document, summary: DistrictSummary) -> None:
     deadline = f"{summary.submit_by:%d/%m/%Y}"
     note = (
         "TC: điểm tự chấm; TĐ: điểm thẩm định của cơ quan có thẩm quyền; «muộn»: nộp sau ngày "
-        f"{deadline}; «quá hạn»: chưa nộp khi đã hết hạn."
+        f"{deadline}; «quá hạn»: chưa nộp khi đã hết hạn"
     )
+    if year := summary.earlier_year:
+        note += (
+            f"; «Kết quả năm {year}»: tổng điểm (điểm thẩm định nếu đã thẩm định) và xếp loại "
+            f"năm {year} của đơn vị"
+        )
+    note += "."
     body = {"indent": Cm(1), "after": 2, "before": 6}
     b.par(doc, [("Ghi chú: ", {"bold": True, "italic": True}), note], italic=True, **body)
 

@@ -15,7 +15,15 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reports.district import OVERDUE, SUBMITTED_LATE, TITLE, DistrictRow, DistrictSummary
+from reports.district import (
+    OVERDUE,
+    SUBMITTED_LATE,
+    TITLE,
+    DistrictRow,
+    DistrictSummary,
+    PastResult,
+)
+from rubric.scoring import fmt
 
 STATS_SHEET = "Thống kê"
 HEADER_ROW = 3
@@ -45,14 +53,38 @@ def headers(summary: DistrictSummary) -> list[str]:
     cols = [h for h, _ in FIXED]
     for c in summary.criteria:
         cols += [f"TC{c.number} tự chấm", f"TC{c.number} thẩm định"]
-    return [*cols, "Tổng tự chấm", "Tổng thẩm định", "Đề nghị xếp loại", "Xếp loại"]
+    cols += ["Tổng tự chấm", "Tổng thẩm định", "Đề nghị xếp loại", "Xếp loại"]
+    year = summary.earlier_year
+    return cols + ([f"Điểm năm {year}", f"Xếp loại năm {year}"] if year else [])
 
 
 def _num(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _row_values(n: int, r: DistrictRow, n_criteria: int) -> list[object]:
+def _shown(e: PastResult, value: str, year: int) -> str:
+    """``value`` (points, rating) of an earlier result as a cell shows it: "xã Cửu Cao: 78,5"
+    for a unit it succeeds, "năm 2021: 80" when not of the column's ``year``."""
+    about = [e.of] if e.of else []
+    about += [f"năm {e.year}"] if e.year != year else []
+    return f"{', '.join(about)}: {value}" if about else value
+
+
+def _earlier_values(r: DistrictRow, year: int | None) -> list[object]:
+    """The earlier year's points and rating: a number and a label; as text for a merged unit
+    ("xã Cửu Cao: 2; xã Phụng Công: 78,5") or a result of another year."""
+    if year is None:
+        return []
+    if not r.earlier:
+        return [None, None]
+    only = r.earlier[0]
+    if len(r.earlier) == 1 and only.of is None and only.year == year:
+        return [_num(only.total), only.rating]
+    points = "; ".join(_shown(e, fmt(e.total), year) for e in r.earlier)
+    return [points, "; ".join(_shown(e, e.rating or "", year) for e in r.earlier)]
+
+
+def _row_values(n: int, r: DistrictRow, n_criteria: int, year: int | None) -> list[object]:
     when = r.submitted_at.replace(tzinfo=None) if r.submitted_at else None  # Excel has no tz
     values: list[object] = [n, r.code, r.name, r.kind, r.status_label, when, r.deadline_label]
     for k in range(n_criteria):
@@ -64,6 +96,7 @@ def _row_values(n: int, r: DistrictRow, n_criteria: int) -> list[object]:
         _num(r.appraised_total),
         r.proposed_rating,
         r.final_rating,
+        *_earlier_values(r, year),
     ]
 
 
@@ -75,7 +108,8 @@ def _average_values(summary: DistrictSummary) -> list[object]:
     values: list[object] = [None, None, label, None, None, None, deadline]
     for stat in summary.criterion_stats:
         values += [_num(stat.self_avg), _num(stat.appraised_avg)]
-    return [*values, _num(summary.self_total_avg), _num(summary.appraised_total_avg), None, None]
+    averages = [_num(summary.self_total_avg), _num(summary.appraised_total_avg)]
+    return [*values, *averages, None, None, *([None, None] if summary.earlier_year else [])]
 
 
 def _style_row(ws: Worksheet, row: int, n_cols: int, **style: object) -> None:
@@ -105,13 +139,16 @@ def _table(ws: Worksheet, summary: DistrictSummary) -> None:
     _style_row(ws, HEADER_ROW, n_cols, font=BOLD, fill=HEAD_FILL, alignment=WRAP_CENTER)
     ws.row_dimensions[HEADER_ROW].height = 45
     n_criteria = len(summary.criteria)
-    score_cols = range(len(FIXED) + 1, n_cols - 1)  # criteria and totals
+    year = summary.earlier_year
+    ratings = len(FIXED) + 2 * n_criteria + 3  # the first rating column, after the totals
+    score_cols = range(len(FIXED) + 1, ratings)  # criteria and totals
+    earlier = range(ratings + 2, n_cols + 1)  # the earlier year's points and rating, if shown
     for n, r in enumerate(summary.rows, 1):
-        ws.append(_row_values(n, r, n_criteria))
+        ws.append(_row_values(n, r, n_criteria, year))
         row = ws.max_row
         _style_row(ws, row, n_cols)
         ws.cell(row, 6).number_format = DATE
-        for col in score_cols:
+        for col in (*score_cols, *earlier[:1]):  # the earlier points: a number, mostly
             ws.cell(row, col).number_format = SCORE
         if r.deadline:  # nộp muộn, or chưa nộp and quá hạn
             ws.cell(row, 7).font = Font(color="C00000", bold=True)
@@ -125,10 +162,14 @@ def _table(ws: Worksheet, summary: DistrictSummary) -> None:
     for col, (_, width) in enumerate(FIXED, 1):
         ws.column_dimensions[get_column_letter(col)].width = width
     for col in range(len(FIXED) + 1, n_cols + 1):
-        ws.column_dimensions[get_column_letter(col)].width = 12 if col > n_cols - 4 else 9.5
+        width = 16 if col in earlier else 12 if col >= ratings - 2 else 9.5
+        ws.column_dimensions[get_column_letter(col)].width = width
     for col in (1, 7, *range(len(FIXED) + 1, n_cols + 1)):
+        wrap = col in earlier  # a merged unit's results, one per unit it succeeds
         for row in range(FIRST_ROW, ws.max_row + 1):
-            ws.cell(row, col).alignment = Alignment(horizontal="center", vertical="center")
+            ws.cell(row, col).alignment = Alignment(
+                horizontal="center", vertical="center", wrap_text=wrap
+            )
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4

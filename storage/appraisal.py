@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rubric.model import Rubric
+from storage import earlier as yoy
+from storage.earlier import Earlier
 from storage.models import (
     Answer,
     Appraisal,
@@ -36,6 +38,7 @@ class UnitRow:
     self_total: Decimal
     files: int
     unreachable: int = 0  # officers who blocked the bot (a reminder was refused)
+    earlier: tuple[Earlier, ...] = ()  # the newest earlier year's results (its predecessors')
 
 
 async def authorities(s: AsyncSession, person_id: int) -> list[tuple[Unit, Period | None]]:
@@ -129,19 +132,26 @@ _UNREACHABLE = (  # officers with no identity left that accepts messages
 
 
 async def unit_rows(s: AsyncSession, period: Period, rubric: Rubric) -> list[UnitRow]:
-    """Every unit the period's authority appraises, with its assessment's progress and its own
-    total by the period's rubric (one statement)."""
+    """Every unit the period's authority appraises, with its assessment's progress, its own
+    total by the period's rubric and its earlier year's results (one statement: a merged
+    unit's row comes once per predecessor)."""
+    past = yoy.newest(_units_of(period), period.year)
     own_total = total_column(rubric, Answer)
     rows = await s.execute(
-        select(Unit, Assessment, _ANSWERED, own_total, _FILES, _UNREACHABLE)
+        select(Unit, Assessment, _ANSWERED, own_total, _FILES, _UNREACHABLE, *yoy.columns(past))
         .outerjoin(Assessment, _with_assessment(period))
+        .outerjoin(past, past.c.unit_id == Unit.id)
         .where(_units_of(period))
-        .order_by(Unit.kind, Unit.code)
+        .order_by(Unit.kind, Unit.code, past.c.code)
     )
-    return [
-        UnitRow(unit, a, answered or 0, Decimal(total or 0), files or 0, blocked or 0)
-        for unit, a, answered, total, files, blocked in rows.all()
-    ]
+    found: dict[int, UnitRow] = {}
+    for unit, a, answered, total, files, blocked, *result in rows.all():
+        row = found.get(unit.id) or UnitRow(
+            unit, a, answered or 0, Decimal(total or 0), files or 0, blocked or 0
+        )
+        e = yoy.from_row(*result)
+        found[unit.id] = replace(row, earlier=(*row.earlier, e)) if e else row
+    return list(found.values())
 
 
 async def appraisals(s: AsyncSession, assessment_id: int) -> dict[str, Appraisal]:

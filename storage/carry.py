@@ -6,23 +6,13 @@ never over what the officer has written already."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import (
-    Answer,
-    Appraisal,
-    Assessment,
-    CriterionNote,
-    Evidence,
-    Period,
-    Status,
-    Unit,
-    UnitSuccession,
-)
+from storage.earlier import lineage
+from storage.models import Answer, Assessment, CriterionNote, Evidence, Period, Unit
 
 T = TypeVar("T")
 
@@ -44,20 +34,6 @@ class Carried:
     files: int = 0
 
 
-async def _lineage(s: AsyncSession, unit_id: int) -> list[int]:
-    """The unit and every unit it succeeds, however many mergers back."""
-    pairs = select(UnitSuccession.predecessor_id, UnitSuccession.successor_id)
-    edges = (await s.execute(pairs)).all()
-    found, todo = [unit_id], [unit_id]
-    while todo:
-        here = todo.pop()
-        for old, new in edges:
-            if new == here and old not in found:
-                found.append(old)
-                todo.append(old)
-    return found
-
-
 async def _rows(s: AsyncSession, model: type[T], assessment_id: int) -> list[T]:
     query = select(model).where(model.assessment_id == assessment_id)  # type: ignore[attr-defined]
     return list(await s.scalars(query.order_by(model.id)))  # type: ignore[attr-defined]
@@ -71,11 +47,12 @@ async def sources(s: AsyncSession, unit_id: int, year: int) -> list[Source]:
         exists().where(CriterionNote.assessment_id == Assessment.id),
         exists().where(Evidence.assessment_id == Assessment.id),
     )
+    tree = lineage(Unit.id == unit_id)
     rows = await s.execute(
         select(Assessment.id, Unit.name, Period.year, Period.rubric_id)
         .join(Unit, Unit.id == Assessment.unit_id)
         .join(Period, Period.id == Assessment.period_id)
-        .where(Assessment.unit_id.in_(await _lineage(s, unit_id)), Period.year < year, has_content)
+        .where(Assessment.unit_id.in_(select(tree.c.member_id)), Period.year < year, has_content)
         .order_by(Period.year.desc(), Unit.code)
     )
     return [Source(*row) for row in rows.all()]
@@ -144,51 +121,3 @@ async def _files(
         have.add((new_id, old.sha256))
         copied += 1
     return copied
-
-
-@dataclass(frozen=True)
-class Earlier:
-    """An earlier year's result of the unit or of a unit it succeeds, to show beside this year's."""
-
-    unit_name: str
-    year: int
-    total: Decimal  # the appraising body's when it appraised, else the unit's own
-    rating: str | None  # band code: the final rating, else the proposed one
-    appraised: bool
-
-
-async def earlier_results(s: AsyncSession, unit_id: int, year: int) -> list[Earlier]:
-    """The newest earlier year's submitted results of the unit and its predecessors (one per
-    unit: a merged commune has several)."""
-    own = select(func.sum(Answer.score)).where(Answer.assessment_id == Assessment.id)
-    given = select(func.sum(Appraisal.score)).where(Appraisal.assessment_id == Assessment.id)
-    rows = (
-        await s.execute(
-            select(
-                Unit.name,
-                Period.year,
-                Assessment.status,
-                Assessment.final_rating,
-                Assessment.proposed_rating,
-                own.correlate(Assessment).scalar_subquery(),
-                given.correlate(Assessment).scalar_subquery(),
-            )
-            .join(Unit, Unit.id == Assessment.unit_id)
-            .join(Period, Period.id == Assessment.period_id)
-            .where(
-                Assessment.unit_id.in_(await _lineage(s, unit_id)),
-                Period.year < year,
-                Assessment.status != Status.DRAFT,
-            )
-            .order_by(Period.year.desc(), Unit.code)
-        )
-    ).all()
-    newest = rows[0][1] if rows else None
-    found = []
-    for name, row_year, status, final, proposed, own_total, given_total in rows:
-        if row_year != newest:
-            break
-        appraised = status == Status.APPRAISED and given_total is not None
-        total = given_total if appraised else own_total
-        found.append(Earlier(name, row_year, Decimal(total or 0), final or proposed, appraised))
-    return found

@@ -37,6 +37,7 @@ from tests.test_conversations_engine import SCORES
 
 OFFICER = Sender("telegram", "9101", "9101", "Cán bộ xã Phụng Công")
 OLD_TEXT = "Năm 2022 đã tổ chức 4 hội nghị quán triệt"
+PHOTO = b"\xff\xd8\xff\xe0 not really a photo, stored by content"
 
 
 @pytest.fixture
@@ -45,11 +46,11 @@ def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     yield from cli_env(db_url, tmp_path, monkeypatch)
 
 
-def test_a_merged_commune_starts_2026_from_its_predecessor_s_2022_report(
-    cli: CliEnv, tmp_path: Path
-) -> None:
+def a_new_year(cli: CliEnv, tmp_path: Path) -> None:
+    """Cửu Cao's 2022 report (appraised, rated Yếu) with a results text, a narrative and a file;
+    the 2026 tree with Cửu Cao merged into Phụng Công (as is the old Phụng Công); the 2026 rubric
+    imported with its items matched to 2022's, and the province's 2026 period."""
     cli.settings.rubric_dir = tmp_path / "rubrics"
-    photo = b"\xff\xd8\xff\xe0 not really a photo, stored by content"
 
     async def the_2022_report(app: App) -> None:
         async with app.sessions() as s, s.begin():
@@ -60,7 +61,7 @@ def test_a_merged_commune_starts_2026_from_its_predecessor_s_2022_report(
                 Answer(assessment_id=a.id, item_id="I.1", score=Decimal(2), results_text=OLD_TEXT)
             )
             s.add(CriterionNote(assessment_id=a.id, criterion_id="I", strengths="Làm tốt 2022"))
-            stored = await FileStore(app.settings.evidence_dir).put_bytes(photo)
+            stored = await FileStore(app.settings.evidence_dir).put_bytes(PHOTO)
             s.add(
                 Evidence(
                     assessment_id=a.id, item_id="I.1", kind="photo", size=stored.size,
@@ -84,6 +85,12 @@ def test_a_merged_commune_starts_2026_from_its_predecessor_s_2022_report(
     cli.ok("period", "create", "--year", "2026", "--rubric", "hung-yen-2026", "--authority",
            "HY25", "--submit-by", "2026-11-15", "--appraise-by", "2026-12-01",
            "--report-by", "2026-12-10")  # fmt: skip
+
+
+def test_a_merged_commune_starts_2026_from_its_predecessor_s_2022_report(
+    cli: CliEnv, tmp_path: Path
+) -> None:
+    a_new_year(cli, tmp_path)
 
     async def the_2026_report(app: App) -> None:
         async with app.sessions() as s, s.begin():

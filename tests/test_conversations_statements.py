@@ -18,7 +18,8 @@ from tests.test_conversations_buttons import BOSS, A, appraiser_states, go, setu
 # The most statements a press may run: what it costs today, so that a change that adds
 # queries fails here. The goal is 4 for both (one or two to load, the rest to write).
 OFFICER_SCORE_PRESS = 5  # who and the lock (1), answers and place (1), answer, audit, place
-APPRAISER_BUTTON = 8  # opening a unit: who, authority, the list (1), cursor, the file (3), notes
+APPRAISER_BUTTON = 8  # opening a unit: who, authority, the list (1, with the earlier year), cursor,
+# the file (3), notes
 
 
 @contextmanager

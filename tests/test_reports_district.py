@@ -14,12 +14,23 @@ from reports.district import (
     SUBMITTED_LATE,
     UNRATED,
     DistrictSummary,
+    PastResult,
     gather_district,
     group_labels,
 )
 from rubric.loader import load_rubric
 from rubric.model import Item, Rubric
-from storage.models import Answer, Appraisal, Assessment, Period, Status, Unit, UnitKind
+from storage.models import (
+    Answer,
+    Appraisal,
+    Assessment,
+    Period,
+    Status,
+    Unit,
+    UnitKind,
+    UnitSuccession,
+)
+from tests.test_storage_assessments import period as make_period
 
 D = Decimal
 YEAR = 2022
@@ -163,11 +174,93 @@ async def build_district(
     return period
 
 
+@dataclass(frozen=True)
+class Past:
+    """A unit's result of an earlier year (built by ``build_earlier_years``)."""
+
+    year: int
+    status: Status
+    own: Decimal  # its self-assessed total
+    given: Decimal | None = None  # the appraised total
+    proposed: str | None = None  # band code
+    final: str | None = None
+
+
+PAST = {  # unit code -> its earlier years' results
+    "VG-PHONG31": [Past(2021, Status.APPRAISED, D(80), D("78.5"), "tot", "kha")],
+    "VG-PHONG32": [  # only the newest year counts
+        Past(2020, Status.APPRAISED, D(95), D(95), "tot", "tot"),
+        Past(2021, Status.SUBMITTED, D(70), proposed="kha"),
+    ],
+    "VG-PHONG33": [Past(2021, Status.DRAFT, D(60))],  # never submitted: nothing to show
+    "VG-PHONG34": [Past(2020, Status.SUBMITTED, D(90), proposed="tot")],  # no 2021 result
+    "VG-CU1": [Past(2021, Status.APPRAISED, D(88), D(85), "tot", "tot")],
+    "VG-CU2": [Past(2021, Status.SUBMITTED, D(60), proposed="trung_binh")],
+    "VG-CU3": [Past(2021, Status.SUBMITTED, D(99), proposed="tot")],
+}
+# Old communes: code -> (name, the unit that succeeds it). Xã Số 1 took over Cũ Một and Cũ Hai,
+# and Cũ Hai had taken over Cũ Ba: their newest year, 2021, counts for all three.
+MERGED = {
+    "VG-CU1": ("UBND xã Cũ Một", "VG-XA01"),
+    "VG-CU2": ("UBND xã Cũ Hai", "VG-XA01"),
+    "VG-CU3": ("UBND xã Cũ Ba", "VG-CU2"),
+}
+
+
+async def build_earlier_years(s: AsyncSession, period: Period) -> None:
+    """The 2020 and 2021 periods of ``period``'s district with the results ``PAST`` lists, of
+    its units and of the old communes ``MERGED`` names (no longer under the district)."""
+    units = {u.code: u for u in await s.scalars(select(Unit))}
+    for code, (name, _) in MERGED.items():
+        units[code] = Unit(code=code, name=name, kind=UnitKind.COMMUNE)
+        s.add(units[code])
+    authority = await s.get(Unit, period.authority_id)
+    assert authority is not None
+    periods = {year: make_period(year, authority) for year in (2020, 2021)}
+    s.add_all(periods.values())
+    await s.flush()
+    for code, (_, successor) in MERGED.items():
+        s.add(
+            UnitSuccession(
+                predecessor_id=units[code].id,
+                successor_id=units[successor].id,
+                effective_on=date(2022, 1, 1),
+            )
+        )
+    for code, results in PAST.items():
+        for p in results:
+            await add_past(s, units[code].id, periods[p.year].id, p)
+
+
+async def add_past(s: AsyncSession, unit_id: int, period_id: int, p: Past) -> int:
+    """The unit's assessment of the period with the result ``p`` (each total split over two
+    items); its id."""
+    a = Assessment(
+        unit_id=unit_id,
+        period_id=period_id,
+        status=p.status,
+        proposed_rating=p.proposed,
+        final_rating=p.final,
+    )
+    s.add(a)
+    await s.flush()
+    s.add_all(Answer(assessment_id=a.id, item_id=k, score=p.own / 2) for k in ("I.1", "I.2"))
+    if p.given is not None:
+        s.add_all(
+            Appraisal(assessment_id=a.id, item_id=k, score=p.given / 2) for k in ("I.1", "I.2")
+        )
+    await s.flush()
+    return a.id
+
+
 async def summary_of(
-    sessions: async_sessionmaker[AsyncSession], specs: list[UnitSpec]
+    sessions: async_sessionmaker[AsyncSession], specs: list[UnitSpec], *, earlier: bool = False
 ) -> DistrictSummary:
+    """The district of ``specs`` gathered; with the earlier years of ``build_earlier_years``."""
     async with sessions() as s, s.begin():
         period = await build_district(s, specs)
+        if earlier:
+            await build_earlier_years(s, period)
     async with sessions() as s:
         return await gather_district(s, period, rubric(), today=TODAY)
 
@@ -243,6 +336,7 @@ async def test_few_queries_and_foreign_units_left_out(
 ) -> None:
     async with sessionmaker() as s, s.begin():
         period = await build_district(s, district_specs(rubric()))
+        await build_earlier_years(s, period)
         other = await build_district(
             s,
             [UnitSpec("KC-XA01", "Xã Khác", UnitKind.COMMUNE, Status.SUBMITTED)],
@@ -263,9 +357,31 @@ async def test_few_queries_and_foreign_units_left_out(
             summary = await gather_district(s, period, rubric(), today=TODAY)
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
-    assert len(statements) <= 5, statements
+    assert len(statements) <= 6, statements  # the earlier years' results: one for all units
     assert len(summary.rows) == 40
+    assert sum(len(r.earlier) for r in summary.rows) == 6
     assert all(r.code.startswith("VG-") for r in summary.rows)
+
+
+async def test_the_earlier_year_beside_this_one(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    summary = await summary_of(sessionmaker, district_specs(rubric()), earlier=True)
+    assert summary.earlier_year == 2021
+    by_code = {r.code: r for r in summary.rows}
+    assert by_code["VG-PHONG31"].earlier == (PastResult(None, 2021, D("78.5"), "Khá"),)
+    assert by_code["VG-PHONG32"].earlier == (PastResult(None, 2021, D(70), "Khá"),)
+    assert by_code["VG-PHONG33"].earlier == ()  # a draft is no result
+    assert by_code["VG-PHONG34"].earlier == (PastResult(None, 2020, D(90), "Tốt"),)
+    assert by_code["VG-XA01"].succeeds and by_code["VG-XA01"].earlier == (
+        PastResult("xã Cũ Một", 2021, D(85), "Tốt"),
+        PastResult("xã Cũ Hai", 2021, D(60), "Trung bình"),
+        PastResult("xã Cũ Ba", 2021, D(99), "Tốt"),  # Cũ Hai had taken it over
+    )
+    assert not by_code["VG-PHONG31"].succeeds
+    with_earlier = {r.code for r in summary.rows if r.earlier}
+    assert with_earlier == {"VG-PHONG31", "VG-PHONG32", "VG-PHONG34", "VG-XA01"}
+    assert "VG-CU1" not in by_code  # the old communes are not the district's units
 
 
 async def test_before_the_deadline_nobody_is_late(

@@ -12,7 +12,7 @@ import pytest
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Mm, Pt
 from openpyxl import load_workbook
 from PIL import Image
 
@@ -35,11 +35,11 @@ from tests.test_reports_unit_report import check_nd30_blocks
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-async def _district(url: str, specs: list[UnitSpec]) -> DistrictSummary:
+async def _district(url: str, specs: list[UnitSpec], *, earlier: bool = False) -> DistrictSummary:
     engine = make_engine(url)
     try:
         await create_all(engine)
-        return await summary_of(make_sessionmaker(engine), specs)
+        return await summary_of(make_sessionmaker(engine), specs, earlier=earlier)
     finally:
         await engine.dispose()
 
@@ -215,6 +215,67 @@ def test_docx_is_the_letter_to_the_province(files: Path, summary: DistrictSummar
     }
     assert sizes == {Pt(11)}
     assert doc.styles["Normal"].font.name == "Times New Roman"
+
+
+# -- the earlier year beside this one ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def earlier_files(specs: list[UnitSpec], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The district with 2020 and 2021 results (tests.test_reports_district.PAST): the files."""
+    out = tmp_path_factory.mktemp("earlier")
+    url = f"sqlite+aiosqlite:///{out / 't.db'}"
+    summary = asyncio.run(_district(url, specs, earlier=True))
+    write_district_xlsx(summary, out / "tong-hop.xlsx")
+    write_district_docx(summary, out / "tong-hop.docx")
+    return out
+
+
+def test_xlsx_shows_the_earlier_year(earlier_files: Path) -> None:
+    ws = load_workbook(earlier_files / "tong-hop.xlsx").worksheets[0]
+    header = [c.value for c in ws[3]]
+    assert header == [*expected_headers(), "Điểm năm 2021", "Xếp loại năm 2021"]
+    rows = {r[1]: r[-2:] for r in ws.iter_rows(min_row=4, max_row=43, values_only=True)}
+    assert rows["VG-PHONG31"] == (78.5, "Khá")  # appraised: the appraised total, the final
+    assert rows["VG-PHONG32"] == (70, "Khá")  # submitted: its own, the rating it proposed
+    assert rows["VG-PHONG33"] == (None, None)  # a draft in 2021
+    assert rows["VG-PHONG34"] == ("năm 2020: 90", "năm 2020: Tốt")  # none in 2021
+    assert rows["VG-XA01"] == (
+        "xã Cũ Một: 85; xã Cũ Hai: 60; xã Cũ Ba: 99",
+        "xã Cũ Một: Tốt; xã Cũ Hai: Trung bình; xã Cũ Ba: Tốt",
+    )
+    assert ws.auto_filter.ref == "A3:AC43"
+    assert ws["AB4"].number_format == "0.0" and ws["AC4"].alignment.wrap_text
+    assert [c.value for c in ws[44]][-2:] == [None, None]  # the average row
+
+
+def test_docx_shows_the_earlier_year(earlier_files: Path) -> None:
+    doc = Document(str(earlier_files / "tong-hop.docx"))
+    t = next(t for t in doc.tables if len(t.columns) == 5 + 16 + 4 + 1)
+    widths = [c.width for c in t.columns]
+    annex = doc.sections[-1]
+    text_width = annex.page_width - annex.left_margin - annex.right_margin
+    assert sum(widths) <= text_width + Mm(0.2)  # it fits (each width rounded to twips)
+    assert t.rows[0].cells[-1].text == "Kết quả năm 2021"
+    rows = list(t.rows)
+    by_name = {r.cells[1].text: k for k, r in enumerate(rows) if r.cells[0].text.isdigit()}
+    assert len(by_name) == 40
+    assert rows[by_name["Phòng Số 31"]].cells[-1].text == "78,5 (Khá)"
+    assert rows[by_name["Phòng Số 32"]].cells[-1].text == "70 (Khá)"
+    assert rows[by_name["Phòng Số 33"]].cells[-1].text == ""
+    assert rows[by_name["Phòng Số 34"]].cells[-1].text == "năm 2020: 90 (Tốt)"
+    assert rows[by_name["Phòng Số 33"]].cells[3].text == "10/11"  # the table's year goes
+    merged = rows[by_name["Xã Số 1"]]
+    assert merged.cells[-1].text == ""  # theirs: on the line below, named
+    below = rows[by_name["Xã Số 1"] + 1]
+    assert below.cells[0].text == "" and below.cells[1].text == (
+        "Kết quả năm 2021 của các đơn vị trước sắp xếp: xã Cũ Một: 85 điểm, Tốt; "
+        "xã Cũ Hai: 60 điểm, Trung bình; xã Cũ Ba: 99 điểm, Tốt."
+    )
+    assert all(p.paragraph_format.keep_with_next for c in merged.cells for p in c.paragraphs)
+    assert rows[by_name["Xã Số 2"]].cells[-1].text == ""
+    legend = next(p.text for p in doc.paragraphs if p.text.startswith("Ghi chú"))
+    assert "«Kết quả năm 2021»: tổng điểm (điểm thẩm định nếu đã thẩm định) và xếp loại" in legend
 
 
 # -- PNG ------------------------------------------------------------------------------------

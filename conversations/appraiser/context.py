@@ -19,6 +19,7 @@ from conversations.texts import msg
 from rubric.model import Rubric
 from storage import appraisal as repo
 from storage import assessments
+from storage.earlier import Earlier
 from storage.models import Answer, Appraisal, Assessment, CriterionNote, Period, Person, Role, Unit
 
 
@@ -114,6 +115,12 @@ class ACtx:
         if self._unit_rows is None:
             self._unit_rows = await repo.unit_rows(self.s, self.period, self.rubric)
         return self._unit_rows
+
+    async def earlier(self, unit_id: int) -> tuple[Earlier, ...]:
+        """The unit's earlier year's results, as the list of units read them (the card is
+        opened from the list: in that event they cost no statement of their own)."""
+        rows = await self.unit_rows()
+        return next((r.earlier for r in rows if r.unit.id == unit_id), ())
 
     async def screen(self, ask: Callable[[ACtx], Awaitable[Reply]]) -> Reply:
         """The screen of the current state as it was when the event came (asked once)."""

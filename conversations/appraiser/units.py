@@ -12,6 +12,7 @@ from conversations.input import key_of, text_of
 from conversations.states import BACK, REVIEW, State
 from conversations.texts import msg
 from storage import assessments
+from storage.earlier import names_units
 from storage.models import Role, Status
 
 UNITS, UNIT, RETURN = "a_units", "a_unit", "a_return"
@@ -85,6 +86,7 @@ async def ask_unit(ctx: ACtx) -> Reply:
     a = f.a
     if f.notes is None:
         f.notes = await assessments.notes(ctx.s, a.id)
+    earlier = await ctx.earlier(f.unit.id)
     text = ctx_msg(
         "unit_card",
         ctx,
@@ -94,6 +96,8 @@ async def ask_unit(ctx: ACtx) -> Reply:
         given=f.given_scores(),
         notes=f.notes,
         files=f.files,
+        earlier=earlier,
+        named=names_units(earlier, f.unit.name),
     )
     rows = [
         [Button("r", labels.REPORT), Button("f", labels.FILES)],

@@ -20,7 +20,8 @@ from rubric.model import Item, Rubric
 from rubric.scoring import total, unanswered
 from storage import assessments as repo
 from storage import carry
-from storage.carry import Earlier, Source
+from storage.carry import Source
+from storage.earlier import Earlier, earlier_results
 from storage.models import (
     Answer,
     Assessment,
@@ -84,7 +85,7 @@ class Ctx:
         if kind == MENU and self._sources is None:
             self._sources = await carry.sources(self.s, self.unit.id, self.period.year)
         if kind == REVIEW and self._earlier is None:
-            self._earlier = await carry.earlier_results(self.s, self.unit.id, self.period.year)
+            self._earlier = await earlier_results(self.s, self.unit.id, self.period.year)
 
     def forget_details(self) -> None:
         """The notes and files changed behind the loaded ones: read again when shown."""

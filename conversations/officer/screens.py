@@ -106,15 +106,9 @@ def send_bundle(ctx: Ctx) -> None:
 def ask_review(ctx: Ctx) -> Reply:
     buttons = [Button(EDIT_KEY, labels.EDIT_ONE), Button("n", labels.SUBMIT)]
     rows = [buttons, [Button(CONTINUE, labels.CONTINUE_ANSWERING), Button(MENU_KEY, labels.MENU)]]
-    earlier = [(e, _band_label(ctx, e.rating)) for e in ctx.earlier]
+    earlier = [(e, e.rating_label(ctx.rubric)) for e in ctx.earlier]
     text = msg("review", **_summary(ctx), earlier=earlier)
     return Reply(text, rows, target=REVIEW, expects="choice")
-
-
-def _band_label(ctx: Ctx, code: str | None) -> str | None:
-    """A rating code of an earlier year as this year's rubric names it (else the code)."""
-    band = ctx.rubric.band(code) if code else None
-    return band.label if band else code
 
 
 async def on_review(ctx: Ctx, event: Event) -> None:

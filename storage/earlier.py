@@ -58,8 +58,11 @@ def newest(units: ColumnElement[bool], year: int) -> Subquery:
     ``year`` among it and its predecessors: one row per unit of the lineage that has one."""
     tree = lineage(units)
     a, p, u = aliased(Assessment), aliased(Period), aliased(Unit)
-    own = select(func.sum(Answer.score)).where(Answer.assessment_id == a.id)
-    given = select(func.sum(Appraisal.score)).where(Appraisal.assessment_id == a.id)
+    # the totals recorded at submission and appraisal; summed for a report recorded before them
+    summed = select(func.sum(Answer.score)).where(Answer.assessment_id == a.id)
+    own = func.coalesce(a.self_total, summed.scalar_subquery())
+    summed_given = select(func.sum(Appraisal.score)).where(Appraisal.assessment_id == a.id)
+    given = func.coalesce(a.appraised_total, summed_given.scalar_subquery())
     ranked = (
         select(
             tree.c.unit_id,
@@ -69,8 +72,8 @@ def newest(units: ColumnElement[bool], year: int) -> Subquery:
             a.status,
             a.final_rating,
             a.proposed_rating,
-            own.scalar_subquery().label("own"),
-            given.scalar_subquery().label("given"),
+            own.label("own"),
+            given.label("given"),
             func.max(p.year).over(partition_by=tree.c.unit_id).label("newest"),
         )
         .join(a, a.unit_id == tree.c.member_id)

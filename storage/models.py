@@ -253,6 +253,10 @@ class Assessment(Base):
     final_rating: Mapped[str | None] = mapped_column(String(20))
     appraised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     appraised_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    # The totals as submitted and as appraised, by the period's rubric (a bonus and a penalty
+    # within their caps): what the report said, whatever later edits of the rubric file do
+    self_total: Mapped[Decimal | None] = mapped_column(Score)
+    appraised_total: Mapped[Decimal | None] = mapped_column(Score)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

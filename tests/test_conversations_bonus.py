@@ -137,6 +137,13 @@ def test_bonus_penalty_and_the_appraiser_s_own_item(cli: CliEnv, tmp_path: Path)
                 )
             )
         assert a is not None and a.status == Status.SUBMITTED
+        assert a.self_total == SELF_TOTAL  # what the report says, kept for the years after
         assert given is not None and given.score == 3
+        await boss.press("1", boss.last.target)  # the suggested rating
+        await boss.press("y", boss.last.target)  # ✅ Xác nhận kết quả
+        async with app.sessions() as s:
+            a = await s.get(Assessment, a.id)
+        assert a is not None and a.status == Status.APPRAISED
+        assert a.appraised_total == SELF_TOTAL + 3
 
     cli.app(the_year)

@@ -232,9 +232,13 @@ async def build_earlier_years(s: AsyncSession, period: Period) -> None:
             await add_past(s, units[code].id, periods[p.year].id, p)
 
 
+def _split(points: Decimal) -> list[tuple[str, Decimal]]:
+    return [("I.1", Decimal(10)), ("I.2", points - 10)]
+
+
 async def add_past(s: AsyncSession, unit_id: int, period_id: int, p: Past) -> int:
     """The unit's assessment of the period with the result ``p`` (each total split over two
-    items); its id."""
+    items, on the rubric's step: 10 and the rest); its id."""
     a = Assessment(
         unit_id=unit_id,
         period_id=period_id,
@@ -244,11 +248,9 @@ async def add_past(s: AsyncSession, unit_id: int, period_id: int, p: Past) -> in
     )
     s.add(a)
     await s.flush()
-    s.add_all(Answer(assessment_id=a.id, item_id=k, score=p.own / 2) for k in ("I.1", "I.2"))
+    s.add_all(Answer(assessment_id=a.id, item_id=k, score=v) for k, v in _split(p.own))
     if p.given is not None:
-        s.add_all(
-            Appraisal(assessment_id=a.id, item_id=k, score=p.given / 2) for k in ("I.1", "I.2")
-        )
+        s.add_all(Appraisal(assessment_id=a.id, item_id=k, score=v) for k, v in _split(p.given))
     await s.flush()
     return a.id
 

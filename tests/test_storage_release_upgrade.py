@@ -32,7 +32,7 @@ NEW_COLUMNS = {
     "invites": {"person_id"},
     "identities": {"open_prompt"},
     "units": {"sign_as"},
-    "assessments": {"signer_title", "sign_as"},
+    "assessments": {"signer_title", "sign_as", "self_total", "appraised_total"},  # 0004; 0008
 }
 # cursor and return_to: into positions (0003); report_key: never written, dropped (0005)
 MOVED_COLUMNS = {"assessments": {"cursor", "return_to", "report_key"}}

@@ -207,6 +207,7 @@ async def on_confirm(ctx: ACtx, event: Event) -> None:
         datetime.now(UTC),
         ctx.person.id,
     )
+    a.appraised_total = total(ctx.rubric, f.given_scores())
     band = ctx.rubric.band(a.final_rating or "")
     ctx.say(msg("appraised_done", unit=unit, band=band), report_for=a.id, report_kinds=BOTH)
     notice = Reply(msg("appraised_to_unit", unit=unit, band=band), report_for=a.id)

@@ -239,6 +239,7 @@ async def on_confirm(ctx: Ctx, event: Event) -> None:
             return
         assessment, unit = ctx.assessment, ctx.unit
         assessment.status = Status.SUBMITTED
+        assessment.self_total = ctx.total()  # what the report says
         assessment.submitted_at = datetime.now(UTC)
         assessment.submitted_by_id = ctx.person.id
         # the signer as it is now: a later change of the unit's head leaves this report alone

@@ -269,6 +269,9 @@ def test_the_results_step_offers_the_item_s_answer_of_last_year(
         assert await draft(app) == after
 
     cli.app(one_item)
+    trail = cli.ok("audit", "--unit", "HY25-PHUNGCONG")
+    (line,) = [x for x in trail.splitlines() if "dùng lại năm trước" in x]
+    assert "I.1" in line and line.endswith("2022: UBND xã Cửu Cao")
 
 
 def test_a_commune_of_two_predecessors_gets_a_button_for_each(cli: CliEnv, tmp_path: Path) -> None:

@@ -156,8 +156,7 @@ class Place(NamedTuple):
     answers: dict[str, Answer]
     names: dict[int, str]  # the other people who gave an answer: id -> name
     others_last: datetime | None  # when another person last gave or changed an answer
-    may_carry: bool = True  # the unit or one it succeeds has another year's report (else no
-    # results step needs to look for last year's answer)
+    may_carry: bool = True  # the unit or one it succeeds has another year's report
 
 
 async def answers_and_position(s: AsyncSession, assessment_id: int, person_id: int) -> Place:

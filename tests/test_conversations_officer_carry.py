@@ -19,8 +19,10 @@ from sqlalchemy import select
 from bot.app import App
 from bot.demo import ensure_demo
 from conversations.events import Reply, Sender
+from conversations.texts import msg
 from rubric.loader import load_rubric
 from storage import assessments, people
+from storage.carry import ItemSource, Source
 from storage.filestore import FileStore
 from storage.models import (
     Answer,
@@ -327,3 +329,14 @@ def test_an_item_matched_to_none_of_last_year_s_offers_nothing(cli: CliEnv, tmp_
         assert await draft(app) == before and before["answers"] == []
 
     cli.app(one_item)
+
+
+def test_a_report_with_files_only_offers_its_files() -> None:
+    item = load_rubric("hung-yen-2022").item("I.1")
+    source = Source(1, "UBND xã Cửu Cao", 2022, "hung-yen-2022")
+    offers = [ItemSource(source, None, 2), ItemSource(source, "Đã tổ chức\n  2 hội nghị", 0)]
+    shown = msg("carry_item_offer", offers=offers, named=False, item=item).splitlines()
+    assert shown[:2] == [
+        "📋 Năm 2022 có 2 tệp minh chứng (không ghi kết quả đạt được).",
+        "📋 Năm 2022 đã nêu: «Đã tổ chức 2 hội nghị».",  # on one line
+    ]

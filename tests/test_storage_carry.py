@@ -89,13 +89,16 @@ async def test_one_item_s_earlier_answers(sessionmaker: Sessions) -> None:
             Answer(assessment_id=then.id, item_id="I.2", results_text="Không phải mục này"),
             photo(then, "I.1", "a"), photo(then, "I.1", "b"), photo(then, "I.2", "c"),
             photo(now, "I.1", "a"),  # listed already: not counted
+            photo(then, "I.3", "d"),  # a file, no text
         ])  # fmt: skip
         (found,) = await carry.item_sources(s, now, 2026, "I.1", SAME)
         assert (found.source.unit_name, found.text, found.files) == ("UBND xã A", "Năm 2022", 1)
         assert await carry.item_sources(s, now, 2026, "I.1", {"another-rubric": "I.1"}) == []
         assert await carry.item_sources(s, now, 2026, "I.1", {}) == []
-        (files_only,) = await carry.item_sources(s, now, 2026, "I.2", {"hung-yen-2022": "I.2"})
-        assert (files_only.text, files_only.files) == ("Không phải mục này", 1)
+        (other,) = await carry.item_sources(s, now, 2026, "I.2", {"hung-yen-2022": "I.2"})
+        assert (other.text, other.files) == ("Không phải mục này", 1)
+        (files_only,) = await carry.item_sources(s, now, 2026, "I.3", {"hung-yen-2022": "I.3"})
+        assert (files_only.text, files_only.files) == (None, 1)
 
 
 async def test_one_item_copied_alone(sessionmaker: Sessions) -> None:

@@ -48,10 +48,10 @@ class Ctx:
     _sources: list[Source] | None = None  # earlier reports to start from, by load_for_screen
     _earlier: list[Earlier] | None = None  # earlier years' results, by load_for_screen
     _offers: tuple[str, list[ItemSource]] | None = None  # (item, its earlier answers), ditto
-    may_carry: bool = True  # the unit or one it succeeds has another year's report
     _shown: tuple[str, Reply] | None = None  # the screen the event came to, made once
     names: dict[int, str] = field(default_factory=dict)  # other people who answered: id -> name
     others_last: datetime | None = None  # when another person last gave or changed an answer
+    may_carry: bool = True  # the unit or one it succeeds has another year's report
     merged: list[tuple[Unit, date]] = field(default_factory=list)  # merged into these, by now
     replies: list[Reply] = field(default_factory=list)
     ask_next: bool = True  # append the prompt of the resulting state

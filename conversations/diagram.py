@@ -80,7 +80,7 @@ OFFICER = Diagram(
         (SCORE, RESULTS, "điểm hoặc mức · Bỏ qua"),
         (SCORE, EVIDENCE, "Quay lại"),
         (SCORE, SHORTCOMINGS, "Quay lại (đầu tiêu chí)"),
-        (RESULTS, EVIDENCE, "văn bản · tệp · Bỏ qua"),
+        (RESULTS, EVIDENCE, "văn bản · tệp · Bỏ qua · Dùng lại năm trước"),
         (RESULTS, SCORE, "Quay lại"),
         (EVIDENCE, SCORE, "Xong (mục tiếp theo)"),
         (EVIDENCE, STRENGTHS, "Xong (hết tiêu chí)"),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -23,6 +23,7 @@ from storage.models import (
     Position,
     Status,
     Unit,
+    UnitSuccession,
     newest_period_id,
 )
 from storage.people import as_utc
@@ -49,8 +50,13 @@ _OTHERS_LAST = (  # the newest answer another person gave or changed
     )
     .scalar_subquery()
 )
+_OTHER_REPORT = aliased(Assessment)
+_MAY_CARRY = or_(  # another report of the unit, or a unit it succeeds: one may hold last year's
+    exists().where(_OTHER_REPORT.unit_id == Assessment.unit_id, _OTHER_REPORT.id != Assessment.id),
+    exists().where(UnitSuccession.successor_id == Assessment.unit_id),
+)
 _ANSWERS_AND_POSITION = (
-    select(Position, Answer, _ANSWERER.full_name, _OTHERS_LAST)
+    select(Position, Answer, _ANSWERER.full_name, _OTHERS_LAST, _MAY_CARRY)
     .select_from(Assessment)
     .outerjoin(
         Position,
@@ -150,17 +156,19 @@ class Place(NamedTuple):
     answers: dict[str, Answer]
     names: dict[int, str]  # the other people who gave an answer: id -> name
     others_last: datetime | None  # when another person last gave or changed an answer
+    may_carry: bool = True  # the unit or one it succeeds has another year's report
 
 
 async def answers_and_position(s: AsyncSession, assessment_id: int, person_id: int) -> Place:
-    """The answers, who gave them, the person's position and the newest change another
-    person made, in one statement."""
+    """The answers, who gave them, the person's position, the newest change another person
+    made and whether an earlier report may exist, in one statement."""
     params = {"assessment_id": assessment_id, "person_id": person_id}
     rows = (await s.execute(_ANSWERS_AND_POSITION, params)).all()
-    answers = {a.item_id: a for _, a, _, _ in rows if a is not None}
-    names = {a.updated_by_id: name for _, a, name, _ in rows if name is not None}
+    answers = {a.item_id: a for _, a, _, _, _ in rows if a is not None}
+    names = {a.updated_by_id: name for _, a, name, _, _ in rows if name is not None}
     last = rows[0][3] if rows else None
-    return Place(rows[0][0] if rows else None, answers, names, last and as_utc(last))
+    position = rows[0][0] if rows else None
+    return Place(position, answers, names, last and as_utc(last), bool(rows and rows[0][4]))
 
 
 async def notes(s: AsyncSession, assessment_id: int) -> dict[str, CriterionNote]:

@@ -1,16 +1,18 @@
 """Starting from last year: the earlier reports a unit may take over (its own and those of the
-units it succeeds), and copying one into this year's draft: the results texts, the criteria's
-narratives and the evidence files (the same stored files, listed again), never the scores, and
-never over what the officer has written already."""
+units it succeeds), and copying one into this year's draft, all of it or one item: the results
+texts, the criteria's narratives (all of it only) and the evidence files (the same stored files,
+listed again), never the scores, and never over what the officer has written already."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from rubric.model import Rubric
 from storage.earlier import lineage
 from storage.models import Answer, Assessment, CriterionNote, Evidence, Period, Unit
 
@@ -34,35 +36,95 @@ class Carried:
     files: int = 0
 
 
+@dataclass(frozen=True)
+class ItemSource:
+    """An earlier report that holds something for one item of this year's draft."""
+
+    source: Source
+    text: str | None  # the earlier item's results text
+    files: int  # its evidence files not yet listed under this year's item
+
+
 async def _rows(s: AsyncSession, model: type[T], assessment_id: int) -> list[T]:
     query = select(model).where(model.assessment_id == assessment_id)  # type: ignore[attr-defined]
     return list(await s.scalars(query.order_by(model.id)))  # type: ignore[attr-defined]
 
 
+def _earlier(unit_id: int, year: int, *columns: Any) -> Select[Any]:
+    """``columns`` of the reports of the unit and its predecessors of the years before
+    ``year``, newest first: a query to add conditions to."""
+    tree = lineage(Unit.id == unit_id)
+    return (
+        select(*columns)
+        .select_from(Assessment)
+        .join(Unit, Unit.id == Assessment.unit_id)
+        .join(Period, Period.id == Assessment.period_id)
+        .where(Assessment.unit_id.in_(select(tree.c.member_id)), Period.year < year)
+        .order_by(Period.year.desc(), Unit.code)
+    )
+
+
+_SOURCE = (Assessment.id, Unit.name, Period.year, Period.rubric_id)
+
+
 async def sources(s: AsyncSession, unit_id: int, year: int) -> list[Source]:
     """The reports of earlier years, of the unit and its predecessors, that hold something to
-    take over; newest first."""
+    take over; newest first. One statement."""
     has_content = or_(
         exists().where(Answer.assessment_id == Assessment.id, Answer.results_text.is_not(None)),
         exists().where(CriterionNote.assessment_id == Assessment.id),
         exists().where(Evidence.assessment_id == Assessment.id),
     )
-    tree = lineage(Unit.id == unit_id)
-    rows = await s.execute(
-        select(Assessment.id, Unit.name, Period.year, Period.rubric_id)
-        .join(Unit, Unit.id == Assessment.unit_id)
-        .join(Period, Period.id == Assessment.period_id)
-        .where(Assessment.unit_id.in_(select(tree.c.member_id)), Period.year < year, has_content)
-        .order_by(Period.year.desc(), Unit.code)
-    )
+    rows = await s.execute(_earlier(unit_id, year, *_SOURCE).where(has_content))
     return [Source(*row) for row in rows.all()]
 
 
+def carried_from(rubric: Rubric, item_id: str) -> dict[str, str]:
+    """The earlier rubrics that ``rubric``'s item is carried from -> the item in each: the same
+    rubric (an earlier year of it) and the one it says it continues."""
+    earlier = [rubric.id] + ([rubric.carries_from.rubric] if rubric.carries_from else [])
+    return {r: old for r in earlier if (old := rubric.carried_items(r).get(item_id))}
+
+
+async def item_sources(
+    s: AsyncSession, target: Assessment, year: int, item_id: str, earlier: dict[str, str]
+) -> list[ItemSource]:
+    """The earlier reports (of ``target``'s unit and its predecessors) that hold a results
+    text or files not yet listed here for ``item_id`` of this year's draft, newest first;
+    ``earlier``: the rubrics the item is carried from -> the item in each. One statement."""
+    if not earlier:
+        return []
+    old_item = case(earlier, value=Period.rubric_id)
+    text = select(Answer.results_text).where(
+        Answer.assessment_id == Assessment.id, Answer.item_id == old_item
+    )
+    mine = aliased(Evidence)
+    listed = exists().where(
+        mine.assessment_id == target.id, mine.item_id == item_id, mine.sha256 == Evidence.sha256
+    )
+    files = select(func.count(Evidence.id)).where(
+        Evidence.assessment_id == Assessment.id, Evidence.item_id == old_item, ~listed
+    )
+    query = _earlier(
+        target.unit_id, year, *_SOURCE, text.scalar_subquery(), files.scalar_subquery()
+    ).where(Period.rubric_id.in_(earlier))
+    rows = (await s.execute(query)).all()
+    return [ItemSource(Source(*row[:4]), row[4], row[5]) for row in rows if row[4] or row[5]]
+
+
 async def carry(
-    s: AsyncSession, target: Assessment, source: Source, items: dict[str, str], person_id: int
+    s: AsyncSession,
+    target: Assessment,
+    source: Source,
+    items: dict[str, str],
+    person_id: int,
+    only_item: str | None = None,
 ) -> tuple[Carried, list[tuple[str, str]]]:
-    """Copy ``source`` into ``target`` through ``items`` (this year's item -> the earlier one);
-    what was copied, and the results texts written as (item, text) for the audit trail."""
+    """Copy ``source`` into ``target`` through ``items`` (this year's item -> the earlier one),
+    or only ``only_item``'s results text and files (not the criterion's narratives); what was
+    copied, and the results texts written as (item, text) for the audit trail."""
+    if only_item is not None:
+        items = {only_item: items[only_item]} if only_item in items else {}
     back = {old: new for new, old in items.items()}
     done, written = Carried(), []
     mine = {a.item_id: a for a in await _rows(s, Answer, target.id)}
@@ -77,7 +139,8 @@ async def carry(
         answer.results_text, answer.updated_by_id = old.results_text, person_id
         written.append((new_id, old.results_text))
         done.results += 1
-    done.notes = await _notes(s, target, source, items)
+    if only_item is None:
+        done.notes = await _notes(s, target, source, items)
     done.files = await _files(s, target, source, back, person_id)
     return done, written
 

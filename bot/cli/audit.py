@@ -21,6 +21,7 @@ ACTIONS = {
     "note.shortcomings": "hạn chế",
     "evidence.add": "thêm tệp",
     "evidence.remove": "xóa tệp",
+    "assessment.carry": "dùng lại năm trước",
     "assessment.rating": "đề xuất xếp loại",
     "assessment.submit": "nộp báo cáo",
     "assessment.return": "trả lại đơn vị",
@@ -48,7 +49,7 @@ def shorten(value: str | None, action: str = "") -> str:
 
 
 def change(event: AuditEvent) -> str:
-    if event.old is None and event.action.endswith(".add"):
+    if event.old is None and event.action.endswith((".add", ".carry")):
         return shorten(event.new)
     return f"{shorten(event.old, event.action)} → {shorten(event.new, event.action)}"
 

@@ -14,13 +14,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.events import Reply
-from conversations.states import MENU, REVIEW, State
+from conversations.states import MENU, RESULTS, REVIEW, State
 from conversations.texts import msg
 from rubric.model import Item, Rubric
 from rubric.scoring import total, unanswered
 from storage import assessments as repo
 from storage import carry
-from storage.carry import Source
+from storage.carry import ItemSource, Source
 from storage.earlier import Earlier, earlier_results
 from storage.models import (
     Answer,
@@ -48,9 +48,11 @@ class Ctx:
     _evidence: Counter[str] | None = None  # files by item, by load_details
     _sources: list[Source] | None = None  # earlier reports to start from, by load_for_screen
     _earlier: list[Earlier] | None = None  # earlier years' results, by load_for_screen
+    _offers: tuple[str, list[ItemSource]] | None = None  # (item, its earlier answers), ditto
     _shown: tuple[str, Reply] | None = None  # the screen the event came to, made once
     names: dict[int, str] = field(default_factory=dict)  # other people who answered: id -> name
     others_last: datetime | None = None  # when another person last gave or changed an answer
+    may_carry: bool = True  # the unit or one it succeeds has another year's report
     merged: list[tuple[Unit, date]] = field(default_factory=list)  # merged into these, by now
     replies: list[Reply] = field(default_factory=list)
     ask_next: bool = True  # append the prompt of the resulting state
@@ -78,18 +80,38 @@ class Ctx:
         assert self._earlier is not None, "load_for_screen() first: the review shows them"
         return self._earlier
 
+    @property
+    def offers(self) -> list[ItemSource]:
+        """The earlier reports holding a results text or files for the results step's item."""
+        loaded = self._offers
+        assert loaded is not None and loaded[0] == self.state.ref, "load_for_screen() first"
+        return loaded[1]
+
     async def load_for_screen(self) -> None:
-        """What only the menu (earlier reports to start from) and the review (earlier years'
-        results) show, read once per event when the conversation is on one of them."""
-        kind = self.state.kind
-        if kind == MENU and self._sources is None:
+        """What only the menu (earlier reports to start from), the review (earlier years'
+        results) and an item's results step (its earlier answers) show, read once per event
+        when the conversation is on one of them."""
+        state = self.state
+        if state.kind == MENU and self._sources is None:
             self._sources = await carry.sources(self.s, self.unit.id, self.period.year)
-        if kind == REVIEW and self._earlier is None:
+        if state.kind == REVIEW and self._earlier is None:
             self._earlier = await earlier_results(self.s, self.unit.id, self.period.year)
+        if state.kind == RESULTS and (self._offers is None or self._offers[0] != state.ref):
+            self._offers = (state.ref or "", await self._item_offers(state.ref or ""))
+
+    async def _item_offers(self, item_id: str) -> list[ItemSource]:
+        """The item's earlier answers, looked for only when one may be taken over: the unit
+        has earlier reports and the officer has written no results text for the item yet."""
+        answer = self.answers.get(item_id)
+        if not self.may_carry or self.locked or (answer is not None and answer.results_text):
+            return []
+        earlier = carry.carried_from(self.rubric, item_id)
+        return await carry.item_sources(self.s, self.assessment, self.period.year, item_id, earlier)
 
     def forget_details(self) -> None:
-        """The notes and files changed behind the loaded ones: read again when shown."""
-        self._notes = self._evidence = None
+        """The notes, files and earlier answers changed behind the loaded ones: read again
+        when shown."""
+        self._notes = self._evidence = self._offers = None
 
     async def load_details(self) -> None:
         """The criteria notes and the evidence counts, once per event."""

@@ -294,5 +294,6 @@ class OfficerFlow:
             answers=place.answers,
             names=place.names,
             others_last=place.others_last,
+            may_carry=place.may_carry,
             merged=merged,
         )

@@ -8,6 +8,7 @@ from math import ceil
 from conversations import labels
 from conversations.events import Button, Event, Reply, button_rows
 from conversations.input import TEXT_LIMIT, file_of, key_of, text_of
+from conversations.officer import carry
 from conversations.officer.context import Ctx
 from conversations.officer.evidence import attach
 from conversations.officer.navigation import advance, go_back, nav_row
@@ -122,7 +123,12 @@ def ask_results(ctx: Ctx) -> Reply:
     current = answer.results_text if answer else None
     skip = Button(SKIP, labels.KEEP if current else labels.SKIP)
     text = _ask("ask_results", ctx, item=item, current=current, by=ctx.answered_by(answer))
-    return Reply(text, [nav_row(ctx, skip)], target=str(ctx.state), expects="text")
+    earlier, take_over = carry.item_offer(ctx, item)  # last year's answer, when there is one
+    if earlier is not None:
+        text = f"{text}\n\n{earlier}"
+    rows = [[button] for button in take_over]  # one a row: a phone shows the unit's name
+    rows.append(nav_row(ctx, skip))
+    return Reply(text, rows, target=str(ctx.state), expects="text")
 
 
 async def on_results(ctx: Ctx, event: Event) -> None:
@@ -130,8 +136,14 @@ async def on_results(ctx: Ctx, event: Event) -> None:
     if _common(ctx, event, prompt):
         return
     item = _item(ctx)
-    if key_of(event, prompt) == SKIP:
+    key = key_of(event, prompt)
+    if key == SKIP:
         advance(ctx)
+        return
+    source = carry.item_chosen(ctx, key)
+    if source is not None:
+        await carry.take_over(ctx, source, item)  # its text and files, then its evidence step
+        ctx.goto(State(EVIDENCE, item.id))
         return
     upload = file_of(event)
     if upload is not None:

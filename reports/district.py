@@ -21,8 +21,8 @@ from sqlalchemy.orm import aliased
 
 from reports.letterhead import committee_of
 from reports.unit_report import effective_scores
-from rubric.model import Rubric
-from rubric.scoring import subtotal
+from rubric.model import Kind, Rubric
+from rubric.scoring import signed_subtotal, total_of
 from rubric.vietnam import zone
 from storage import models
 from storage.earlier import Earlier, earlier_by_unit, names_units
@@ -72,7 +72,18 @@ class CriterionInfo:
     id: str  # "IV"
     number: int  # 4
     label: str
-    max_points: Decimal
+    max_points: Decimal  # a bonus's or penalty's cap
+    kind: Kind = Kind.SCORE
+
+    @property
+    def short(self) -> str:
+        """A column's heading: "Tiêu chí 4", or "Điểm thưởng", "Điểm trừ"."""
+        return f"Tiêu chí {self.number}" if self.kind is Kind.SCORE else self.label
+
+    @property
+    def code(self) -> str:
+        """A spreadsheet column's short name: "TC4", "Điểm thưởng"."""
+        return f"TC{self.number}" if self.kind is Kind.SCORE else self.label
 
 
 @dataclass(frozen=True)
@@ -94,7 +105,8 @@ class DistrictRow:
     status_label: str  # e.g. "đang làm 40%"
     submitted_at: datetime | None  # in the period's time zone (Vietnam time)
     deadline: str | None  # SUBMITTED_LATE, OVERDUE, or None (on time, or not due yet)
-    self_scores: tuple[Decimal, ...] | None  # one subtotal per criterion, once submitted
+    # one subtotal per criterion (a penalty's negative: what it takes off), once submitted
+    self_scores: tuple[Decimal, ...] | None
     appraised_scores: tuple[Decimal, ...] | None  # once appraised
     proposed_rating: str | None  # band label, e.g. "Tốt"
     final_rating: str | None
@@ -119,13 +131,13 @@ class DistrictRow:
 
     @property
     def self_total(self) -> Decimal | None:
-        return sum(self.self_scores, Decimal(0)) if self.self_scores is not None else None
+        return total_of(self.self_scores) if self.self_scores is not None else None
 
     @property
     def appraised_total(self) -> Decimal | None:
         if self.appraised_scores is None:
             return None
-        return sum(self.appraised_scores, Decimal(0))
+        return total_of(self.appraised_scores)
 
     @property
     def best_total(self) -> Decimal | None:
@@ -279,7 +291,7 @@ async def gather_district(
     appraised = await _scores(s, Appraisal, period.id, rubric)
     earlier = await earlier_by_unit(s, assessed, period.year)
 
-    unit_items = [i.id for i in rubric.items()]
+    unit_items = [i.id for i in rubric.unit_items()]
     rows = []
     for unit in units:
         a = by_unit.get(unit.id)
@@ -304,12 +316,12 @@ async def gather_district(
                 submitted_at=submitted_at,
                 deadline=deadline,
                 self_scores=(
-                    tuple(subtotal(c, scores) for c in rubric.criteria)
+                    tuple(signed_subtotal(c, scores) for c in rubric.criteria)
                     if a and a.status in SUBMITTED
                     else None
                 ),
                 appraised_scores=(
-                    tuple(subtotal(c, authority_scores) for c in rubric.criteria)
+                    tuple(signed_subtotal(c, authority_scores) for c in rubric.criteria)
                     if authority_scores
                     else None
                 ),
@@ -338,7 +350,9 @@ def _summary(
     rows: tuple[DistrictRow, ...],
     sender: Sender | None = None,
 ) -> DistrictSummary:
-    criteria = tuple(CriterionInfo(c.id, c.number, c.label, c.max_points) for c in rubric.criteria)
+    criteria = tuple(
+        CriterionInfo(c.id, c.number, c.label, c.max_points, c.kind) for c in rubric.criteria
+    )
     selfs = [r.self_scores for r in rows if r.self_scores is not None]
     apprs = [r.appraised_scores for r in rows if r.appraised_scores is not None]
     stats = tuple(

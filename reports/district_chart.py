@@ -19,6 +19,7 @@ from matplotlib.patches import Patch
 from PIL import Image
 
 from reports.district import DistrictRow, DistrictSummary
+from rubric.model import Kind
 from rubric.scoring import fmt
 
 COLOURS = {"tot": "#2e7d32", "kha": "#1f77b4", "trung_binh": "#f0a30a", "yeu": "#c62828"}
@@ -65,7 +66,8 @@ def _units(ax: Axes, summary: DistrictSummary, colours: dict[str, str]) -> None:
     done.sort(key=lambda r: (-(r.best_total or 0), r.code))
     waiting = [r for r in summary.rows if r.best_total is None]
     rows: list[DistrictRow] = done + waiting
-    top = float(sum((c.max_points for c in summary.criteria), Decimal(0))) or 100.0
+    scored = (c.max_points for c in summary.criteria if c.kind is Kind.SCORE)
+    top = float(sum(scored, Decimal(0))) or 100.0
     ys = list(range(len(rows)))[::-1]  # first row at the top
     widths = [float(r.best_total or 0) for r in rows]
     fill = [
@@ -104,7 +106,7 @@ def _units(ax: Axes, summary: DistrictSummary, colours: dict[str, str]) -> None:
 
 def _criteria(ax: Axes, summary: DistrictSummary) -> None:
     """Per criterion its label on a line of its own, then the self and appraised bars."""
-    stats = summary.criterion_stats
+    stats = [s for s in summary.criterion_stats if s.criterion.kind is Kind.SCORE]
     ys = [3.6 * k for k in range(len(stats))][::-1]
 
     def percent(value: Decimal | None, top: Decimal) -> float | None:
@@ -146,7 +148,7 @@ def _criteria(ax: Axes, summary: DistrictSummary) -> None:
 def render_district_chart(summary: DistrictSummary) -> bytes:
     n = max(len(summary.rows), 1)
     units_in = max(1.8, 0.9 + 0.2 * n)  # room for the legend when there are few units
-    criteria_in = 0.9 + 0.55 * len(summary.criteria)
+    criteria_in = 0.9 + 0.55 * sum(c.kind is Kind.SCORE for c in summary.criteria)
     with rc_context(STYLE):
         fig = Figure(figsize=(WIDTH_IN, units_in + criteria_in + 0.8), dpi=DPI)
         FigureCanvasAgg(fig)

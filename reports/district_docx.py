@@ -6,11 +6,15 @@ the appraising body; then, on landscape pages, the summary table as its attachme
 
 The table has the same rows as the workbook; on paper the units are grouped by kind (group rows
 instead of a "Loại" column) and the criteria use two sub-columns, TC (tự chấm) and TĐ (thẩm
-định).
+định). A rubric's bonus and penalty share one column on paper, "Thưởng/ trừ", with what they
+add up to (the workbook has one for each).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
 from decimal import Decimal
 from itertools import groupby
 from pathlib import Path
@@ -30,9 +34,12 @@ from reports.district import (
     PastResult,
 )
 from reports.letterhead import committee_of, issuer, signature
+from rubric.model import Kind
 from rubric.scoring import fmt
 
 TABLE_PT = 11
+PAGE_MM = 252  # the landscape page's text width
+_SIZE: ContextVar[float] = ContextVar("table_size", default=TABLE_PT)  # this table's (_layout)
 CELL_STYLE_ID = b.CELL_STYLE.replace(" ", "")  # how python-docx names a custom style
 DEADLINE_MARKS = {SUBMITTED_LATE: "muộn", OVERDUE: "quá hạn"}
 # (header, mm): "15/11" in 11 pt is 9 mm, in a cell padded 0.5 mm each side (the year is the
@@ -47,29 +54,72 @@ CELL_PAD = Mm(0.5)
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 
 
-def _widths(summary: DistrictSummary) -> list[Mm]:
-    """252 mm for the hung-yen-2022 rubric; the name column takes what the criteria and the
-    earlier year's column (when a unit has a result of it) leave."""
-    mm = [w for _, w in FIXED]
-    for c in summary.criteria:
-        mm += [CRITERION_MM if c.max_points >= 10 else SMALL_CRITERION_MM] * 2
+@dataclass(frozen=True)
+class Column:
+    """A column pair of the table (TC, TĐ): one criterion, or the bonus and penalty together."""
+
+    heading: str  # "Tiêu chí 4", "Thưởng/ trừ"
+    note: str  # "(23 đ)", "(+5/ −10 đ)"
+    parts: tuple[int, ...]  # the criteria (their indexes in the summary) it adds up
+    wide: bool  # holds "13,5"
+
+
+def columns(summary: DistrictSummary) -> list[Column]:
+    """Each criterion of the table proper; then the bonus and penalty in one."""
+    found = [
+        Column(c.short, f"({fmt(c.max_points)} đ)", (k,), c.max_points >= 10)
+        for k, c in enumerate(summary.criteria)
+        if c.kind is Kind.SCORE
+    ]
+    extra = [(k, c) for k, c in enumerate(summary.criteria) if c.kind is not Kind.SCORE]
+    if extra:
+        caps = "/ ".join(
+            f"{'−' if c.kind is Kind.PENALTY else '+'}{fmt(c.max_points)}" for _, c in extra
+        )
+        found.append(Column("Thưởng, trừ", f"({caps} đ)", tuple(k for k, _ in extra), True))
+    return found
+
+
+def _added(values: Sequence[Decimal | None] | None, parts: tuple[int, ...]) -> Decimal | None:
+    """A column's value: its criteria's (signed) subtotals added up."""
+    if values is None or any(values[k] is None for k in parts):
+        return None
+    return sum((values[k] or Decimal(0) for k in parts), Decimal(0))
+
+
+def _layout(summary: DistrictSummary) -> tuple[list[Mm], float]:
+    """The columns' widths and the table's font size: 11 pt in 252 mm for the hung-yen-2022
+    rubric; a wider table (a bonus and penalty column beside the earlier year's) is set
+    smaller, all of it in proportion, to stay on the landscape page."""
+    mm = _widths(summary)
+    scale = min(1.0, PAGE_MM / sum(mm))
+    return [Mm(w * scale) for w in mm], max(8.0, int(TABLE_PT * scale * 2) / 2)
+
+
+def _widths(summary: DistrictSummary) -> list[float]:
+    """In mm: the name column takes what the criteria and the earlier year's column (when a
+    unit has a result of it) leave of the page."""
+    mm = [float(w) for _, w in FIXED]
+    for col in columns(summary):
+        mm += [CRITERION_MM if col.wide else SMALL_CRITERION_MM] * 2
     mm[1] += sum(CRITERION_MM - w for w in mm[len(FIXED) :])
     earlier = [EARLIER_MM] if summary.earlier_year else []
     if not earlier:
         mm[1] += EARLIER_MM  # no such column: the names take its room
-    return [Mm(w) for w in (*mm, TOTAL_MM, TOTAL_MM, RATING_MM, RATING_MM, *earlier)]
+    return [*mm, TOTAL_MM, TOTAL_MM, RATING_MM, RATING_MM, *earlier]
 
 
 def _put(
     cell: _Cell, text: str, *, left: bool = False, keep_next: bool = False, **fmt_: object
 ) -> None:
-    """A paragraph of ``text`` in the Cell style at 11 pt. (``b.par`` resolves the style by
-    name for every paragraph: a thousand cells took seconds; the style id is set directly.)"""
+    """A paragraph of ``text`` in the Cell style at the table's size (11 pt; ``_layout``).
+    (``b.par`` resolves the style by name for every paragraph: a thousand cells took seconds;
+    the style id is set directly.)"""
     p = cell.paragraphs[-1]
     if p.runs or (p._p.pPr is not None and p._p.pPr.style is not None):
         p = cell.add_paragraph()
     p._p.get_or_add_pPr().style = CELL_STYLE_ID
-    b.add_run(p, text, size=TABLE_PT, **fmt_)
+    b.add_run(p, text, size=_SIZE.get(), **fmt_)
     p.paragraph_format.alignment = b.LEFT if left else b.CENTER
     if keep_next:
         p.paragraph_format.keep_with_next = True
@@ -83,13 +133,14 @@ def _header(t: Table, summary: DistrictSummary) -> None:
     for col, (label, _) in enumerate(FIXED):
         _put(top[col].merge(low[col]), label, **bold)
     first = len(FIXED)
-    n = len(summary.criteria)
+    shown = columns(summary)
+    n = len(shown)
     _put(top[first].merge(top[first + 2 * n - 1]), "Điểm từng tiêu chí", **bold)
-    for k, c in enumerate(summary.criteria):
+    for k, column in enumerate(shown):
         col = first + 2 * k
         cell = mid[col].merge(mid[col + 1])
-        _put(cell, f"Tiêu chí {c.number}", **bold)
-        _put(cell, f"({fmt(c.max_points)} đ)", italic=True)
+        _put(cell, column.heading, **bold)
+        _put(cell, column.note, italic=True)
     total_col = first + 2 * n
     _put(top[total_col].merge(mid[total_col + 1]), "Tổng điểm", **bold)
     rating_col = total_col + 2
@@ -103,11 +154,13 @@ def _header(t: Table, summary: DistrictSummary) -> None:
         _put(top[-1].merge(low[-1]), f"Kết quả năm {summary.earlier_year}", **bold)
 
 
-def _scores(row: DistrictRow) -> list[str]:
+def _scores(row: DistrictRow, shown: list[Column]) -> list[str]:
+    if row.self_scores is None and row.appraised_scores is None:
+        return [""] * (2 * len(shown))
     out = []
-    for k in range(len(row.self_scores or row.appraised_scores or ())):
-        out.append(fmt(row.self_scores[k]) if row.self_scores else "")
-        out.append(fmt(row.appraised_scores[k]) if row.appraised_scores else "")
+    for column in shown:
+        out.append(fmt(_added(row.self_scores, column.parts)))
+        out.append(fmt(_added(row.appraised_scores, column.parts)))
     return out
 
 
@@ -131,7 +184,7 @@ def _unit_row(t: Table, n: int, row: DistrictRow, summary: DistrictSummary) -> N
     if row.submitted_at is not None:
         dated = "%d/%m" if row.submitted_at.year == summary.year else "%d/%m/%Y"
         when = row.submitted_at.strftime(dated)
-    scores = _scores(row) or [""] * (2 * len(summary.criteria))
+    scores = _scores(row, columns(summary))
     totals = [fmt(row.self_total), fmt(row.appraised_total)]
     ratings = [row.proposed_rating or "", row.final_rating or ""]
     year = summary.earlier_year
@@ -163,8 +216,10 @@ def _average_row(t: Table, summary: DistrictSummary) -> None:
     label = f"Bình quân ({summary.n_submitted} đơn vị đã nộp, {summary.n_appraised} đã thẩm định)"
     _put(cells[0].merge(cells[len(FIXED) - 1]), label, left=True, bold=True)
     values: list[Decimal | None] = []
-    for stat in summary.criterion_stats:
-        values += [stat.self_avg, stat.appraised_avg]
+    stats = summary.criterion_stats
+    for column in columns(summary):
+        values.append(_added([stats[k].self_avg for k in range(len(stats))], column.parts))
+        values.append(_added([stats[k].appraised_avg for k in range(len(stats))], column.parts))
     values += [summary.self_total_avg, summary.appraised_total_avg]
     for cell, value in zip(cells[len(FIXED) :], values, strict=False):
         _put(cell, fmt(value), bold=True)
@@ -172,7 +227,9 @@ def _average_row(t: Table, summary: DistrictSummary) -> None:
 
 
 def _table(doc: Document, summary: DistrictSummary) -> Table:
-    t = b.table(doc, 0, _widths(summary), grid=True, pad=CELL_PAD)
+    widths, size = _layout(summary)
+    _SIZE.set(size)
+    t = b.table(doc, 0, widths, grid=True, pad=CELL_PAD)
     _header(t, summary)
     n = 0
     for group, (kind, rows) in enumerate(groupby(summary.rows, key=lambda r: r.kind)):

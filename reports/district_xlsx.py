@@ -23,6 +23,7 @@ from reports.district import (
     DistrictSummary,
     PastResult,
 )
+from rubric.model import Kind
 from rubric.scoring import fmt
 
 STATS_SHEET = "Thống kê"
@@ -52,7 +53,7 @@ WRAP_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 def headers(summary: DistrictSummary) -> list[str]:
     cols = [h for h, _ in FIXED]
     for c in summary.criteria:
-        cols += [f"TC{c.number} tự chấm", f"TC{c.number} thẩm định"]
+        cols += [f"{c.code} tự chấm", f"{c.code} thẩm định"]
     cols += ["Tổng tự chấm", "Tổng thẩm định", "Đề nghị xếp loại", "Xếp loại"]
     year = summary.earlier_year
     return cols + ([f"Điểm năm {year}", f"Xếp loại năm {year}"] if year else [])
@@ -222,7 +223,7 @@ def _stats(ws: Worksheet, summary: DistrictSummary) -> None:
         c = s.criterion
         criteria.append(
             [
-                f"TC{c.number}",
+                c.code,
                 c.label,
                 float(c.max_points),
                 _num(s.self_avg),
@@ -231,7 +232,7 @@ def _stats(ws: Worksheet, summary: DistrictSummary) -> None:
                 float(s.appraised_avg / c.max_points) if s.appraised_avg is not None else None,
             ]
         )
-    top = sum(c.max_points for c in summary.criteria)
+    top = sum(c.max_points for c in summary.criteria if c.kind is Kind.SCORE)
     self_avg, appr_avg = summary.self_total_avg, summary.appraised_total_avg
     criteria.append(
         [

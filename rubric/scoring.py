@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 
 from rubric.model import Criterion, Item, Kind, Rubric
@@ -49,11 +49,20 @@ def subtotal(criterion: Criterion, scores: Mapping[str, Decimal | None]) -> Deci
     return points if criterion.scored else min(points, criterion.max_points)
 
 
+def signed_subtotal(criterion: Criterion, scores: Mapping[str, Decimal | None]) -> Decimal:
+    """What the criterion adds to the total: a penalty's points taken off (−2)."""
+    points = subtotal(criterion, scores)
+    return -points if criterion.kind is Kind.PENALTY else points
+
+
+def total_of(parts: Iterable[Decimal]) -> Decimal:
+    """The total of the criteria's signed subtotals: never below 0."""
+    return max(sum(parts, Decimal(0)), Decimal(0))
+
+
 def total(rubric: Rubric, scores: Mapping[str, Decimal | None]) -> Decimal:
     """The criteria's points, plus the bonus, less the penalty; never below 0."""
-    signed = {Kind.SCORE: 1, Kind.BONUS: 1, Kind.PENALTY: -1}
-    points = sum((signed[c.kind] * subtotal(c, scores) for c in rubric.criteria), Decimal(0))
-    return max(points, Decimal(0))
+    return total_of(signed_subtotal(c, scores) for c in rubric.criteria)
 
 
 def unanswered(

@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.app import App
 from conversations.events import Command, Sender
+from reports.district_files import district_files
 from rubric.scoring import fmt
 from storage import people
 from storage.models import Appraisal, Assessment, Role, Status, Unit
@@ -145,5 +147,31 @@ def test_bonus_penalty_and_the_appraiser_s_own_item(cli: CliEnv, tmp_path: Path)
             a = await s.get(Assessment, a.id)
         assert a is not None and a.status == Status.APPRAISED
         assert a.appraised_total == SELF_TOTAL + 3
+
+        # the province's summary: a column for the bonus and for the penalty (taken off)
+        paths = await district_files(
+            app.sessions, app.engine.rubric_for, a.period_id, tmp_path / "tong-hop"
+        )
+        (xlsx,) = [p for p in paths if p.suffix == ".xlsx"]
+        sheet = load_workbook(xlsx).worksheets[0]
+        rows = [[c.value for c in row] for row in sheet.iter_rows()]
+        head = next(r for r in rows if "Tổng tự chấm" in r)
+        (mine,) = [r for r in rows if "UBND xã Phụng Công" in r]
+        got = dict(zip(head, mine, strict=False))
+        assert (got["Điểm thưởng tự chấm"], got["Điểm trừ tự chấm"]) == (5, -2)
+        assert got["Tổng tự chấm"] == float(SELF_TOTAL)
+        assert got["Tổng thẩm định"] == float(SELF_TOTAL + 3)
+        (docx,) = [p for p in paths if p.suffix == ".docx"]
+        cells = [c.text for t in Document(str(docx)).tables for r in t.rows for c in r.cells]
+        assert "Thưởng, trừ\n(+5/ −10 đ)" in cells  # on paper, one column for both
+        (paper,) = [r for t in Document(str(docx)).tables for r in t.rows
+                    if "UBND xã Phụng Công" in r.cells[1].text]  # fmt: skip
+        after = 5 + 2 * 8  # STT … Hạn nộp, then eight criteria's pairs: +5 − 2, self and given
+        assert [c.text for c in paper.cells][after : after + 4] == [
+            "3",
+            "3",
+            pts(SELF_TOTAL),
+            pts(SELF_TOTAL + 3),
+        ]
 
     cli.app(the_year)

@@ -256,15 +256,20 @@ async def add_past(s: AsyncSession, unit_id: int, period_id: int, p: Past) -> in
 
 
 async def summary_of(
-    sessions: async_sessionmaker[AsyncSession], specs: list[UnitSpec], *, earlier: bool = False
+    sessions: async_sessionmaker[AsyncSession],
+    specs: list[UnitSpec],
+    *,
+    earlier: bool = False,
+    by: Rubric | None = None,
 ) -> DistrictSummary:
-    """The district of ``specs`` gathered; with the earlier years of ``build_earlier_years``."""
+    """The district of ``specs`` gathered (``by`` another rubric than the period's: one with a
+    bonus and a penalty); with the earlier years of ``build_earlier_years``."""
     async with sessions() as s, s.begin():
         period = await build_district(s, specs)
         if earlier:
             await build_earlier_years(s, period)
     async with sessions() as s:
-        return await gather_district(s, period, rubric(), today=TODAY)
+        return await gather_district(s, period, by or rubric(), today=TODAY)
 
 
 # -- tests --------------------------------------------------------------------------------

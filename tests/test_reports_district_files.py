@@ -20,8 +20,10 @@ from reports.district import OVERDUE, SUBMITTED_LATE, DistrictSummary, gather_di
 from reports.district_chart import write_district_chart
 from reports.district_docx import write_district_docx
 from reports.district_xlsx import STATS_SHEET, TITLE, write_district_xlsx
+from rubric.model import Rubric
 from rubric.scoring import fmt
 from storage.db import create_all, make_engine, make_sessionmaker
+from tests.scoring_tables import bonus_rubric
 from tests.test_reports_district import (
     TODAY,
     UnitSpec,
@@ -35,11 +37,13 @@ from tests.test_reports_unit_report import check_nd30_blocks
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-async def _district(url: str, specs: list[UnitSpec], *, earlier: bool = False) -> DistrictSummary:
+async def _district(
+    url: str, specs: list[UnitSpec], *, earlier: bool = False, by: Rubric | None = None
+) -> DistrictSummary:
     engine = make_engine(url)
     try:
         await create_all(engine)
-        return await summary_of(make_sessionmaker(engine), specs, earlier=earlier)
+        return await summary_of(make_sessionmaker(engine), specs, earlier=earlier, by=by)
     finally:
         await engine.dispose()
 
@@ -320,3 +324,21 @@ def test_the_chart_shows_units_by_their_whole_names() -> None:
     assert unit_label("UBND xã Cửu Cao") == "xã Cửu Cao"
     long = "Trung tâm Giáo dục nghề nghiệp - Giáo dục thường xuyên huyện (ví dụ)"
     assert unit_label(long) == "Trung tâm Giáo dục nghề nghiệp - Giáo dục …"  # at a word
+
+
+def test_a_bonus_and_a_penalty_beside_the_earlier_year_still_fit(
+    specs: list[UnitSpec], tmp_path: Path
+) -> None:
+    """The widest table: eight criteria, the bonus and penalty's column and the earlier year's:
+    set a little smaller, in proportion, on the same landscape page."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 't.db'}"
+    summary = asyncio.run(_district(url, specs, earlier=True, by=bonus_rubric()))
+    doc = Document(str(write_district_docx(summary, tmp_path / "tong-hop.docx")))
+    t = next(t for t in doc.tables if len(t.columns) == 5 + 18 + 4 + 1)
+    annex = doc.sections[-1]
+    text_width = annex.page_width - annex.left_margin - annex.right_margin
+    assert sum(c.width for c in t.columns) <= text_width + Mm(0.2)
+    assert [c.text for c in t.rows[1].cells][5 + 16] == "Thưởng, trừ\n(+5/ −10 đ)"
+    sizes = {r.font.size for row in t.rows for c in row.cells for p in c.paragraphs for r in p.runs}
+    assert sizes == {Pt(10)}  # 11 pt did not fit
+    assert t.rows[0].cells[-1].text == "Kết quả năm 2021"

@@ -85,7 +85,7 @@ async def test_a_whole_conversation_by_numbered_replies(
 async def phone_evidence(phone: ZaloPhone) -> None:
     fake = phone.fake
     await phone.answered(fake.send_image(phone.user, JPEG, caption="Hội nghị quán triệt"))
-    assert "Đã nhận tệp «anh-zalo-" in phone.texts(phone.count() - 2)
+    assert "Đã nhận tệp «I.1-anh-" in phone.texts(phone.count() - 2)
     page_url = phone.link("📎 Ảnh: gửi thẳng")
     page = await get(page_url)
     assert page.status_code == 200 and "I.1" in page.text and "UBND xã Cửu Cao" in page.text

@@ -77,9 +77,7 @@ class ZaloChannel:
     async def _photo(self, update: ZaloUpdate) -> Event | Rejected:
         assert update.photo_url is not None
         limit = self.app.max_upload_bytes
-        offered = Offered(
-            None, None, update.caption, fallback_name=f"anh-zalo-{update.message_id}.jpg"
-        )
+        offered = Offered(None, None, update.caption, fallback_name="anh.jpg")
         try:  # streamed: refused as soon as it passes the limit
             data = await self.client.download(update.photo_url, limit)
         except DownloadTooLarge:

@@ -96,6 +96,16 @@ async def web(settings: Settings) -> AsyncIterator[Web]:
             yield web
 
 
+def saved_name(disposition: str) -> str:
+    """The name a browser saves a download under: ``filename*`` (RFC 6266 prefers it), whose
+    value is charset'language'percent-encoded bytes (RFC 5987)."""
+    kind, *parts = (p.strip() for p in disposition.split(";"))
+    params = dict(p.split("=", 1) for p in parts)
+    assert kind == "attachment" and params["filename"].startswith('"')
+    charset, _, value = params["filename*"].split("'", 2)
+    return unquote(value, encoding=charset, errors="strict")
+
+
 def assert_private(response: httpx.Response) -> None:
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["referrer-policy"] == "no-referrer"
@@ -115,7 +125,7 @@ async def test_download_with_a_vietnamese_name(web: Web) -> None:
     assert r.headers["content-type"] == DOCX
     disposition = r.headers["content-disposition"]
     assert disposition.startswith('attachment; filename="Bao cao tu danh gia nam 2022 - Doi Cuu')
-    assert unquote(disposition.split("filename*=UTF-8''")[1]) == name
+    assert saved_name(disposition) == name
     assert_private(r)
 
 

@@ -18,6 +18,7 @@ from tests import evidence_samples
 from tests.fake_zalo import FakeZalo
 from tests.support import rubric, score_key
 from tests.telegram_support import invite
+from tests.test_bot_web_files import saved_name
 from tests.test_conversations_engine import SCORES, TOTAL
 from tests.zalo_support import ZaloPhone, get, zalo_bot
 
@@ -63,7 +64,9 @@ async def test_a_whole_conversation_by_numbered_replies(
         link = phone.link("⬇️ Tải «")
         response = await get(link)
         assert response.status_code == 200
-        assert "attachment" in response.headers["content-disposition"]
+        assert saved_name(response.headers["content-disposition"]) == (
+            "Báo cáo tự đánh giá công tác dân vận chính quyền năm 2022 - UBND xã Cửu Cao.docx"
+        )
         doc = Document(io.BytesIO(response.content))
         table = next(t for t in doc.tables if len(t.columns) == 6)
         total = next(row for row in table.rows if row.cells[1].text.strip() == "Tổng điểm")

@@ -6,9 +6,9 @@ import logging
 import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from email.utils import encode_rfc2231
 from functools import cache
 from typing import Any
-from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,14 +62,14 @@ def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
 
 
 def content_disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback and the real (UTF-8) name per RFC 6266/5987."""
+    """``attachment`` with the real name in UTF-8 (``filename*``, RFC 6266/5987, encoded by the
+    stdlib) and an ASCII fallback without diacritics for clients that know only ``filename``."""
     folded = unicodedata.normalize("NFKD", filename.replace("đ", "d").replace("Đ", "D"))
-    ascii_name = "".join(c for c in folded if c.isascii() and not unicodedata.combining(c))
-    ascii_name = "".join(c if c.isalnum() or c in "._- ()" else "_" for c in ascii_name).strip()
-    value = f'attachment; filename="{ascii_name or "tep"}"'
-    if ascii_name != filename:
-        value += f"; filename*=UTF-8''{quote(filename, safe='')}"
-    return value
+    fallback = "".join(c for c in folded if c.isascii() and not unicodedata.combining(c))
+    fallback = "".join(c if c.isalnum() or c in "._- ()" else "_" for c in fallback).strip()
+    return (
+        f'attachment; filename="{fallback or "tep"}"; filename*={encode_rfc2231(filename, "utf-8")}'
+    )
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ JPEG = evidence_samples.jpeg(2)
 
 
 async def upload(url: str, *files: tuple[str, bytes, str]) -> httpx.Response:
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(follow_redirects=True) as client:  # post/redirect/get
         return await client.post(url, files=[("files", f) for f in files])
 
 
@@ -100,9 +100,12 @@ async def phone_evidence(phone: ZaloPhone) -> None:
     )
     assert response.status_code == 200
     assert "Biên bản hội nghị.pdf" in response.text and "không thuộc loại" in response.text
-    confirmed = "«Biên bản hội nghị.pdf» (gửi qua trang tải lên) cho mục I.1"
-    await fake.wait_for(  # the chat confirms the file
+    confirmed = "qua trang tải lên cho mục I.1 (mục này hiện có 2 tệp):\n✅ Biên bản hội nghị.pdf"
+    await fake.wait_for(  # the chat confirms the upload, in one message naming every file
         lambda c: c.method == "sendMessage" and confirmed in (c.params.get("text") or ""),
         after=mark,
     )
     assert confirmed in phone.texts()
+    assert "⚠️ virus.pdf: chưa nhận" in phone.texts()
+    told = [c for c in fake.calls[mark:] if c.method == "sendMessage"]
+    assert len(told) == 1, told

@@ -52,7 +52,7 @@
     }
     if (big.length) {
       return "⚠️ Tệp " + big.join(", ") + " vượt mức tối đa " + limitMb +
-        " MB mỗi tệp nên chưa gửi. Đề nghị đồng chí nén hoặc chia nhỏ tệp rồi chọn lại.";
+        " MB mỗi tệp; chưa gửi tệp nào. Đề nghị đồng chí nén hoặc chia nhỏ tệp rồi chọn lại.";
     }
     return "";
   }

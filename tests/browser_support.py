@@ -80,19 +80,25 @@ def site_settings(tmp_path: Path, port: int) -> Settings:
     )
 
 
+async def zalo_officer_assessment(app: App) -> int:
+    """The demo unit's assessment (its id) and its officer on Zalo (OFFICER), whose upload
+    links the web tests open."""
+    async with app.sessions() as s, s.begin():
+        unit = await ensure_demo(s)
+        period = await s.scalar(select(Period))
+        assert period is not None
+        assessment = Assessment(unit_id=unit.id, period_id=period.id)
+        s.add(assessment)
+        officer = await people.add_person(s, "Cán bộ Zalo", *OFFICER)
+        await people.grant(s, officer.id, Role.OFFICER, unit.id)
+    return assessment.id
+
+
 @pytest.fixture
 async def site(tmp_path: Path) -> AsyncIterator[Site]:
     port = free_port()
     async with open_app(site_settings(tmp_path, port)) as app:
-        async with app.sessions() as s, s.begin():
-            unit = await ensure_demo(s)
-            period = await s.scalar(select(Period))
-            assert period is not None
-            assessment = Assessment(unit_id=unit.id, period_id=period.id)
-            s.add(assessment)
-            officer = await people.add_person(s, "Cán bộ Zalo", *OFFICER)
-            await people.grant(s, officer.id, Role.OFFICER, unit.id)
-        site = Site(app, f"http://127.0.0.1:{port}", assessment.id)
+        site = Site(app, f"http://127.0.0.1:{port}", await zalo_officer_assessment(app))
 
         async def zalo(chat_id: str, replies: list[Reply]) -> None:  # the officer's chat
             site.told.extend(r.text for r in replies)

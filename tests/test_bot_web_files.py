@@ -15,11 +15,9 @@ import httpx
 import pytest
 import uvicorn
 from markupsafe import escape
-from sqlalchemy import select
 from starlette.applications import Starlette
 
 from bot.app import App, open_app
-from bot.demo import ensure_demo
 from bot.settings import Settings
 from bot.web.app import WebServer
 from bot.web.files import file_routes
@@ -29,8 +27,9 @@ from conversations.events import FileUpload
 from conversations.texts import msg
 from rubric.vietnam import file_size, vn_datetime
 from storage import people
-from storage.models import Assessment, Period, Role, Status
+from storage.models import Assessment, Status
 from tests import evidence_samples
+from tests.browser_support import zalo_officer_assessment
 from tests.support import rubric, serving
 
 T0 = 1_700_000_000.0
@@ -82,18 +81,11 @@ class Web:
 async def web(settings: Settings) -> AsyncIterator[Web]:
     settings.max_web_upload_mb = 1
     async with open_app(settings) as app:
-        async with app.sessions() as s, s.begin():
-            unit = await ensure_demo(s)
-            period = await s.scalar(select(Period))
-            assert period is not None
-            assessment = Assessment(unit_id=unit.id, period_id=period.id)
-            s.add(assessment)
-            officer = await people.add_person(s, "Cán bộ Zalo", "zalo", "zl-1", "zl-1")
-            await people.grant(s, officer.id, Role.OFFICER, unit.id)  # the links' officer
+        assessment_id = await zalo_officer_assessment(app)  # the links' officer: zalo zl-1
         roots = {"out": Path(settings.output_dir), "evidence": Path(settings.evidence_dir)}
         clock = Clock()
         links = Links("k" * 40, "https://bot.example.gov.vn", roots, TTL, clock=clock)
-        web = Web(app, links, "", clock, assessment.id)
+        web = Web(app, links, "", clock, assessment_id)
         asgi = Starlette(routes=file_routes(app, links, web, max_files=3))
         config = uvicorn.Config(asgi, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
         async with serving(WebServer(config)) as server:

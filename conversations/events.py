@@ -63,6 +63,9 @@ class FileUpload:
     # (the web upload page of a signed link); None: the item being asked about.
     item_id: str | None = None
     assessment_id: int | None = None  # the assessment the upload link was made for
+    # False: the file came without a name (a phone's photo): ``original_name`` is only its
+    # kind and extension ("anh.jpg"), and the file is named after its item and day on attaching
+    named: bool = True
 
 
 Event = Start | Command | Choice | Text | FileUpload

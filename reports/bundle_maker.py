@@ -22,19 +22,13 @@ from pathlib import Path
 
 from reports.bundle import MAX_BUNDLE_BYTES, UnitPart, safe_name, total_size, write_bundle
 from reports.pdf import PdfError, to_pdfs
-from reports.service import ReportService
+from reports.service import DRAFT_MARK, TITLES, ReportService
 from rubric.model import Rubric
 from storage.appraisal import submitted_ids
 from storage.models import Period, Unit
 
 log = logging.getLogger(__name__)
 FOLDER = "ho-so"
-# kind -> its name in a bundle, where it is read by people, not by scripts
-TITLES = {
-    "unit": "Báo cáo tự đánh giá công tác dân vận chính quyền năm {year}",
-    "outline": "Báo cáo tóm tắt kết quả thực hiện công tác dân vận chính quyền năm {year}",
-}
-DRAFT_MARK = " (bản nháp)"
 
 
 class BundleTooLarge(Exception):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from reports.bundle import safe_name
 from reports.collect import gather
 from reports.data import ReportData
 from reports.outline_report import write_outline_report
@@ -26,6 +27,18 @@ KINDS: dict[str, tuple[str, Writer]] = {
     "unit": ("bao-cao-tu-danh-gia", write_unit_report),
     "outline": ("bao-cao-tom-tat", write_outline_report),
 }
+# kind -> its name where it is read by people, not by scripts (a download, a bundle)
+TITLES = {
+    "unit": "Báo cáo tự đánh giá công tác dân vận chính quyền năm {year}",
+    "outline": "Báo cáo tóm tắt kết quả thực hiện công tác dân vận chính quyền năm {year}",
+}
+DRAFT_MARK = " (bản nháp)"
+
+
+def title(kind: str, year: int, unit_name: str, draft: bool) -> str:
+    """ "Báo cáo tự đánh giá … năm 2022 - UBND xã Cửu Cao (bản nháp).docx", safe on any disk."""
+    mark = DRAFT_MARK if draft else ""
+    return safe_name(f"{TITLES[kind].format(year=year)} - {unit_name}{mark}.docx", 200)
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,9 @@ class ReportService:
         self.out_dir = out_dir
         # where the documents are written; none given: in a thread of this process
         self.workers = workers if workers is not None else ReportWorkers(0)
+        # a written report's file -> the name it is sent and downloaded under (its title and
+        # the unit's name, not the unit's code); one entry per report file on disk
+        self.titles: dict[Path, str] = {}
 
     async def unit_report(self, assessment_id: int, draft: bool = False) -> Path:
         """Write the unit's self-assessment report (.docx) and return its path."""
@@ -81,6 +97,7 @@ class ReportService:
         for kind in kinds:
             prefix, writer = KINDS[kind]
             path = self.out_dir / f"{prefix}-{got.stem}{suffix}.docx"
+            self.titles[path] = title(kind, got.data.year, got.data.unit_name, draft)
             # python-docx is CPU-bound: in a worker process, off the loop and its GIL.
             paths.append(await self.workers.write(path, writer, got.rubric, got.data))
         return paths

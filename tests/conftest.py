@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.db import create_all, make_engine, make_sessionmaker
 from storage.filestore import FileStore
+from tests.browser_support import browser, site  # noqa: F401  (fixtures)
 from tests.telegram_support import fake, settings  # noqa: F401  (fixtures)
 from tests.zalo_support import fake_zalo, zalo_settings  # noqa: F401  (fixtures)
 

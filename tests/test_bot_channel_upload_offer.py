@@ -43,13 +43,17 @@ async def test_a_file_over_the_chat_limit_goes_through_the_upload_page(
         found = URL.search(said[said.index("Tệp lớn") :])
         assert found
         mark = fake.mark()
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(follow_redirects=True) as client:
             page = await client.post(
                 found.group(0), files=[("files", ("Biên bản.pdf", big, "application/pdf"))]
             )
-        assert page.status_code == 200 and "Đã nhận" in page.text
+        assert page.status_code == 200 and "Đã nhận 1/1 tệp" in page.text
         await fake.wait_for("sendMessage", after=mark)
-        assert "«Biên bản.pdf» (gửi qua trang tải lên) cho mục I.1" in phone.texts(before)
+        assert "qua trang tải lên cho mục I.1 (mục này hiện có 1 tệp):\n✅ Biên bản.pdf" in (
+            phone.texts(before)
+        )
+        told = [c for c in fake.calls[mark:] if c.method == "sendMessage"]
+        assert len(told) == 1  # one message for the upload: not the question again
         async with app.sessions() as s:
             (evidence,) = (await s.scalars(select(Evidence))).all()
         assert evidence.item_id == "I.1" and evidence.size == len(big)

@@ -89,6 +89,10 @@ async def offer(
         ("\x00\n\u202e", "tep"),
         ("C:\\", "tep"),
         ("..", "tep"),
+        ("Bi%C3%AAn%20b%E1%BA%A3n%20h%E1%BB%99i%20ngh%E1%BB%8B.pdf", "Biên bản hội nghị.pdf"),
+        ("a%2Fb%2F..%2Fk%E1%BA%BF.pdf", "kế.pdf"),  # an encoded path is a path too
+        ("Tăng 5%AB.pdf", "Tăng 5%AB.pdf"),  # not UTF-8 once decoded: as it came
+        ("100% kế hoạch.pdf", "100% kế hoạch.pdf"),
     ],
 )
 def test_clean_name(raw: str | None, clean: str) -> None:
@@ -186,12 +190,10 @@ async def test_the_content_names_the_type(filestore: FileStore) -> None:
     assert isinstance(bare, FileUpload)
     assert (bare.original_name, bare.kind) == ("so-lieu.xls", "document")
     unnamed = await accept(
-        Offered(None, None, fallback_name="anh-zalo-77.jpg"),
-        chunks_of(SAMPLES[PNG]),
-        filestore,
-        LIMIT,
+        Offered(None, None, fallback_name="anh.jpg"), chunks_of(SAMPLES[PNG]), filestore, LIMIT
     )
-    assert isinstance(unnamed, FileUpload) and unnamed.original_name == "anh-zalo-77.png"
+    assert isinstance(unnamed, FileUpload) and unnamed.original_name == "anh.png"
+    assert not unnamed.named and as_docx.named  # named after its item and day when attached
     long = await offer(filestore, "C:\\x\\" + "ệ" * 200 + "\x00.docx", SAMPLES[DOCX])
     assert isinstance(long, FileUpload)
     assert len(long.original_name.encode()) <= 255 and long.original_name.endswith("ệ.docx")

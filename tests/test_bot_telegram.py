@@ -75,7 +75,11 @@ async def test_a_whole_conversation_by_buttons(settings: Settings, fake: FakeTel
 
         await phone.type("/baocao")
         names = [m.document.filename for m in fake.chat(1001) if m.document]
-        assert len(names) == 3 and names[2].startswith("bao-cao-tom-tat")  # both reports
+        assert len(names) == 3  # both reports, under their titles and the unit's name
+        assert names[2] == (
+            "Báo cáo tóm tắt kết quả thực hiện công tác dân vận chính quyền năm 2022"
+            " - UBND xã Cửu Cao.docx"
+        )
 
 
 async def test_a_restart_continues_at_the_same_question(

@@ -97,11 +97,12 @@ async def test_the_unit_card_keeps_its_buttons_after_the_report_and_the_files(
         await boss.tap("📄 Báo cáo")
         after = fake.chat(3102)[[m.message_id for m in fake.chat(3102)].index(card) + 1 :]
         documents = [m.document.filename for m in after if m.document]
-        assert [name[:19] for name in documents] == ["bao-cao-tu-danh-gia", "bao-cao-tom-tat-202"]
+        assert [name[:19] for name in documents] == ["Báo cáo tự đánh giá", "Báo cáo tóm tắt kết"]
+        assert all(name.endswith(" - UBND xã Cửu Cao.docx") for name in documents)
         assert after[-1].reply_markup and "🏛 UBND xã Cửu Cao" in (after[-1].text or "")
         await boss.tap("📎 Tệp minh chứng")
         names = [m.document.filename for m in fake.chat(3102) if m.document]
-        assert names[-1].startswith("anh-") and names[-1].endswith(".jpg")
+        assert names[-1].startswith("I.1-anh-") and names[-1].endswith("-1.jpg")
         assert "✍️ Thẩm định" in [t for t, _ in fake.buttons(fake.chat(3102)[-1])]
 
 

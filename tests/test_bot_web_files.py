@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -15,21 +15,21 @@ import httpx
 import pytest
 import uvicorn
 from markupsafe import escape
-from sqlalchemy import select
 from starlette.applications import Starlette
 
 from bot.app import App, open_app
-from bot.demo import ensure_demo
 from bot.settings import Settings
 from bot.web.app import WebServer
 from bot.web.files import file_routes
 from bot.web.links import Links, UploadGrant
+from bot.web.upload import Result
 from conversations.events import FileUpload
 from conversations.texts import msg
 from rubric.vietnam import file_size, vn_datetime
 from storage import people
-from storage.models import Assessment, Period, Role, Status
+from storage.models import Assessment, Status
 from tests import evidence_samples
+from tests.browser_support import zalo_officer_assessment
 from tests.support import rubric, serving
 
 T0 = 1_700_000_000.0
@@ -56,6 +56,15 @@ class Web:
     clock: Clock
     assessment_id: int
     calls: list[tuple[UploadGrant, FileUpload]] = field(default_factory=list)
+    told: list[tuple[UploadGrant, list[Result]]] = field(default_factory=list)
+
+    async def attach(self, grant: UploadGrant, upload: FileUpload) -> bool:
+        new = upload.sha256 not in {u.sha256 for g, u in self.calls if g == grant}
+        self.calls.append((grant, upload))
+        return new
+
+    async def announce(self, grant: UploadGrant, results: Sequence[Result]) -> None:
+        self.told.append((grant, list(results)))
 
     def grant(self, item_id: str = "IV.1") -> UploadGrant:
         return UploadGrant("zalo", "zl-1", "zl-1", self.assessment_id, item_id)
@@ -72,28 +81,26 @@ class Web:
 async def web(settings: Settings) -> AsyncIterator[Web]:
     settings.max_web_upload_mb = 1
     async with open_app(settings) as app:
-        async with app.sessions() as s, s.begin():
-            unit = await ensure_demo(s)
-            period = await s.scalar(select(Period))
-            assert period is not None
-            assessment = Assessment(unit_id=unit.id, period_id=period.id)
-            s.add(assessment)
-            officer = await people.add_person(s, "Cán bộ Zalo", "zalo", "zl-1", "zl-1")
-            await people.grant(s, officer.id, Role.OFFICER, unit.id)  # the links' officer
+        assessment_id = await zalo_officer_assessment(app)  # the links' officer: zalo zl-1
         roots = {"out": Path(settings.output_dir), "evidence": Path(settings.evidence_dir)}
         clock = Clock()
         links = Links("k" * 40, "https://bot.example.gov.vn", roots, TTL, clock=clock)
-        web = Web(app, links, "", clock, assessment.id)
-
-        async def on_upload(grant: UploadGrant, upload: FileUpload) -> str | None:
-            web.calls.append((grant, upload))
-            return f"Mục {upload.item_id} hiện có {len(web.calls)} tệp."
-
-        asgi = Starlette(routes=file_routes(app, links, on_upload, max_files=3))
+        web = Web(app, links, "", clock, assessment_id)
+        asgi = Starlette(routes=file_routes(app, links, web, max_files=3))
         config = uvicorn.Config(asgi, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
         async with serving(WebServer(config)) as server:
             web.url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
             yield web
+
+
+def saved_name(disposition: str) -> str:
+    """The name a browser saves a download under: ``filename*`` (RFC 6266 prefers it), whose
+    value is charset'language'percent-encoded bytes (RFC 5987)."""
+    kind, *parts = (p.strip() for p in disposition.split(";"))
+    params = dict(p.split("=", 1) for p in parts)
+    assert kind == "attachment" and params["filename"].startswith('"')
+    charset, _, value = params["filename*"].split("'", 2)
+    return unquote(value, encoding=charset, errors="strict")
 
 
 def assert_private(response: httpx.Response) -> None:
@@ -115,7 +122,7 @@ async def test_download_with_a_vietnamese_name(web: Web) -> None:
     assert r.headers["content-type"] == DOCX
     disposition = r.headers["content-disposition"]
     assert disposition.startswith('attachment; filename="Bao cao tu danh gia nam 2022 - Doi Cuu')
-    assert unquote(disposition.split("filename*=UTF-8''")[1]) == name
+    assert saved_name(disposition) == name
     assert_private(r)
 
 
@@ -152,18 +159,26 @@ async def test_upload_page_shows_the_unit_and_the_item(web: Web) -> None:
     assert item is not None
     page = r.text
     assert '<html lang="vi">' in page and 'name="viewport"' in page
-    assert "<title>Gửi tài liệu kiểm chứng</title>" in page
+    assert "<title>Gửi tài liệu kiểm chứng · Mục IV.1</title>" in page
     assert "UBND xã Cửu Cao" in page
-    assert "Mục IV.1." in page and str(escape(item.label)) in page
+    assert "Tài liệu kiểm chứng mục IV.1" in page and str(escape(item.label)) in page
     assert 'method="post" enctype="multipart/form-data"' in page
     assert 'type="file" id="files" name="files" multiple' in page
     assert "PDF, Word (DOC, DOCX), Excel (XLS, XLSX), ảnh (JPG, PNG)" in page
     assert "tối đa 1 MB" in page
     expires = web.links.expires_at(link.rsplit("/", 1)[1])
     assert f"dùng được đến {vn_datetime(expires)} (giờ Việt Nam)" in page
-    assert "<script" not in page and "http" not in page.split("</title>")[1]
+    # one script, the app's own (the page works without it); nothing from elsewhere
+    assert page.count("<script") == 1 and '<script src="/static/upload.js"></script>' in page
+    assert "http" not in page.split("</title>")[1]
     assert_private(r)
-    assert "form-action 'self'" in r.headers["content-security-policy"]
+    policy = r.headers["content-security-policy"]
+    assert "form-action 'self'" in policy and "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy.split("script-src")[1].split(";")[0]
+    async with httpx.AsyncClient() as client:
+        script = await client.get(f"{web.url}/static/upload.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert "xhr.upload" in script.text
 
 
 async def test_posted_files_are_checked_stored_and_attached(web: Web) -> None:
@@ -174,20 +189,30 @@ async def test_posted_files_are_checked_stored_and_attached(web: Web) -> None:
         ("files", ("setup.pdf", EXE, "application/pdf")),
     ]
     link = web.local(web.links.upload_url(web.grant("V.2")))
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(follow_redirects=True) as client:
         r = await client.post(link, files=files)
         too_big = await client.post(link, files=[("files", ("lớn.pdf", big, "application/pdf"))])
-    assert r.status_code == 200
+    # post/redirect/get: the results are the page the POST redirects to
+    assert [h.status_code for h in r.history] == [303] and r.status_code == 200
+    assert r.url.path == httpx.URL(link).path and r.url.params["r"]
     page = r.text
-    assert f"✅ Đã nhận «kế hoạch.pdf» ({file_size(len(PDF))})." in page
-    assert f"✅ Đã nhận «ảnh hội nghị.png» ({file_size(len(PNG))})." in page
+    assert "Đã nhận 2/3 tệp." in page
+    assert f"✅ «kế hoạch.pdf» ({file_size(len(PDF))})" in page
+    assert f"✅ «ảnh hội nghị.png» ({file_size(len(PNG))})" in page
     assert str(escape(msg("file_bad_type", name="setup.pdf"))) in page
-    assert "Mục V.2 hiện có 2 tệp." in page
-    assert 'name="files" multiple' in page  # the form again, for more files
+    assert page.index('id="ket-qua"') < page.index('type="file"')  # results first
+    assert 'name="files" multiple' in page and "Chọn thêm tệp" in page  # for more files
     assert too_big.status_code == 200
     refusal = msg("file_too_big", name="lớn.pdf", size=len(big), limit=MB)
     assert str(escape(refusal)) in too_big.text
-    assert "Đã nhận" not in too_big.text
+    assert "Đã nhận 0/1 tệp." in too_big.text
+    (told_grant, told), *others = web.told  # one word to the chat per upload, naming every file
+    assert told_grant == web.grant("V.2") and others == []  # the refused upload: nothing to say
+    assert [(t.name, t.outcome) for t in told] == [
+        ("kế hoạch.pdf", "saved"),
+        ("ảnh hội nghị.png", "saved"),
+        ("setup.pdf", "refused"),
+    ]
     (g1, pdf), (g2, png) = web.calls
     assert g1 == g2 == web.grant("V.2")
     assert pdf == FileUpload(
@@ -209,7 +234,7 @@ async def test_posted_files_are_checked_stored_and_attached(web: Web) -> None:
 
 async def test_empty_files_and_no_file_at_all(web: Web) -> None:
     link = web.local(web.links.upload_url(web.grant()))
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(follow_redirects=True) as client:
         empty = await client.post(link, files=[("files", ("trống.pdf", b"", "application/pdf"))])
         nothing = await client.post(link, files=[("files", ("", b"", "application/octet-stream"))])
         four = [("files", (f"{i}.pdf", PDF, "application/pdf")) for i in range(4)]
@@ -278,7 +303,42 @@ async def test_refused_upload_links_store_nothing(web: Web) -> None:
     assert [r.status_code for r in missing] == [404, 404]
     assert expired.status_code == expired_page.status_code == 410
     assert "Đường dẫn gửi tài liệu kiểm chứng đã hết hạn" in expired.text
+    # each says which command leads to a new link (not /baocao: that gives a report)
+    assert "gõ <strong>/tieptuc</strong> trong Zalo" in expired.text  # the link's own chat
+    for r in (bad, *missing):
+        assert "<strong>/tieptuc</strong> trong cuộc trò chuyện với trợ lý" in r.text
+    assert all("/baocao" not in r.text for r in (bad, *missing, expired))
     assert web.calls == [] and web.stored() == []
+
+
+async def test_an_expired_telegram_link_says_where_a_new_one_comes_from(web: Web) -> None:
+    grant = UploadGrant("telegram", "7", "7", web.assessment_id, "IV.1")
+    link = web.local(web.links.upload_url(grant))
+    web.clock.now += TTL.total_seconds() + 1
+    async with httpx.AsyncClient() as client:
+        r = await client.get(link)
+    assert r.status_code == 410
+    assert "gõ <strong>/tieptuc</strong> trong Telegram" in r.text
+    assert f"lớn hơn {web.app.settings.max_upload_mb} MB" in r.text
+
+
+async def test_a_reload_of_the_result_page_sends_nothing_again(web: Web) -> None:
+    link = web.local(web.links.upload_url(web.grant("V.2")))
+    other = web.local(web.links.upload_url(web.grant("V.1")))
+    files = [("files", ("kế hoạch.pdf", PDF, "application/pdf"))]
+    async with httpx.AsyncClient() as client:
+        posted = await client.post(link, files=files)
+        assert posted.status_code == 303 and web.told
+        result = httpx.URL(link).join(posted.headers["location"])
+        again = [await client.get(result) for _ in range(2)]
+        said = result.params["r"]
+        altered = await client.get(result.copy_set_param("r", said[:-3] + "AAA"))
+        elsewhere = await client.get(httpx.URL(other).copy_set_param("r", said))
+    assert len(web.calls) == 1 and len(web.told) == 1  # reloading is a GET: nothing sent again
+    for r in again:
+        assert r.status_code == 200 and "✅ «kế hoạch.pdf»" in r.text
+    for r in (altered, elsewhere):  # a result not signed for this page is not shown
+        assert r.status_code == 200 and "Đã nhận" not in r.text and 'id="ket-qua"' not in r.text
 
 
 async def test_the_link_of_a_removed_person_or_a_stranger_stores_nothing(web: Web) -> None:

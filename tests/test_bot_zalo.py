@@ -18,6 +18,7 @@ from tests import evidence_samples
 from tests.fake_zalo import FakeZalo
 from tests.support import rubric, score_key
 from tests.telegram_support import invite
+from tests.test_bot_web_files import saved_name
 from tests.test_conversations_engine import SCORES, TOTAL
 from tests.zalo_support import ZaloPhone, get, zalo_bot
 
@@ -27,7 +28,7 @@ JPEG = evidence_samples.jpeg(2)
 
 
 async def upload(url: str, *files: tuple[str, bytes, str]) -> httpx.Response:
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(follow_redirects=True) as client:  # post/redirect/get
         return await client.post(url, files=[("files", f) for f in files])
 
 
@@ -63,7 +64,9 @@ async def test_a_whole_conversation_by_numbered_replies(
         link = phone.link("⬇️ Tải «")
         response = await get(link)
         assert response.status_code == 200
-        assert "attachment" in response.headers["content-disposition"]
+        assert saved_name(response.headers["content-disposition"]) == (
+            "Báo cáo tự đánh giá công tác dân vận chính quyền năm 2022 - UBND xã Cửu Cao.docx"
+        )
         doc = Document(io.BytesIO(response.content))
         table = next(t for t in doc.tables if len(t.columns) == 6)
         total = next(row for row in table.rows if row.cells[1].text.strip() == "Tổng điểm")
@@ -85,7 +88,7 @@ async def test_a_whole_conversation_by_numbered_replies(
 async def phone_evidence(phone: ZaloPhone) -> None:
     fake = phone.fake
     await phone.answered(fake.send_image(phone.user, JPEG, caption="Hội nghị quán triệt"))
-    assert "Đã nhận tệp «anh-zalo-" in phone.texts(phone.count() - 2)
+    assert "Đã nhận tệp «I.1-anh-" in phone.texts(phone.count() - 2)
     page_url = phone.link("📎 Ảnh: gửi thẳng")
     page = await get(page_url)
     assert page.status_code == 200 and "I.1" in page.text and "UBND xã Cửu Cao" in page.text
@@ -97,9 +100,12 @@ async def phone_evidence(phone: ZaloPhone) -> None:
     )
     assert response.status_code == 200
     assert "Biên bản hội nghị.pdf" in response.text and "không thuộc loại" in response.text
-    confirmed = "«Biên bản hội nghị.pdf» (gửi qua trang tải lên) cho mục I.1"
-    await fake.wait_for(  # the chat confirms the file
+    confirmed = "qua trang tải lên cho mục I.1 (mục này hiện có 2 tệp):\n✅ Biên bản hội nghị.pdf"
+    await fake.wait_for(  # the chat confirms the upload, in one message naming every file
         lambda c: c.method == "sendMessage" and confirmed in (c.params.get("text") or ""),
         after=mark,
     )
     assert confirmed in phone.texts()
+    assert "⚠️ virus.pdf: chưa nhận" in phone.texts()
+    told = [c for c in fake.calls[mark:] if c.method == "sendMessage"]
+    assert len(told) == 1, told

@@ -19,6 +19,13 @@ def expiry(app: App) -> datetime:
     return datetime.now(UTC) + app.links.ttl
 
 
+def document_name(app: App, reply: Reply) -> str:
+    """The name a document is sent and downloaded under: the reply's own, else a report's title
+    ("Báo cáo tự đánh giá … năm 2022 - UBND xã Cửu Cao.docx"), else its file's."""
+    assert reply.document is not None
+    return reply.filename or app.reports.titles.get(reply.document) or reply.document.name
+
+
 def download_line(app: App, path: Path, name: str, template: str, missing: str) -> str:
     """The signed link to a document written with ``template``; ``missing`` when no web app
     is configured."""

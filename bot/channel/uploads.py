@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from urllib.parse import unquote
 
 from conversations.events import FileUpload
 from conversations.texts import msg
@@ -77,10 +78,24 @@ def clean_name(raw: str | None, fallback: str = FALLBACK_NAME) -> str:
 
 
 def _clean(raw: str | None) -> str:
-    text = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    text = _unquoted(raw or "").replace("\\", "/").rsplit("/", 1)[-1]
     text = "".join(_safe(c) for c in text)
     text = unicodedata.normalize("NFC", " ".join(text.split()))
     return text.strip(" .")
+
+
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _unquoted(text: str) -> str:
+    """A name some phones send URL-encoded ("Bi%C3%AAn%20b%E1%BA%A3n.pdf") as a person reads
+    it; a name whose escapes do not decode to UTF-8 ("Tăng 5%AB") is kept as it is."""
+    if not _ESCAPE.search(text):
+        return text
+    try:
+        return unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        return text
 
 
 def _safe(char: str) -> str:
@@ -130,11 +145,17 @@ class Offered:
     size: int | None  # declared; None when unknown
     caption: str | None = None
     item_id: str | None = None  # the item it proves (upload page), None: the current question
-    fallback_name: str = FALLBACK_NAME  # when it has no usable name, e.g. "anh-<id>.jpg"
+    # when it has no usable name: what it is ("anh.jpg", "tep"); such a file is named after
+    # its item and day when it is attached (``FileUpload.named``)
+    fallback_name: str = FALLBACK_NAME
 
     @property
     def shown_name(self) -> str:
         return clean_name(self.name, self.fallback_name)
+
+    @property
+    def named(self) -> bool:
+        return bool(_clean(self.name))
 
 
 def refuse_early(offered: Offered, max_bytes: int) -> Rejected | None:
@@ -199,4 +220,5 @@ def _event(stored: StoredFile, name: str, kind: FileType, offered: Offered) -> F
         kind=kind.kind,
         caption=offered.caption,
         item_id=offered.item_id,
+        named=offered.named,
     )

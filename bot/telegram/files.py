@@ -17,12 +17,10 @@ def _declared(message: Message) -> tuple[str, Offered] | None:
     caption = message.caption
     if message.photo:
         photo = message.photo[-1]  # the largest size
-        fallback = f"anh-{photo.file_unique_id}.jpg"
-        return photo.file_id, Offered(None, photo.file_size, caption, fallback_name=fallback)
+        return photo.file_id, Offered(None, photo.file_size, caption, fallback_name="anh.jpg")
     doc = message.document
     if doc is not None:
-        fallback = f"tep-{doc.file_unique_id}"
-        return doc.file_id, Offered(doc.file_name, doc.file_size, caption, fallback_name=fallback)
+        return doc.file_id, Offered(doc.file_name, doc.file_size, caption, fallback_name="tep")
     return None
 
 

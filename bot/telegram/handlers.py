@@ -9,7 +9,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.app import App
-from bot.channel.upload_offer import download_line, offer
+from bot.channel.upload_offer import document_name, download_line, offer
 from bot.channel.uploads import Rejected
 from bot.journal import UNKNOWN
 from bot.logs import update_kind
@@ -141,7 +141,7 @@ class TelegramChannel:
     async def _send_document(self, context: Context, chat_id: int, reply: Reply) -> None:
         path = reply.document
         assert path is not None
-        caption, name = reply.text[:1024], reply.filename or path.name
+        caption, name = reply.text[:1024], document_name(self.app, reply)
         if path.stat().st_size > DOCUMENT_LIMIT:  # a bundle: through a signed link instead
             await self._send_text(
                 context,

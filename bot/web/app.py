@@ -8,7 +8,6 @@ import hmac
 import logging
 import socket
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 
 import uvicorn
 from starlette.applications import Starlette
@@ -22,36 +21,15 @@ from telegram.ext import Application
 from bot.app import App
 from bot.telegram.application import WEBHOOK_PATH as TELEGRAM_PATH
 from bot.web.body_limit import BodyLimit
-from bot.web.files import UploadRefused, file_routes
-from bot.web.links import UploadGrant
+from bot.web.files import file_routes
+from bot.web.to_chat import EngineUploads
 from bot.zalo.running import WEBHOOK_PATH as ZALO_PATH
 from bot.zalo.running import ZaloRunner
-from conversations.events import FileUpload, Sender
-from storage.assessments import evidence_for
 
 log = logging.getLogger(__name__)
 TELEGRAM_SECRET = "X-Telegram-Bot-Api-Secret-Token"
 ZALO_SECRET = "X-Bot-Api-Secret-Token"
 WEBHOOK_BODY_LIMIT = 1024 * 1024  # an update is a few KB; Telegram's biggest are well under
-
-
-def upload_handler(app: App):  # type: ignore[no-untyped-def]
-    """A file from the upload page: attached by the engine, confirmed in the officer's chat."""
-
-    async def on_upload(grant: UploadGrant, upload: FileUpload) -> str | None:
-        sender = Sender(grant.channel, grant.user_id, grant.chat_id)
-        event = replace(upload, assessment_id=grant.assessment_id)
-        replies = await app.engine.handle(sender, event)
-        if grant.chat_id is not None:
-            await app.deliver(grant.channel, grant.chat_id, replies)
-        said = replies[0].text if replies else None
-        async with app.sessions() as s:
-            kept = await evidence_for(s, grant.assessment_id, grant.item_id, upload.sha256)
-        if kept is None:  # locked, another person's or year's link, an unknown item...
-            raise UploadRefused(said or "")
-        return said
-
-    return on_upload
 
 
 Accept = Callable[[object], Awaitable[bool]]  # the JSON body -> whether it was an update
@@ -134,7 +112,7 @@ def web_app(
         Route("/metrics", metrics),  # keep it inside: the nginx site allows it locally only
     ]
     if app.links is not None:
-        routes += file_routes(app, app.links, upload_handler(app))
+        routes += file_routes(app, app.links, EngineUploads(app))
     limits = {TELEGRAM_PATH: WEBHOOK_BODY_LIMIT, ZALO_PATH: WEBHOOK_BODY_LIMIT}
     return Starlette(routes=routes, middleware=[Middleware(BodyLimit, limits=limits)])
 

@@ -15,21 +15,32 @@ class BodyTooLarge(Exception):
 
 
 class BodyLimit:
-    """ASGI middleware: ``limits`` maps an exact path to its largest body in bytes; other
-    paths are left alone (their routes set their own limits)."""
+    """ASGI middleware: ``limits`` maps an exact path to its largest body in bytes (other paths
+    are left alone), or is the one limit of every request (as a route's own middleware).
+    ``refusal`` answers a refused request (default: a plain-text 413)."""
 
-    def __init__(self, app: ASGIApp, limits: Mapping[str, int]) -> None:
+    def __init__(
+        self, app: ASGIApp, limits: Mapping[str, int] | int, refusal: ASGIApp | None = None
+    ) -> None:
         self.app = app
-        self.limits = dict(limits)
+        self.limits = limits if isinstance(limits, int) else dict(limits)
+        self.refuse = refusal or _refuse
+
+    def limit_of(self, scope: Scope) -> int | None:
+        if scope["type"] != "http":
+            return None
+        if isinstance(self.limits, int):
+            return self.limits
+        return self.limits.get(scope.get("path", ""))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit = self.limits.get(scope.get("path", "")) if scope["type"] == "http" else None
+        limit = self.limit_of(scope)
         if limit is None:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            await _refuse(scope, receive, send)
+            await self.refuse(scope, receive, send)
             return
         received = 0
         started = False
@@ -53,7 +64,7 @@ class BodyLimit:
         except BodyTooLarge:
             if started:
                 raise
-            await _refuse(scope, receive, send)
+            await self.refuse(scope, receive, send)
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:

@@ -26,6 +26,7 @@ from bot.settings import Settings
 
 SECRET_FILE = "link-secret"
 _SALTS = {"download": "danvan.link.download.v1", "upload": "danvan.link.upload.v1"}
+_RESULT_SALT = "danvan.link.upload-result.v1"
 
 
 class LinkError(Exception):
@@ -33,7 +34,12 @@ class LinkError(Exception):
 
 
 class LinkExpired(LinkError):
-    """Genuine, but older than its time to live."""
+    """Genuine, but older than its time to live; ``data``: what it granted (to say where a new
+    one is had)."""
+
+    def __init__(self, message: str, data: Any = None) -> None:
+        super().__init__(message)
+        self.data = data
 
 
 class LinkInvalid(LinkError):
@@ -116,6 +122,13 @@ class Links:
             )
             for kind, salt in _SALTS.items()
         }
+        # what an upload did, carried by the page it redirects to (post/redirect/get)
+        self._results = URLSafeTimedSerializer(
+            secret,
+            salt=_RESULT_SALT,
+            signer=signer,
+            signer_kwargs={"digest_method": hashlib.sha256},
+        )
 
     # --- making links ------------------------------------------------------------------------
 
@@ -171,6 +184,25 @@ class Links:
             raise LinkInvalid("path outside its root")
         return full
 
+    # --- what an upload did ---------------------------------------------------------------
+
+    def result_token(self, upload_token: str, results: list[Any]) -> str:
+        """``results`` (plain data) signed for the page of ``upload_token`` only."""
+        token = self._results.dumps([_digest(upload_token), results])
+        return token if isinstance(token, str) else token.decode("ascii")
+
+    def read_result(self, upload_token: str, token: str) -> list[Any] | None:
+        """The results signed for this upload page; None for a token altered, too old or made
+        for another page (the page is then shown without them)."""
+        max_age = int(self.ttl.total_seconds())
+        try:
+            bound, results = self._results.loads(token, max_age=max_age)
+        except (BadData, UnicodeError, ValueError, TypeError):
+            return None
+        if not isinstance(results, list) or bound != _digest(upload_token):
+            return None
+        return results
+
     # --- signing -----------------------------------------------------------------------------
 
     def _dump(self, kind: str, data: list[Any]) -> str:
@@ -184,10 +216,20 @@ class Links:
                 token, max_age=max_age, return_timestamp=True
             )
         except SignatureExpired as e:
-            raise LinkExpired(str(e)) from e
+            raise LinkExpired(str(e), self._expired_data(kind, e)) from e
         except (BadData, UnicodeError, ValueError) as e:
             raise LinkInvalid(str(e)) from e
         return data, issued
+
+    def _expired_data(self, kind: str, expired: SignatureExpired) -> Any:
+        try:
+            return self._serializers[kind].load_payload(expired.payload)
+        except BadData:
+            return None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
 def links_for(settings: Settings) -> Links | None:

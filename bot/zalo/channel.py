@@ -8,7 +8,7 @@ import logging
 import httpx
 
 from bot.app import App
-from bot.channel.upload_offer import download_line, upload_line
+from bot.channel.upload_offer import document_name, download_line, upload_line
 from bot.channel.uploads import Offered, Rejected, accept, too_big
 from bot.console import parse_line
 from bot.zalo import render
@@ -77,9 +77,7 @@ class ZaloChannel:
     async def _photo(self, update: ZaloUpdate) -> Event | Rejected:
         assert update.photo_url is not None
         limit = self.app.max_upload_bytes
-        offered = Offered(
-            None, None, update.caption, fallback_name=f"anh-zalo-{update.message_id}.jpg"
-        )
+        offered = Offered(None, None, update.caption, fallback_name="anh.jpg")
         try:  # streamed: refused as soon as it passes the limit
             data = await self.client.download(update.photo_url, limit)
         except DownloadTooLarge:
@@ -121,7 +119,7 @@ class ZaloChannel:
 
     def _links(self, reply: Reply, sender: Sender | None) -> str:
         if reply.document is not None:
-            name = reply.filename or reply.document.name
+            name = document_name(self.app, reply)
             return download_line(
                 self.app, reply.document, name, "zalo_download_link", "zalo_no_download_link"
             )

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import UTC, datetime
+
 from conversations.events import FileUpload
 from conversations.officer.context import Ctx
 from rubric.model import Item
+from rubric.vietnam import local
 from storage import assessments as repo
+from storage.evidence_names import readable_name
 from storage.models import Evidence
 
 
@@ -15,6 +20,10 @@ async def attach(ctx: Ctx, item: Item, upload: FileUpload, via_web: bool = False
     if existing is not None:
         ctx.say_msg("file_duplicate", name=existing.original_name, item=item)
         return
+    if not upload.named:  # a phone's photo: after the item and the day, not a file id
+        day = local(datetime.now(UTC)).date()
+        name = await readable_name(ctx.s, ctx.assessment.id, item.id, upload.original_name, day)
+        upload = replace(upload, original_name=name)
     ctx.s.add(
         Evidence(
             assessment_id=ctx.assessment.id,

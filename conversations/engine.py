@@ -121,7 +121,11 @@ class Engine:
         """The officer's current question, changing nothing (None: not an officer here)."""
         async with self.sessions() as s:
             found = await who(s, sender.channel, sender.user_id, lock=False)
-            ctx = await self.officer.context(s, found) if found.person is not None else None
+            ctx = (
+                await self.officer.context(s, found, sender.channel)
+                if found.person is not None
+                else None
+            )
             reply = await self.officer.prompt_of(ctx) if isinstance(ctx, Ctx) else None
             await s.rollback()  # _context may have made the assessment: keep nothing
             return reply
@@ -133,7 +137,7 @@ class Engine:
             found = await who(s, sender.channel, sender.user_id, lock=False)
             if found.person is None:
                 return [Reply(msg("unknown_user"))]
-            replies = await self._again(s, found)
+            replies = await self._again(s, found, sender.channel)
             await s.rollback()  # keep nothing of what loading may have made
             return replies
 
@@ -145,7 +149,7 @@ class Engine:
             found = await who(s, sender.channel, sender.user_id, lock=False)
             if found.person is None:
                 return Reply(msg("unknown_user"))
-            ctx = await self.officer.context(s, found)
+            ctx = await self.officer.context(s, found, sender.channel)
             refused = ctx if isinstance(ctx, Reply) else None
             if isinstance(ctx, Ctx) and ctx.locked:
                 refuse_input(ctx)
@@ -182,19 +186,19 @@ class Engine:
         if update_key is not None and not await inbox.claim(
             s, sender.channel, update_key, sender.user_id, sender.chat_id
         ):
-            return await self._again(s, found)
+            return await self._again(s, found, sender.channel)
         if isinstance(event, Command) and event.name == "lienket":
             return [await link_code(s, person, grants)]
         if self.appraiser.wants(person, grants, event):
             return [*prefix, *await self.appraiser.handle(s, person, event)]
-        return await self.officer.handle(s, found, event, prefix)
+        return await self.officer.handle(s, found, event, prefix, sender.channel)
 
-    async def _again(self, s: AsyncSession, found: Who) -> list[Reply]:
+    async def _again(self, s: AsyncSession, found: Who, channel: str) -> list[Reply]:
         """What the person is being asked now: a redelivered update changes nothing."""
         assert found.person is not None
         if self.appraiser.active(found.person, found.grants):
             return await self.appraiser.current(s, found.person)
-        return [await self.officer.current(s, found)]
+        return [await self.officer.current(s, found, channel)]
 
     async def attach_reports(self, replies: list[Reply], busy: Busy | None) -> list[Reply]:
         """After the commit: make the documents the replies ask for (the slow part). A document

@@ -110,6 +110,7 @@ class Reply:
     report_kinds: tuple[str, ...] = ("unit",)  # "unit" (tự đánh giá), "outline" (tóm tắt)
     recipient: Recipient | None = None  # None: the sender's own chat
     expects: str | None = None  # "choice" | "score" | "text" | "file": how to read free input
+    upload_item: str | None = None  # the item a file sent now would prove (the upload page's)
     alert: bool = False  # a short notice (Telegram: answerCallbackQuery alert)
 
     def button_keys(self) -> set[str]:

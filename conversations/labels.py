@@ -24,13 +24,11 @@ EDIT_ONE = "✏️ Sửa một mục"
 CONFIRM_SUBMIT = "✅ Xác nhận nộp"
 SIGNER = "✏️ Người ký"
 GENERAL_NOTES = "📝 Đánh giá chung"
+GUIDE = "📖 Hướng dẫn"  # the criterion's full guidance (the Đề cương)
+SHORTCOMINGS = "✍️ Mặt còn hạn chế"
 
 # answers
 SUGGESTED = " (gợi ý)"  # after the rating the points suggest
-
-
-def criterion(number: int) -> str:
-    return f"Tiêu chí {number}"
 
 
 def choice(n: int, points: str) -> str:

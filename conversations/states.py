@@ -1,7 +1,9 @@
 """Named states of the officer's conversation and the linear questionnaire.
 
-A state is stored as the assessment's ``cursor``: ``"<kind>"`` or
-``"<kind>:<id>"``, e.g. ``"score:IV.1"`` or ``"strengths:IV"``.
+A state is stored as the person's ``cursor``: ``"<kind>"`` or ``"<kind>:<id>"``, e.g.
+``"score:IV.1"`` or ``"strengths:IV"``. The questionnaire asks each item's score, then each
+criterion's strengths; an item's results text and files, and a criterion's shortcomings, are
+typed or sent on the question after (``attach_target``), never asked for one by one.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from rubric.model import Rubric
 
 # Questionnaire steps (in this order for every item / criterion).
 SCORE = "score"  # the item's score or tier
-RESULTS = "results"  # "Kết quả đạt được" text
-EVIDENCE = "evidence"  # photos and files proving the item
 STRENGTHS = "strengths"  # "Những nội dung đã thực hiện tốt"
-SHORTCOMINGS = "shortcomings"  # "Những mặt còn hạn chế"
+SHORTCOMINGS = "shortcomings"  # "Những mặt còn hạn chế": typed after the strengths, or edited
+# Steps of earlier versions, read as the item's score question (a cursor stored before them)
+LEGACY = {"results": "score", "evidence": "score"}
 
 # Screens outside the questionnaire.
 MENU = "menu"
@@ -29,12 +31,12 @@ SIGNER_NAME = "signer_name"  # who signs the report: full name
 SIGNER_TITLE = "signer_title"  # ... and title
 SUBMITTED = "submitted"
 
-ITEM_STEPS = (SCORE, RESULTS, EVIDENCE)
+ITEM_STEPS = (SCORE,)
 NOTE_STEPS = (STRENGTHS, SHORTCOMINGS)
 
 # Keys of the navigation buttons (also what a text-only chat types).
-BACK, SKIP, DONE, MENU_KEY = "b", "s", "x", "m"
-NAV_KEYS = frozenset({BACK, SKIP, DONE, MENU_KEY})
+BACK, SKIP, DONE, MENU_KEY, GUIDE = "b", "s", "x", "m", "h"
+NAV_KEYS = frozenset({BACK, SKIP, DONE, MENU_KEY, GUIDE})
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class State:
         if not cursor:
             return cls(MENU)
         kind, _, ref = cursor.partition(":")
-        return cls(kind, ref or None)
+        return cls(LEGACY.get(kind, kind), ref or None)
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.ref}" if self.ref else self.kind
@@ -64,7 +66,7 @@ class Questionnaire:
     steps: tuple[State, ...]
 
     def index(self, state: State) -> int:
-        return self.steps.index(state)
+        return self.steps.index(self.in_order(state))
 
     def next(self, state: State) -> State | None:
         i = self.index(state) + 1
@@ -74,20 +76,23 @@ class Questionnaire:
         i = self.index(state) - 1
         return self.steps[i] if i >= 0 else None
 
-    def first_of_criterion(self, criterion_id: str, rubric: Rubric) -> State:
-        return next(s for s in self.steps if criterion_of(s, rubric) == criterion_id)
+    def in_order(self, state: State) -> State:
+        """Where ``state`` stands in the questionnaire: the shortcomings (asked only when
+        edited) stand where the criterion's strengths do."""
+        if state.kind == SHORTCOMINGS:
+            return State(STRENGTHS, state.ref)
+        return state
 
 
 @cache
 def questionnaire(rubric: Rubric) -> Questionnaire:
-    """The unit's questions: every item it scores itself (not those only the appraising body
-    scores), then the criterion's narratives (a bonus or penalty has none)."""
+    """The unit's questions: the score of every item it scores itself (not those only the
+    appraising body scores), then the criterion's strengths (a bonus or penalty has none)."""
     steps: list[State] = []
     for criterion in rubric.criteria:
-        for item in criterion.unit_items():
-            steps.extend(State(kind, item.id) for kind in ITEM_STEPS)
+        steps.extend(State(SCORE, item.id) for item in criterion.unit_items())
         if criterion.scored:
-            steps.extend(State(kind, criterion.id) for kind in NOTE_STEPS)
+            steps.append(State(STRENGTHS, criterion.id))
     return Questionnaire(tuple(steps))
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from rubric.model import Item
 from rubric.scoring import fmt, subtotal
 from rubric.vietnam import file_size, vn_date, vn_datetime
 from storage import filetypes
@@ -30,6 +31,7 @@ def _module() -> Any:
     env.filters["size"] = file_size
     env.globals["file_types"] = filetypes.LABELS
     env.globals["subtotal"] = subtotal  # a criterion's points, a bonus or penalty capped
+    env.globals["tier_parts"] = tier_parts
     return env.get_template("chat.j2").module
 
 
@@ -37,6 +39,23 @@ def msg(name: str, /, **context: Any) -> str:
     """Render the macro ``name`` of chat.j2 with ``context``; surrounding blanks trimmed."""
     macro = getattr(_module(), name)
     return str(macro(**context)).strip()
+
+
+COMMON_MIN = 40  # characters the tiers must share before they are shown once, apart
+
+
+def tier_parts(item: Item) -> tuple[str, list[str]]:
+    """The tiers' texts as a phone should show them: the words all tiers begin with, once
+    (empty when they share little), and what each tier says after them: where they differ."""
+    labels = [" ".join(c.label.split()) for c in item.choices]
+    words = [label.split(" ") for label in labels]
+    n = 0
+    while all(len(w) > n + 1 for w in words) and len({w[n] for w in words}) == 1:
+        n += 1
+    common = " ".join(words[0][:n]) if words else ""
+    if len(common) < COMMON_MIN:
+        return "", labels
+    return common.rstrip(" ,;:"), [" ".join(w[n:]) for w in words]
 
 
 def progress_bar(fraction: float, width: int = 10) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage import details
 from storage.db import insert_or_nothing
 from storage.models import (
     Answer,
@@ -55,20 +56,37 @@ _MAY_CARRY = or_(  # another report of the unit, or a unit it succeeds: one may 
     exists().where(_OTHER_REPORT.unit_id == Assessment.unit_id, _OTHER_REPORT.id != Assessment.id),
     exists().where(UnitSuccession.successor_id == Assessment.unit_id),
 )
-_ANSWERS_AND_POSITION = (
-    select(Position, Answer, _ANSWERER.full_name, _OTHERS_LAST, _MAY_CARRY)
-    .select_from(Assessment)
-    .outerjoin(
-        Position,
-        and_(Position.assessment_id == Assessment.id, Position.person_id == bindparam("person_id")),
+
+
+def _answers_and_position(dialect: str) -> Select[Any]:
+    return (
+        select(
+            Position,
+            Answer,
+            _ANSWERER.full_name,
+            _OTHERS_LAST,
+            _MAY_CARRY,
+            details.notes_column(dialect),
+            details.evidence_column(dialect),
+        )
+        .select_from(Assessment)
+        .outerjoin(
+            Position,
+            and_(
+                Position.assessment_id == Assessment.id,
+                Position.person_id == bindparam("person_id"),
+            ),
+        )
+        .outerjoin(Answer, Answer.assessment_id == Assessment.id)
+        .outerjoin(
+            _ANSWERER,
+            and_(_ANSWERER.id == Answer.updated_by_id, _ANSWERER.id != bindparam("person_id")),
+        )
+        .where(Assessment.id == bindparam("assessment_id"))
     )
-    .outerjoin(Answer, Answer.assessment_id == Assessment.id)
-    .outerjoin(
-        _ANSWERER,
-        and_(_ANSWERER.id == Answer.updated_by_id, _ANSWERER.id != bindparam("person_id")),
-    )
-    .where(Assessment.id == bindparam("assessment_id"))
-)
+
+
+_ANSWERS_AND_POSITION = {d: _answers_and_position(d) for d in ("sqlite", "postgresql")}
 _NOTES = select(CriterionNote).where(CriterionNote.assessment_id == bindparam("assessment_id"))
 _EVIDENCE_COUNTS = (
     select(Evidence.item_id, func.count())
@@ -157,18 +175,31 @@ class Place(NamedTuple):
     names: dict[int, str]  # the other people who gave an answer: id -> name
     others_last: datetime | None  # when another person last gave or changed an answer
     may_carry: bool = True  # the unit or one it succeeds has another year's report
+    notes: dict[str, CriterionNote] | None = None  # by criterion
+    evidence: Counter[str] | None = None  # files by item
 
 
 async def answers_and_position(s: AsyncSession, assessment_id: int, person_id: int) -> Place:
     """The answers, who gave them, the person's position, the newest change another person
-    made and whether an earlier report may exist, in one statement."""
+    made, whether an earlier report may exist, the criteria notes and the files counted by
+    item: all an officer's screens show, in one statement."""
     params = {"assessment_id": assessment_id, "person_id": person_id}
-    rows = (await s.execute(_ANSWERS_AND_POSITION, params)).all()
-    answers = {a.item_id: a for _, a, _, _, _ in rows if a is not None}
-    names = {a.updated_by_id: name for _, a, name, _, _ in rows if name is not None}
-    last = rows[0][3] if rows else None
-    position = rows[0][0] if rows else None
-    return Place(position, answers, names, last and as_utc(last), bool(rows and rows[0][4]))
+    statement = _ANSWERS_AND_POSITION[s.get_bind().dialect.name]
+    rows = (await s.execute(statement, params)).all()
+    answers = {a.item_id: a for _, a, *_ in rows if a is not None}
+    names = {a.updated_by_id: name for _, a, name, *_ in rows if name is not None}
+    if not rows:
+        return Place(None, answers, names, None, False)
+    position, _, _, last, may_carry, notes, files = rows[0]
+    return Place(
+        position,
+        answers,
+        names,
+        last and as_utc(last),
+        bool(may_carry),
+        details.notes(s, assessment_id, notes),
+        details.evidence(files),
+    )
 
 
 async def notes(s: AsyncSession, assessment_id: int) -> dict[str, CriterionNote]:

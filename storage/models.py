@@ -281,6 +281,8 @@ class Position(Base):
     cursor: Mapped[str | None] = mapped_column(String(80))
     return_to: Mapped[str | None] = mapped_column(String(80))  # where an edit goes back to
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # when this person was told the submission deadline had passed (told once)
+    late_told_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Answer(Base):

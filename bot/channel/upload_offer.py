@@ -1,5 +1,6 @@
-"""Links where a chat cannot carry a file: the upload page offered at every evidence step on
-Zalo and on Telegram for a file over the chat's limit; the download link of a document on Zalo
+"""Links where a chat cannot carry a file: the upload page offered under every item's question
+on Zalo (for the item a file sent now would prove) and on Telegram for a file over the chat's
+limit; the download link of a document on Zalo
 and on Telegram for one over what a bot may send."""
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from pathlib import Path
 from bot.app import App
 from bot.web.links import UploadGrant
 from conversations.events import Reply, Sender
-from conversations.states import EVIDENCE, State
 from conversations.texts import msg
 
 
@@ -36,22 +36,24 @@ def download_line(app: App, path: Path, name: str, template: str, missing: str) 
 
 
 def upload_line(app: App, sender: Sender, question: Reply, template: str) -> str | None:
-    """The link to the upload page for the item an evidence question asks about, written with
-    ``template`` (None: not an evidence question; a hint when no web app is configured)."""
-    state = State.parse(question.target)
-    if question.expects != "file" or state.kind != EVIDENCE or state.ref is None:
+    """The link to the upload page for the item a file sent at ``question`` would prove,
+    written with ``template`` (None: no file goes anywhere there; a hint when no web app is
+    configured)."""
+    item = question.upload_item
+    if item is None:
         return None
     if app.links is None or question.assessment_id is None:
         return msg("no_upload_link")
     grant = UploadGrant(
-        sender.channel, sender.user_id, sender.chat_id, question.assessment_id, state.ref
+        sender.channel, sender.user_id, sender.chat_id, question.assessment_id, item
     )
     url = app.links.upload_url(grant)
-    return msg(template, url=url, expires=expiry(app), limit_mb=app.settings.max_web_upload_mb)
+    limit = app.settings.max_web_upload_mb
+    return msg(template, url=url, expires=expiry(app), limit_mb=limit, item=item)
 
 
 async def offer(app: App, sender: Sender, template: str) -> Reply | None:
-    """The link for the question the person is at now, if it is an evidence question."""
+    """The link for the question the person is at now, if a file goes somewhere there."""
     question = await app.engine.peek(sender)
     line = upload_line(app, sender, question, template) if question is not None else None
     return Reply(line) if line else None

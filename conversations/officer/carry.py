@@ -1,5 +1,5 @@
 """Starting from last year, from the menu (one button per earlier report the unit may take
-over: its own, or those of the units it succeeds) or on an item's results step (one button per
+over: its own, or those of the units it succeeds) or on an item's question (one button per
 earlier report holding a results text or files for the item), and the copy itself
 (storage/carry.py): results texts, narratives and evidence, never the scores."""
 
@@ -29,7 +29,7 @@ def chosen(ctx: Ctx, key: str | None) -> Source | None:
 
 
 def item_offer(ctx: Ctx, item: Item) -> tuple[str | None, list[Button]]:
-    """What the results step of ``item`` adds: the earlier reports' text for the item, briefly
+    """What the question of ``item`` adds: the earlier reports' text for the item, briefly
     (None: nothing to take over), and a button for each."""
     offers = [] if ctx.locked else ctx.offers[:SHOWN]
     if not offers:
@@ -41,7 +41,7 @@ def item_offer(ctx: Ctx, item: Item) -> tuple[str | None, list[Button]]:
 
 
 def item_chosen(ctx: Ctx, key: str | None) -> Source | None:
-    """The earlier report a results step's key names (None: not a take-over key)."""
+    """The earlier report an item question's key names (None: not a take-over key)."""
     return _chosen([o.source for o in ctx.offers], key)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.events import Reply
-from conversations.states import MENU, RESULTS, REVIEW, State
+from conversations.states import MENU, REVIEW, SCORE, State
 from conversations.texts import msg
 from rubric.model import Item, Rubric
 from rubric.scoring import total, unanswered
@@ -54,6 +54,7 @@ class Ctx:
     others_last: datetime | None = None  # when another person last gave or changed an answer
     may_carry: bool = True  # the unit or one it succeeds has another year's report
     merged: list[tuple[Unit, date]] = field(default_factory=list)  # merged into these, by now
+    channel: str = "telegram"  # where the person is talking: what the texts may promise
     replies: list[Reply] = field(default_factory=list)
     ask_next: bool = True  # append the prompt of the resulting state
     want_report: bool | tuple[str, ...] = False  # send the report (or these kinds) after commit
@@ -82,21 +83,21 @@ class Ctx:
 
     @property
     def offers(self) -> list[ItemSource]:
-        """The earlier reports holding a results text or files for the results step's item."""
+        """The earlier reports holding a results text or files for the item asked."""
         loaded = self._offers
         assert loaded is not None and loaded[0] == self.state.ref, "load_for_screen() first"
         return loaded[1]
 
     async def load_for_screen(self) -> None:
         """What only the menu (earlier reports to start from), the review (earlier years'
-        results) and an item's results step (its earlier answers) show, read once per event
-        when the conversation is on one of them."""
+        results) and an item's question (its earlier answers) show, read once per event when
+        the conversation is on one of them."""
         state = self.state
         if state.kind == MENU and self._sources is None:
             self._sources = await carry.sources(self.s, self.unit.id, self.period.year)
         if state.kind == REVIEW and self._earlier is None:
             self._earlier = await earlier_results(self.s, self.unit.id, self.period.year)
-        if state.kind == RESULTS and (self._offers is None or self._offers[0] != state.ref):
+        if state.kind == SCORE and (self._offers is None or self._offers[0] != state.ref):
             self._offers = (state.ref or "", await self._item_offers(state.ref or ""))
 
     async def _item_offers(self, item_id: str) -> list[ItemSource]:

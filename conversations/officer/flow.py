@@ -21,22 +21,22 @@ from conversations.events import (
     Reply,
     Start,
     Text,
+    button_rows,
 )
 from conversations.flow import StateTable
 from conversations.input import key_of
-from conversations.officer import questions, screens, signer
+from conversations.officer import deadline, questions, screens, signer
 from conversations.officer.context import Ctx
 from conversations.officer.evidence import attach
 from conversations.officer.navigation import enter, resume_point
+from conversations.score_input import score_buttons
 from conversations.states import (
     CONFIRM,
     EDIT,
     EDIT_CRITERION,
-    EVIDENCE,
     MENU,
     NAV_KEYS,
     RATING,
-    RESULTS,
     REVIEW,
     SCORE,
     SHORTCOMINGS,
@@ -59,8 +59,6 @@ STATES: StateTable[Ctx] = StateTable(
     {
         MENU: (screens.ask_menu, screens.on_menu),
         SCORE: (questions.ask_score, questions.on_score),
-        RESULTS: (questions.ask_results, questions.on_results),
-        EVIDENCE: (questions.ask_evidence, questions.on_evidence),
         STRENGTHS: (questions.ask_note, questions.on_note),
         SHORTCOMINGS: (questions.ask_note, questions.on_note),
         REVIEW: (screens.ask_review, screens.on_review),
@@ -75,7 +73,7 @@ STATES: StateTable[Ctx] = StateTable(
 )
 
 # The screens that show neither the criteria notes nor the files: their events load neither
-LIGHT = frozenset({SCORE, RESULTS})
+LIGHT = frozenset({SCORE})
 
 # Commands that work whatever the state (the Telegram menu registers these).
 COMMANDS = (
@@ -95,11 +93,12 @@ class OfficerFlow:
         who: Who,
         event: Event,
         prefix: list[Reply],
+        channel: str,
     ) -> list[Reply]:
         """The event in the officer's conversation (``prefix``: what onboarding said first)."""
         assert who.person is not None
         who.person.cursor = None  # back in the officer's conversation (from the appraiser's)
-        ctx_or_reply = await self.context(s, who)
+        ctx_or_reply = await self.context(s, who, channel)
         if isinstance(ctx_or_reply, Reply):
             return [*prefix, ctx_or_reply]
         ctx = ctx_or_reply
@@ -109,6 +108,7 @@ class OfficerFlow:
         if not (isinstance(event, Choice | Text) and self._light(ctx)):
             await ctx.load_details()  # commands, files and the other screens show them
         await ctx.load_for_screen()
+        deadline.tell_once(ctx)  # the deadline has passed: said once, before the answer
         await self._dispatch(ctx, event)
         for observe in self.observers:
             observe(before, ctx.state.kind, event)
@@ -123,9 +123,9 @@ class OfficerFlow:
             ctx.replies.append(reply)
         return ctx.replies
 
-    async def current(self, s: AsyncSession, who: Who) -> Reply:
+    async def current(self, s: AsyncSession, who: Who, channel: str) -> Reply:
         """The officer's current question (or why there is none), changing nothing."""
-        ctx = await self.context(s, who)
+        ctx = await self.context(s, who, channel)
         return await self.prompt_of(ctx) if isinstance(ctx, Ctx) else ctx
 
     @staticmethod
@@ -216,28 +216,26 @@ class OfficerFlow:
             ctx.ask_next = False
         elif locked:
             return  # the prompt is the "already submitted" screen
-        elif name == "tieptuc":
-            enter(ctx, resume_point(ctx))
         elif name == "xemlai":
             ctx.goto(State(REVIEW))
         elif name == "huy":
             ctx.say_msg("cancelled")
             ctx.goto(State(MENU))
-        else:  # start
-            ctx.goto(State(MENU))
+        else:  # start, tieptuc: straight to the open question, with where the unit stands
+            ctx.say_msg("where_we_are", unit=ctx.unit, period=ctx.period, progress=ctx.progress())
+            enter(ctx, resume_point(ctx))
 
     @staticmethod
     async def _web_file(ctx: Ctx, upload: FileUpload, item_id: str) -> None:
         """A file sent through the upload page of a signed link: it proves the item the link
-        named, wherever the conversation is; the question is asked again only if it is that
-        item's evidence step (so the officer sees the new count)."""
+        named, wherever the conversation is (the page tells the chat in one message)."""
         item = ctx.rubric.item(item_id)
         if item is None:
             ctx.say_msg("web_file_unknown_item", item_id=item_id)
             ctx.ask_next = False
             return
         await attach(ctx, item, upload, via_web=True)
-        ctx.ask_next = ctx.state == State(EVIDENCE, item.id)
+        ctx.ask_next = False
 
     @staticmethod
     def _refuse(ctx: Ctx) -> None:
@@ -249,12 +247,9 @@ class OfficerFlow:
         """A button of an earlier message: a score still applies to its item; else nothing."""
         target = State.parse(event.target)
         item = ctx.rubric.item(target.ref or "") if target.kind == SCORE else None
-        current = ctx.state
         key = None
         if item is not None:
-            ctx.goto(target)
-            key = key_of(event, questions.ask_score(ctx))
-            ctx.goto(current)
+            key = key_of(event, Reply("", button_rows(score_buttons(item), 5)))
         if item is None or key is None or key in NAV_KEYS:
             self._refuse(ctx)
             return
@@ -263,7 +258,7 @@ class OfficerFlow:
         assert value is not None
         questions.set_score(ctx, item, value, choice.id if choice else None)
 
-    async def context(self, s: AsyncSession, who: Who) -> Ctx | Reply:
+    async def context(self, s: AsyncSession, who: Who, channel: str) -> Ctx | Reply:
         """What the officer's event needs: ``who`` (the first statement) found the unit and
         locked its assessment; one more statement reads the answers and the person's place."""
         person, unit, period, assessment = who.person, who.unit, who.period, who.assessment
@@ -295,5 +290,8 @@ class OfficerFlow:
             names=place.names,
             others_last=place.others_last,
             may_carry=place.may_carry,
+            _notes=place.notes,
+            _evidence=place.evidence,
             merged=merged,
+            channel=channel,
         )

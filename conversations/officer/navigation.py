@@ -9,10 +9,12 @@ from conversations.events import Button
 from conversations.officer.context import Ctx
 from conversations.states import (
     BACK,
+    GUIDE,
     MENU,
     MENU_KEY,
     REVIEW,
     SHORTCOMINGS,
+    STRENGTHS,
     State,
     criterion_of,
     group_of,
@@ -21,9 +23,11 @@ from conversations.states import (
 from rubric.scoring import subtotal
 
 
-def nav_row(ctx: Ctx, middle: Button | None) -> list[Button]:
-    """◀ Quay lại · <middle> · ☰ Menu (what every question offers)."""
-    row = [Button(BACK, labels.BACK)]
+def nav_row(ctx: Ctx, middle: Button | None, guide: bool = False) -> list[Button]:
+    """◀ · [📖 Hướng dẫn] · <middle> · ☰ Menu (what every question offers)."""
+    row = [Button(BACK, labels.BACK_SHORT if guide else labels.BACK)]
+    if guide:
+        row.append(Button(GUIDE, labels.GUIDE))
     if middle is not None:
         row.append(middle)
     row.append(Button(MENU_KEY, labels.MENU))
@@ -46,11 +50,16 @@ def advance(ctx: Ctx) -> None:
     q = questionnaire(ctx.rubric)
     current = ctx.state
     following = q.next(current)
-    if current.kind == SHORTCOMINGS:
+    editing = ctx.position.return_to
+    if current.kind == SHORTCOMINGS and not editing:
+        note = ctx.notes.get(current.ref or "")
+        if note is None or not note.strengths:  # came here before writing the strengths
+            ctx.goto(State(STRENGTHS, current.ref))
+            return
+    if current.kind in (STRENGTHS, SHORTCOMINGS) and not editing:
         criterion = ctx.rubric.criterion(current.ref or "")
         assert criterion is not None
         ctx.say_msg("criterion_done", c=criterion, points=_subtotal(ctx, current.ref or ""))
-    editing = ctx.position.return_to
     if editing and (
         following is None or group_of(following, ctx.rubric) != group_of(current, ctx.rubric)
     ):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from conversations import labels
 from conversations.events import Button, Event, Recipient, Reply, button_rows
 from conversations.input import key_of, text_of
-from conversations.officer import carry
+from conversations.officer import carry, questions
 from conversations.officer.context import Ctx
 from conversations.officer.navigation import enter, resume_point
 from conversations.officer.signer import needs_signer, signer_lines
@@ -90,6 +90,8 @@ async def on_menu(ctx: Ctx, event: Event) -> None:
         ctx.ask_next = True  # then the menu again, with its buttons
     elif (source := carry.chosen(ctx, key)) is not None:
         await carry.take_over(ctx, source)  # and the menu again
+    elif key is None and text_of(event):  # words: straight to the open question
+        enter(ctx, resume_point(ctx))
     else:
         ctx.say_msg("pick_a_button")
 
@@ -104,10 +106,19 @@ def send_bundle(ctx: Ctx) -> None:
 
 # -- review and edit -----------------------------------------------------------
 def ask_review(ctx: Ctx) -> Reply:
-    buttons = [Button(EDIT_KEY, labels.EDIT_ONE), Button("n", labels.SUBMIT)]
-    rows = [buttons, [Button(CONTINUE, labels.CONTINUE_ANSWERING), Button(MENU_KEY, labels.MENU)]]
+    submit, edit, menu = (
+        Button("n", labels.SUBMIT),
+        Button(EDIT_KEY, labels.EDIT_ONE),
+        Button(MENU_KEY, labels.MENU),
+    )
+    if ctx.unanswered():  # items left: answering them is what comes next
+        rows = [[Button(CONTINUE, labels.CONTINUE_ANSWERING), edit], [submit, menu]]
+    else:  # all answered: submitting is
+        rows = [[submit, edit], [menu]]
     earlier = [(e, e.rating_label(ctx.rubric)) for e in ctx.earlier]
-    text = msg("review", **_summary(ctx), earlier=earlier)
+    target = questions.attach_target(ctx)  # the last criterion's shortcomings, typed here
+    target_c = ctx.rubric.criterion(target.ref or "") if target else None
+    text = msg("review", **_summary(ctx), earlier=earlier, target=target, target_c=target_c)
     return Reply(text, rows, target=REVIEW, expects="choice")
 
 
@@ -116,6 +127,8 @@ async def on_review(ctx: Ctx, event: Event) -> None:
     typed = (text_of(event) or "").strip().upper()
     if key is None and ctx.rubric.item(typed):
         start_edit(ctx, State(SCORE, typed))
+    elif key is None and typed and await questions.take(ctx, event):
+        return  # an item's results ("I.5: …"), the last criterion's shortcomings
     elif key == EDIT_KEY:
         ctx.goto(State(EDIT))
     elif key == "n":
@@ -134,7 +147,7 @@ def start_edit(ctx: Ctx, target: State) -> None:
 
 
 def ask_edit(ctx: Ctx) -> Reply:
-    buttons = [Button(str(c.number), labels.criterion(c.number)) for c in ctx.rubric.criteria]
+    buttons = [Button(str(c.number), c.short) for c in ctx.rubric.criteria]
     rows = button_rows(buttons, 4)
     rows.append([Button(BACK, labels.BACK)])
     return Reply(msg("edit_pick_criterion", **_summary(ctx)), rows, target=EDIT, expects="choice")

@@ -24,8 +24,8 @@ def render(reply: Reply) -> str:
         lines.append(msg("console_document", path=str(reply.document)))
     for row in reply.buttons:
         lines.append("   ".join(f"[{b.key}] {b.label}" for b in row))
-    if reply.expects == "file":
-        lines.append(msg("console_file_hint"))
+    if reply.upload_item is not None:
+        lines.append(msg("console_file_hint", item=reply.upload_item))
     return "\n".join(lines)
 
 
@@ -69,12 +69,14 @@ class Console:
         await self.send(event)
 
     def _wants_file(self, text: str) -> bool:
-        """At the evidence step a line that is not a choice is a file path."""
-        last = self.last
-        if last is None or last.expects != "file" or not text.strip():
+        """A line that is a path ("/…", "~/…", "./…", or a file that exists) where a file
+        would prove an item: the file (a chat's photo, here)."""
+        last, typed = self.last, text.strip()
+        if last is None or last.upload_item is None or not typed:
             return False
-        typed = text.strip().casefold()
-        return all(typed != k.casefold() for k in last.button_keys())
+        if any(typed.casefold() == k.casefold() for k in last.button_keys()):
+            return False
+        return typed.startswith(("/", "~", "./")) or Path(typed).expanduser().is_file()
 
     async def run(self, stdin: TextIO = sys.stdin) -> int:
         """Converse until the input ends; everything is already saved when it does."""

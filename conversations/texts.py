@@ -32,6 +32,8 @@ def _module() -> Any:
     env.globals["file_types"] = filetypes.LABELS
     env.globals["subtotal"] = subtotal  # a criterion's points, a bonus or penalty capped
     env.globals["tier_parts"] = tier_parts
+    env.globals["tier_lines"] = tier_lines
+    env.globals["tiers_apart"] = tiers_apart
     return env.get_template("chat.j2").module
 
 
@@ -56,6 +58,37 @@ def tier_parts(item: Item) -> tuple[str, list[str]]:
     if len(common) < COMMON_MIN:
         return "", labels
     return common.rstrip(" ,;:"), [" ".join(w[n:]) for w in words]
+
+
+MESSAGE_LIMIT = 1000  # characters of one message in the questionnaire (a phone's screenful)
+TIERS_INLINE = 600  # an item's text and its tiers up to this: one message; above, tiers apart
+
+
+def tier_lines(item: Item) -> list[str]:
+    """ "1) … → 5 điểm" for each tier, in full (the words all tiers begin with said once)."""
+    common, tails = tier_parts(item)
+    lead = [f"Các mức cùng có: «{common}…»"] if common else []
+    dots = "…" if common else ""
+    return lead + [
+        f"{n}) {dots}{tail} → {fmt(c.points)} điểm"
+        for n, (c, tail) in enumerate(zip(item.choices, tails, strict=True), 1)
+    ]
+
+
+def tiers_apart(item: Item) -> bool:
+    """The tiers are too long to share the question's message: they come just above it."""
+    return item.is_tiered and len(item.label) + sum(map(len, tier_lines(item))) > TIERS_INLINE
+
+
+def packed(lines: list[str], limit: int = MESSAGE_LIMIT) -> list[str]:
+    """``lines`` in as few messages as stay within ``limit`` characters each."""
+    parts: list[str] = []
+    for line in lines:
+        if parts and len(parts[-1]) + 2 + len(line) <= limit:
+            parts[-1] = f"{parts[-1]}\n\n{line}"
+        else:
+            parts.append(line)
+    return parts
 
 
 def progress_bar(fraction: float, width: int = 10) -> str:

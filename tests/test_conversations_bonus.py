@@ -68,8 +68,7 @@ def test_bonus_penalty_and_the_appraiser_s_own_item(cli: CliEnv, tmp_path: Path)
             boss = await people.add_person(s, BOSS.display_name, "telegram", "9209")
             await people.grant(s, boss.id, Role.APPRAISER, province.id)
         chat = Chat(app.engine, OFFICER)
-        await chat.command("start")
-        await chat.say("1")  # ▶ Tiếp tục
+        await chat.command("start")  # straight to the first question
         asked, said = [], []
         while chat.last.target != "review":
             said.append(chat.text)
@@ -77,13 +76,9 @@ def test_bonus_penalty_and_the_appraiser_s_own_item(cli: CliEnv, tmp_path: Path)
             if kind == "score":
                 asked.append(ref)
                 await chat.say(score_key(r, ref, OWN[ref]))
-            elif kind == "results":
-                await chat.say("s")
-            elif kind == "evidence":
-                await chat.say("x")
             else:
-                assert ref in [c.id for c in r.scored_criteria()], kind  # no bonus narratives
-                await chat.say(f"Nội dung {kind} {ref}")
+                assert kind == "strengths" and ref in [c.id for c in r.scored_criteria()], kind
+                await chat.say(f"Nội dung {kind} {ref}")  # a bonus or penalty has none
         assert asked == list(OWN)  # in the table's order, never VIII.2
         shown = "\n".join(said)
         assert "Mục VIII.2 do cơ quan thẩm định chấm, đơn vị không tự chấm." in shown

@@ -289,3 +289,19 @@ async def test_a_redelivered_update_is_handled_once(
     assert [r.target for r in again] == ["score:I.2"]  # the current question, not silence
     assert again[0].text == first[-1].text
     assert await snapshot(sessionmaker) == before
+
+
+async def test_a_passed_deadline_is_told_once_and_submitting_still_works(
+    sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    await setup_demo(sessionmaker)  # the 2022 period: submit by 15/11/2022, long past
+    chat = Chat(make_engine(sessionmaker, tmp_path))
+    await chat.command("start")
+    told = [r.text for r in chat.replies if r.text.startswith("⏰")]
+    assert len(told) == 1 and "Hạn nộp báo cáo tự đánh giá (15/11/2022) đã qua" in told[0]
+    assert "«nộp muộn»" in told[0] and "vẫn hoàn thành và nộp được" in told[0]
+    await chat.say("2")
+    await chat.command("start")
+    restarted = Chat(make_engine(sessionmaker, tmp_path))  # nor after a restart
+    await restarted.command("tieptuc")
+    assert not any(r.text.startswith("⏰") for r in [*chat.replies, *restarted.replies])

@@ -109,7 +109,7 @@ def a_new_year(
 
 
 async def officer_of_phung_cong(app: App) -> Chat:
-    """The new commune's officer, on the menu."""
+    """The new commune's officer, at the first question (where /start leads)."""
     async with app.sessions() as s, s.begin():
         unit = await s.scalar(select(Unit).where(Unit.code == "HY25-PHUNGCONG"))
         assert unit is not None
@@ -135,6 +135,7 @@ def test_a_merged_commune_starts_2026_from_its_predecessor_s_2022_report(
 
     async def the_2026_report(app: App) -> None:
         chat = await officer_of_phung_cong(app)
+        await chat.say("m")  # ☰ Menu
         menu = [b for row in chat.last.buttons for b in row]
         assert [b.label for b in menu if b.key == "c1"] == ["📋 Dùng lại năm 2022"]
         await chat.press("c1", chat.last.target)
@@ -156,13 +157,11 @@ def test_a_merged_commune_starts_2026_from_its_predecessor_s_2022_report(
         await chat.say("1")  # ▶ Tiếp tục
         for criterion in r.criteria:
             for item in criterion.items:
-                assert chat.last.target == f"score:{item.id}", chat.text
                 await chat.say(score_key(r, item.id, SCORES[item.id]))
-                await chat.say("s")  # keep the text (2022's for I.2) or skip
-                await chat.say("x")  # no more files
-            await chat.say("s" if criterion.id == "I" else f"Làm tốt {criterion.id}")
-            await chat.say(f"Hạn chế {criterion.id}")
-        assert chat.last.target == "review"
+            assert chat.last.target == f"strengths:{criterion.id}", chat.text
+            await chat.say("s" if criterion.id == "I" else f"Làm tốt {criterion.id}")  # I: 2022's
+            await chat.say(f"Hạn chế {criterion.id}")  # on the question after
+        await chat.command("xemlai")
         assert "Năm 2022 (UBND xã Cửu Cao): 2 điểm, Yếu\n" in chat.text  # beside this year's
         await chat.say("n")  # Nộp báo cáo
         steps = {"rating": "1", "signer_name": "Nguyễn Văn Thành", "signer_title": "Chủ tịch"}
@@ -185,7 +184,7 @@ def test_a_merged_commune_starts_2026_from_its_predecessor_s_2022_report(
     cli.app(the_2026_report)
 
 
-# -- one item at a time, on its results step --------------------------------------------
+# -- one item at a time, on its question ------------------------------------------------
 def buttons(reply: Reply) -> dict[str, str]:
     return {b.key: b.label for row in reply.buttons for b in row}
 
@@ -219,54 +218,52 @@ async def set_status(app: App, status: Status) -> None:
         found.status = status
 
 
-def test_the_results_step_offers_the_item_s_answer_of_last_year(
-    cli: CliEnv, tmp_path: Path
-) -> None:
+def test_the_item_s_question_offers_its_answer_of_last_year(cli: CliEnv, tmp_path: Path) -> None:
     a_new_year(cli, tmp_path)
 
     async def one_item(app: App) -> None:
-        chat = await officer_of_phung_cong(app)
-        await chat.say("1")  # ▶ Tiếp tục: the first item
+        chat = await officer_of_phung_cong(app)  # the first item's question
         assert chat.last.target == "score:I.1", chat.text
-        with counted(app.db) as statements:
-            await chat.say("1")  # 1 point (2022's was 2)
-        assert chat.last.target == "results:I.1", chat.text
         assert "📋 Năm 2022 (UBND xã Cửu Cao) đã nêu: «Năm 2022 đã tổ chức 4 hội nghị quán " \
                "triệt», kèm 1 tệp minh chứng." in chat.last.text  # fmt: skip
         assert buttons(chat.last)["c1"] == "📋 Dùng lại năm 2022"
-        # the score press shows the results step: its earlier answers cost one statement
-        assert sum("lineage" in statement for statement in statements) == 1
-        assert len(statements) <= OFFICER_SCORE_PRESS + 1, "\n".join(statements)
         before = await draft(app)
 
         await set_status(app, Status.SUBMITTED)  # meanwhile submitted (another officer)
-        await chat.press("c1", "results:I.1")
+        await chat.press("c1", "score:I.1")
         assert "đã nộp nên không thể thay đổi" in chat.text
         await set_status(app, Status.DRAFT)
         assert await draft(app) == before
 
-        await chat.press("c1", "results:I.1")
-        assert chat.replies[0].text == (
+        await chat.press("c1", "score:I.1")
+        assert chat.text == (
             "📋 Đã chép sang mục I.1 từ báo cáo năm 2022 của UBND xã Cửu Cao: kết quả đạt được "
             "và 1 tệp minh chứng (điểm không chép)."
-        )
-        assert chat.last.target == "evidence:I.1" and "(đã có 1 tệp)" in chat.last.text
-        after = await draft(app)
-        assert after["answers"] == [("I.1", Decimal(1), OLD_TEXT)]  # the officer's score
-        assert [f[:2] for f in after["files"]] == [("I.1", "I.1-hoi-nghi.jpg")]
-        assert after["notes"] == []  # the criterion's narratives: from the menu only
-        assert after["audit"][len(before["audit"]) :] == [
+        )  # one line: the question, still open above, wants the score
+        copied = await draft(app)
+        assert copied["answers"] == [("I.1", None, OLD_TEXT)]  # never the score
+        assert [f[:2] for f in copied["files"]] == [("I.1", "I.1-hoi-nghi.jpg")]
+        assert copied["notes"] == []  # the criterion's narratives: from the menu only
+        assert copied["audit"][len(before["audit"]) :] == [
             ("answer.results", "I.1", OLD_TEXT),
             ("assessment.carry", "I.1", "2022: UBND xã Cửu Cao"),
         ]
-
-        await chat.press("c1", "results:I.1")  # the same button again
+        await chat.press("c1", "score:I.1")  # the same button again: no longer offered
         assert chat.last.alert and "không còn hiệu lực" in chat.text
-        assert await draft(app) == after
-        await chat.say("b")  # back to the results step: the officer's text now, no offer
-        assert chat.last.target == "results:I.1" and "đã nêu" not in chat.last.text
-        assert set(buttons(chat.last)) == {"b", "s", "m"}
-        await chat.press("c1", "results:I.1")  # forged: the screen has no such button
+        assert await draft(app) == copied
+
+        with counted(app.db) as statements:
+            await chat.say("1")  # 1 point (2022's was 2); the next item's question
+        assert chat.last.target == "score:I.2", chat.text
+        # the next question's earlier answers cost one statement
+        assert sum("lineage" in statement for statement in statements) == 1
+        assert len(statements) <= OFFICER_SCORE_PRESS + 1, "\n".join(statements)
+        after = await draft(app)
+        assert after["answers"] == [("I.1", Decimal(1), OLD_TEXT)]  # the officer's score
+        await chat.say("b")  # back to I.1: the officer's text now, no offer
+        assert chat.last.target == "score:I.1" and "đã nêu" not in chat.last.text
+        assert "c1" not in buttons(chat.last)
+        await chat.press("c1", "score:I.1")  # forged: the screen has no such button
         assert chat.last.alert and "không còn hiệu lực" in chat.text
         assert await draft(app) == after
 
@@ -280,10 +277,8 @@ def test_a_commune_of_two_predecessors_gets_a_button_for_each(cli: CliEnv, tmp_p
     a_new_year(cli, tmp_path, phung_cong=True)
 
     async def one_item(app: App) -> None:
-        chat = await officer_of_phung_cong(app)
-        await chat.say("1")  # ▶ Tiếp tục: the first item
-        await chat.say("s")  # no score yet
-        assert chat.last.target == "results:I.1", chat.text
+        chat = await officer_of_phung_cong(app)  # the first item's question
+        assert chat.last.target == "score:I.1", chat.text
         shown = chat.last.text
         assert "📋 Năm 2022 (UBND xã Cửu Cao) đã nêu: «Năm 2022 đã tổ chức 4 hội nghị quán " \
                "triệt», kèm 1 tệp minh chứng." in shown  # fmt: skip
@@ -291,19 +286,17 @@ def test_a_commune_of_two_predecessors_gets_a_button_for_each(cli: CliEnv, tmp_p
         excerpt = line.split("«")[1].split("»")[0]
         assert PC_TEXT.startswith(excerpt.removesuffix("…")) and excerpt.endswith("…")
         assert len(excerpt) <= 300 < len(PC_TEXT)  # shortened for a phone
-        assert buttons(chat.last) == {
+        offered = {k: v for k, v in buttons(chat.last).items() if k.startswith("c")}
+        assert offered == {
             "c1": "📋 Dùng lại năm 2022: Cửu Cao",
             "c2": "📋 Dùng lại năm 2022: Phụng Công",
-            "b": "◀ Quay lại",
-            "s": "Bỏ qua ▶",
-            "m": "☰ Menu",
         }
         before = await draft(app)
-        await chat.press("c3", "results:I.1")  # forged: two reports, two buttons
+        await chat.press("c3", "score:I.1")  # forged: two reports, two buttons
         assert chat.last.alert and "không còn hiệu lực" in chat.text
         assert await draft(app) == before
 
-        await chat.press("c2", "results:I.1")
+        await chat.press("c2", "score:I.1")
         assert "từ báo cáo năm 2022 của UBND xã Phụng Công: kết quả đạt được và 1 tệp" in chat.text
         after = await draft(app)
         assert after["answers"] == [("I.1", None, PC_TEXT)]  # the whole text; no score
@@ -316,15 +309,15 @@ def test_an_item_matched_to_none_of_last_year_s_offers_nothing(cli: CliEnv, tmp_
     a_new_year(cli, tmp_path, unmapped=("I.1",))
 
     async def one_item(app: App) -> None:
-        chat = await officer_of_phung_cong(app)
-        assert buttons(chat.last)["c1"] == "📋 Dùng lại năm 2022"  # the report is there
-        await chat.say("1")  # ▶ Tiếp tục: the first item
-        await chat.say("s")  # no score yet
-        assert chat.last.target == "results:I.1", chat.text
+        chat = await officer_of_phung_cong(app)  # the first item's question
+        assert chat.last.target == "score:I.1", chat.text
         assert "đã nêu" not in chat.last.text and OLD_TEXT not in chat.last.text
-        assert set(buttons(chat.last)) == {"b", "s", "m"}
+        assert "c1" not in buttons(chat.last)
+        await chat.say("m")
+        assert buttons(chat.last)["c1"] == "📋 Dùng lại năm 2022"  # the report is there
+        await chat.say("1")  # ▶ Tiếp tục
         before = await draft(app)
-        await chat.press("c1", "results:I.1")  # forged
+        await chat.press("c1", "score:I.1")  # forged
         assert chat.last.alert and "không còn hiệu lực" in chat.text
         assert await draft(app) == before and before["answers"] == []
 

@@ -13,6 +13,7 @@ from conversations.states import (
     MENU,
     MENU_KEY,
     REVIEW,
+    SCORE,
     SHORTCOMINGS,
     STRENGTHS,
     State,
@@ -20,6 +21,7 @@ from conversations.states import (
     group_of,
     questionnaire,
 )
+from conversations.texts import msg, packed, tier_lines, tiers_apart
 from rubric.scoring import subtotal
 
 
@@ -43,6 +45,15 @@ def enter(ctx: Ctx, target: State) -> None:
         criterion = ctx.rubric.criterion(after)
         assert criterion is not None
         ctx.say_msg("criterion_intro", c=criterion, count=len(ctx.rubric.scored_criteria()))
+    tiers_above(ctx, target)
+
+
+def tiers_above(ctx: Ctx, target: State) -> None:
+    """An item whose tiers are long gets them in full just above its question."""
+    item = ctx.rubric.item(target.ref or "") if target.kind == SCORE else None
+    if item is not None and tiers_apart(item):
+        for part in packed([msg("tiers_heading", item=item), *tier_lines(item)]):
+            ctx.say(part)
 
 
 def advance(ctx: Ctx) -> None:
@@ -74,11 +85,15 @@ def advance(ctx: Ctx) -> None:
 
 
 def go_back(ctx: Ctx) -> None:
+    if ctx.state.kind == SHORTCOMINGS:  # asked from its criterion's strengths: back to them
+        ctx.goto(State(STRENGTHS, ctx.state.ref))
+        return
     previous = questionnaire(ctx.rubric).previous(ctx.state)
     if previous is None:
         ctx.goto(State(MENU))
         return
     ctx.goto(previous)
+    tiers_above(ctx, previous)
 
 
 def resume_point(ctx: Ctx) -> State:

@@ -291,7 +291,7 @@ async def test_a_redelivered_update_is_handled_once(
     assert await snapshot(sessionmaker) == before
 
 
-async def test_a_passed_deadline_is_told_once_and_submitting_still_works(
+async def test_a_passed_deadline_is_told_once(
     sessionmaker: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> None:
     await setup_demo(sessionmaker)  # the 2022 period: submit by 15/11/2022, long past

@@ -22,7 +22,7 @@ from bot.zalo.updates import (
 )
 from conversations.events import Event, Reply, Sender, Text
 from conversations.merge import merge_notices
-from conversations.texts import msg
+from conversations.texts import MESSAGE_LIMIT, msg
 
 log = logging.getLogger(__name__)
 CHANNEL = "zalo"
@@ -114,7 +114,12 @@ class ZaloChannel:
     async def _send(self, chat_id: str, reply: Reply, sender: Sender | None) -> None:
         text = render.text_of(reply)
         extra = self._links(reply, sender)
-        for part in split_text(f"{text}\n\n{extra}" if extra else text):
+        together = f"{text}\n\n{extra}" if extra else text
+        if extra and len(together) > MESSAGE_LIMIT:  # a screenful each: the link on its own
+            parts = [*split_text(text), extra]
+        else:
+            parts = split_text(together)
+        for part in parts:
             await self.client.send_message(chat_id, part)
 
     def _links(self, reply: Reply, sender: Sender | None) -> str:

@@ -19,7 +19,7 @@ from bot.telegram.intake import Intake, sender_of
 from bot.telegram.send import quietly, retrying
 from conversations.events import Command, Event, Reply, Start, Text
 from conversations.merge import merge_notices
-from conversations.texts import msg
+from conversations.texts import MESSAGE_LIMIT, msg
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -104,7 +104,7 @@ class TelegramChannel:
         await self.send(context, chat_id, replies)
 
     async def send(self, context: Context, own_chat: int, replies: list[Reply]) -> None:
-        for reply in merge_notices(replies, render.TEXT_LIMIT):
+        for reply in merge_notices(replies, MESSAGE_LIMIT):
             chat_id = own_chat
             if reply.recipient is not None:  # a notification to someone else
                 if reply.recipient.channel != CHANNEL:  # reaches them on their own channel

@@ -12,7 +12,7 @@ from bot.channel.upload_offer import document_name, download_line, upload_line
 from bot.channel.uploads import Offered, Rejected, accept, too_big
 from bot.console import parse_line
 from bot.zalo import render
-from bot.zalo.client import MAX_TEXT, DownloadTooLarge, ZaloClient, ZaloError, split_text
+from bot.zalo.client import DownloadTooLarge, ZaloClient, ZaloError, split_text
 from bot.zalo.updates import (
     IMAGE_RECEIVED,
     STICKER_RECEIVED,
@@ -100,7 +100,7 @@ class ZaloChannel:
     # -- sending -------------------------------------------------------------
     async def show(self, sender: Sender, replies: list[Reply]) -> None:
         """Replies to the sender's chat; notifications go to their own recipients."""
-        for reply in merge_notices(replies, MAX_TEXT):
+        for reply in merge_notices(replies, MESSAGE_LIMIT):
             if reply.recipient is not None:
                 await self.app.deliver(reply.recipient.channel, reply.recipient.chat_id, [reply])
             else:

@@ -25,7 +25,6 @@ from storage.models import (
     Role,
     Status,
     Unit,
-    newest_period_id,
 )
 from storage.totals import total_column
 
@@ -39,21 +38,6 @@ class UnitRow:
     files: int
     unreachable: int = 0  # officers who blocked the bot (a reminder was refused)
     earlier: tuple[Earlier, ...] = ()  # the newest earlier year's results (its predecessors')
-
-
-async def authorities(s: AsyncSession, person_id: int) -> list[tuple[Unit, Period | None]]:
-    """The appraising units the person appraises for, each with its newest period (one query)."""
-    rows = await s.execute(
-        select(Unit, Period)
-        .join(Membership, Membership.unit_id == Unit.id)
-        .outerjoin(Period, Period.id == newest_period_id(Unit.id))
-        .where(
-            Membership.person_id == person_id,
-            Membership.role.in_((Role.APPRAISER, Role.ADMIN)),  # an admin may appraise too
-        )
-        .order_by(Unit.id)
-    )
-    return [(unit, period) for unit, period in rows.all()]
 
 
 async def assessment_and_answers(

@@ -1,6 +1,7 @@
-"""What one appraiser event needs: the person, their authority, its period and rubric, and the
-unit's file the screen shows, loaded once per event (a screen is asked for up to three times
-in one event: to check a button, to read it, and to show the next one)."""
+"""What one appraiser event needs: the person, their authority, its period and rubric (read
+with the person by ``storage.who``), and the unit's file the screen shows, loaded once per
+event (a screen is asked for up to three times in one event: to check a button, to read it,
+and to show the next one)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from storage import appraisal as repo
 from storage import assessments
 from storage.earlier import Earlier
 from storage.models import Answer, Appraisal, Assessment, CriterionNote, Period, Person, Role, Unit
+from storage.who import Who
 
 
 @dataclass
@@ -147,12 +149,15 @@ class ACtx:
         assessments.audit(self.s, a, self.person.id, action, target, old, new)
 
 
-async def load(
-    s: AsyncSession, person: Person, rubric_for: Callable[[str], Rubric], evidence_root: Path
+def load(
+    s: AsyncSession, found: Who, rubric_for: Callable[[str], Rubric], evidence_root: Path
 ) -> ACtx | Reply:
-    units = await repo.authorities(s, person.id)
+    """The event's context: the first unit the person appraises for that has a period (``who``
+    read them with the person)."""
+    assert found.person is not None
+    units = found.authorities
     for authority, period in units:
         if period is not None:
             rubric = rubric_for(period.rubric_id)
-            return ACtx(s, person, authority, period, rubric, evidence_root)
+            return ACtx(s, found.person, authority, period, rubric, evidence_root)
     return Reply(msg("no_period", unit=units[0][0]) if units else msg("not_an_officer"))

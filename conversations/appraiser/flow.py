@@ -125,7 +125,7 @@ class AppraiserFlow:
         if state.kind == units.UNITS:
             return True
         aid = (state.ref or "").partition("-")[0]
-        return aid.isdigit() and await ctx.assessment(int(aid)) is not None
+        return aid.isdigit() and await ctx.file(int(aid)) is not None
 
     async def _genuine(self, ctx: ACtx, event: Choice) -> bool:
         """A button of the current screen with a key that screen offers."""

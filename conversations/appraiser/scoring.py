@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from conversations import labels
-from conversations.appraiser.context import ACtx, UnitFile
+from conversations.appraiser.context import ACtx
 from conversations.events import Button, Event, Reply, button_rows
 from conversations.input import TEXT_LIMIT, key_of, text_of
 from conversations.score_input import score_buttons, score_of
@@ -14,6 +14,7 @@ from conversations.states import BACK, MENU_KEY, SKIP, State
 from conversations.texts import msg
 from rubric.model import Item
 from rubric.scoring import fmt, parse_score, total
+from storage.appraisal import UnitFile
 from storage.models import Appraisal, Assessment, Role, Status
 
 ITEM, RATING, CONFIRM = "a_item", "a_rating", "a_confirm"

@@ -84,9 +84,6 @@ async def on_units(ctx: ACtx, event: Event) -> None:
 async def ask_unit(ctx: ACtx) -> Reply:
     f = await ctx.shown_file()
     a = f.a
-    if f.notes is None:
-        f.notes = await assessments.notes(ctx.s, a.id)
-    earlier = await ctx.earlier(f.unit.id)
     text = ctx_msg(
         "unit_card",
         ctx,
@@ -96,8 +93,8 @@ async def ask_unit(ctx: ACtx) -> Reply:
         given=f.given_scores(),
         notes=f.notes,
         files=f.files,
-        earlier=earlier,
-        named=names_units(earlier, f.unit.name),
+        earlier=f.earlier,
+        named=names_units(f.earlier, f.unit.name),
     )
     rows = [
         [Button("r", labels.REPORT), Button("f", labels.FILES)],

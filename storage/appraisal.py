@@ -160,16 +160,34 @@ class UnitFile:
     files: Counter[str]  # evidence files by item
     changed: set[str]  # items the unit changed since it was last returned
     earlier: tuple[Earlier, ...]  # the newest earlier year's results (its predecessors')
+    chats: list[tuple[str, str]]  # (channel, chat id) of its officers: told of a return, a result
 
     def given_scores(self) -> dict[str, Decimal | None]:
         return {k: v.score for k, v in self.given.items()}
+
+
+def _chats(query: Select[Any], role: Role, unit: int | ColumnElement[int] | None) -> Select[Any]:
+    """``query`` over the chats (channel, chat id) of the people of this role at ``unit`` (None:
+    at any unit), on every channel they use, grouped by chat."""
+    query = (
+        query.join(Person, Person.id == Identity.person_id)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(
+            Membership.role == role,
+            Person.removed_at.is_(None),
+            Identity.chat_id.is_not(None),
+        )
+        .group_by(Identity.channel, Identity.chat_id)
+    )
+    return query if unit is None else query.where(Membership.unit_id == unit)
 
 
 def _file_statement() -> Select[Any]:
     """The unit's file in one statement: the assessment and its unit on every row, each row
     with one more thing of the file, by its kind (a typed row of a UNION ALL): an answer, an
     appraisal or a note (joined by id), an item's count of files, an item changed since the
-    assessment was last returned, or the earlier year's results (one row each)."""
+    assessment was last returned, one of the unit's officers' chats (joined by the id of its
+    first identity), or the earlier year's results (one row each)."""
     aid = bindparam("assessment_id")
     no_id, no_item, no_n = cast(null(), Integer), cast(null(), String), cast(null(), Integer)
 
@@ -181,6 +199,7 @@ def _file_statement() -> Select[Any]:
     def by_id(kind: str, entity: Any) -> Select[Any]:
         return typed(kind, entity.id, no_item, no_n).where(entity.assessment_id == aid)
 
+    unit_of = select(Assessment.unit_id).where(Assessment.id == aid).scalar_subquery()
     returned = (
         select(func.max(AuditEvent.id))
         .where(AuditEvent.assessment_id == aid, AuditEvent.action == "assessment.return")
@@ -200,26 +219,27 @@ def _file_statement() -> Select[Any]:
             AuditEvent.id > returned,
         )
         .distinct(),
+        _chats(typed("chat", func.min(Identity.id), no_item, no_n), Role.OFFICER, unit_of),
         typed("earlier", no_id, no_item, no_n),
     ).subquery("file")
     kind, ref = rows.c.kind, rows.c.ref
-    unit_of = select(Assessment.unit_id).where(Assessment.id == aid).scalar_subquery()
     past = yoy.newest(Unit.id == unit_of, bindparam("year"))
     return (
         select(Assessment, Unit, Answer, Appraisal, CriterionNote, kind, rows.c.item, rows.c.n)
-        .add_columns(*yoy.columns(past))
+        .add_columns(Identity.channel, Identity.chat_id, *yoy.columns(past))
         .join(Unit, Unit.id == Assessment.unit_id)
         .join(rows, true())
         .outerjoin(Answer, and_(kind == "answer", Answer.id == ref))
         .outerjoin(Appraisal, and_(kind == "given", Appraisal.id == ref))
         .outerjoin(CriterionNote, and_(kind == "note", CriterionNote.id == ref))
+        .outerjoin(Identity, and_(kind == "chat", Identity.id == ref))
         .outerjoin(past, and_(kind == "earlier", past.c.unit_id == Unit.id))
         .where(
             Assessment.id == aid,
             Assessment.period_id == bindparam("period_id"),
             Unit.parent_id == bindparam("authority_id"),
         )
-        .order_by(past.c.code)
+        .order_by(past.c.code, Identity.id)
     )
 
 
@@ -240,8 +260,8 @@ async def unit_file(
     rows = (await s.execute(_FILE, params)).all()
     if not rows:
         return None
-    f = UnitFile(rows[0][0], rows[0][1], {}, {}, {}, Counter(), set(), ())
-    for _, _, answer, given, note, kind, item, n, *past in rows:
+    f = UnitFile(rows[0][0], rows[0][1], {}, {}, {}, Counter(), set(), (), [])
+    for _, _, answer, given, note, kind, item, n, channel, chat_id, *past in rows:
         if answer is not None:
             f.answers[answer.item_id] = answer
         elif given is not None:
@@ -252,6 +272,8 @@ async def unit_file(
             f.files[item] = n
         elif kind == "changed" and item:
             f.changed.add(item)
+        elif kind == "chat":
+            f.chats.append((channel, chat_id))
         elif (e := yoy.from_row(*past)) is not None:
             f.earlier = (*f.earlier, e)
     return f
@@ -260,19 +282,6 @@ async def unit_file(
 async def recipients(s: AsyncSession, unit_id: int | None, role: Role) -> list[tuple[str, str]]:
     """(channel, chat id) of the people of this role at this unit (None: at any unit), on every
     channel they use, each chat once."""
-    query = (
-        select(Identity.channel, Identity.chat_id)
-        .join(Person, Person.id == Identity.person_id)
-        .join(Membership, Membership.person_id == Person.id)
-        .where(
-            Membership.role == role,
-            Person.removed_at.is_(None),
-            Identity.chat_id.is_not(None),
-        )
-        .group_by(Identity.channel, Identity.chat_id)
-        .order_by(func.min(Identity.id))
-    )
-    if unit_id is not None:
-        query = query.where(Membership.unit_id == unit_id)
-    rows = await s.execute(query)
+    query = _chats(select(Identity.channel, Identity.chat_id), role, unit_id)
+    rows = await s.execute(query.order_by(func.min(Identity.id)))
     return [(channel, chat_id) for channel, chat_id in rows.all()]

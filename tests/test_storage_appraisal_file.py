@@ -8,10 +8,10 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage import assessments
-from storage.appraisal import unit_file
+from storage import assessments, people
+from storage.appraisal import recipients, unit_file
 from storage.earlier import Earlier
-from storage.models import Answer, Appraisal, CriterionNote, Period, Status
+from storage.models import Answer, Appraisal, CriterionNote, Period, Role, Status
 from tests.test_conversations_statements import counted
 from tests.test_storage_carry import communes, photo, report, succeeds
 
@@ -37,6 +37,13 @@ async def test_the_file_of_a_unit_returned_and_changed_since(
                              ("answer.score", "I.2"), ("appraisal.score", "III.1")]:  # fmt: skip
             assessments.audit(s, a, None, action, item)
             await s.flush()  # in this order
+        for n, (role, unit) in enumerate([(Role.OFFICER, new), (Role.OFFICER, new),
+                                          (Role.APPRAISER, new), (Role.OFFICER, old)]):  # fmt: skip
+            person = await people.add_person(s, f"Người {n}", "telegram", f"{n}", f"c{n}")
+            await people.grant(s, person.id, role, unit.id)
+            if n == 0:  # on Zalo too, and a second Telegram account in the same chat
+                await people.add_identity(s, person.id, "zalo", "z0", "z0")
+                await people.add_identity(s, person.id, "telegram", "00", "c0")
         period = await s.get(Period, a.period_id)
         assert period is not None
     async with sessionmaker() as s:
@@ -50,11 +57,13 @@ async def test_the_file_of_a_unit_returned_and_changed_since(
         assert f.files == {"I.2": 2, "I.1": 1}
         assert f.changed == {"I.2", "II.1"}  # since the return, by the unit
         assert f.earlier == (Earlier(old.name, 2022, Decimal(70), "kha", False),)
+        assert f.chats == [("telegram", "c0"), ("zalo", "z0"), ("telegram", "c1")]  # by identity
+        assert f.chats == await recipients(s, new.id, Role.OFFICER)
 
         nothing = await unit_file(s, empty.id, period, district.id)
         assert nothing is not None and nothing.a.id == empty.id
         assert (nothing.answers, nothing.given, nothing.notes, nothing.files) == ({}, {}, {}, {})
-        assert (nothing.changed, nothing.earlier) == (set(), ())
+        assert (nothing.changed, nothing.earlier, nothing.chats) == (set(), (), [])
 
         assert await unit_file(s, a.id, period, new.id) is None  # not an authority of it
         other = await s.scalar(select(Period).where(Period.year == 2022))

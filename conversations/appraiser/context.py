@@ -19,7 +19,7 @@ from rubric.model import Rubric
 from storage import appraisal as repo
 from storage import assessments
 from storage.appraisal import UnitFile
-from storage.models import Assessment, Period, Person, Role, Unit
+from storage.models import Assessment, Period, Person, Unit
 from storage.who import Who
 
 
@@ -87,8 +87,9 @@ class ACtx:
         """Something the screens show changed: the next screen is asked anew."""
         self._screen = None
 
-    async def notify(self, unit_id: int, role: Role, reply: Reply) -> None:
-        for channel, chat_id in await repo.recipients(self.s, unit_id, role):
+    def tell_unit(self, f: UnitFile, reply: Reply) -> None:
+        """``reply`` to each chat of the unit's officers."""
+        for channel, chat_id in f.chats:
             self.replies.append(
                 Reply(
                     reply.text,

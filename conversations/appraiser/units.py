@@ -13,7 +13,7 @@ from conversations.states import BACK, REVIEW, State
 from conversations.texts import msg
 from storage import assessments
 from storage.earlier import names_units
-from storage.models import Role, Status
+from storage.models import Status
 
 UNITS, UNIT, RETURN = "a_units", "a_unit", "a_return"
 PAGE = 8
@@ -162,7 +162,7 @@ async def on_return(ctx: ACtx, event: Event) -> None:
     a.status, a.returned_reason = Status.DRAFT, reason
     await assessments.reset_positions(ctx.s, a.id, REVIEW)
     notice = Reply(ctx_msg("returned_to_unit", ctx, reason=reason))
-    await ctx.notify(a.unit_id, Role.OFFICER, notice)
+    ctx.tell_unit(f, notice)
     ctx.say_msg("returned_done", unit=f.unit)
     ctx.goto(State(UNIT, str(a.id)))
 

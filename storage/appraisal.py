@@ -1,4 +1,5 @@
-"""Queries of the appraisal: an authority's units, their status, the authority's scores."""
+"""Queries of the appraisal: an authority's units and their status, one unit's file as the
+appraiser's screens show it (in one statement), the chats to tell."""
 
 from __future__ import annotations
 

@@ -190,14 +190,14 @@ class Engine:
         if isinstance(event, Command) and event.name == "lienket":
             return [await link_code(s, person, grants)]
         if self.appraiser.wants(person, grants, event):
-            return [*prefix, *await self.appraiser.handle(s, person, event)]
+            return [*prefix, *await self.appraiser.handle(s, found, event)]
         return await self.officer.handle(s, found, event, prefix, sender.channel)
 
     async def _again(self, s: AsyncSession, found: Who, channel: str) -> list[Reply]:
         """What the person is being asked now: a redelivered update changes nothing."""
         assert found.person is not None
         if self.appraiser.active(found.person, found.grants):
-            return await self.appraiser.current(s, found.person)
+            return await self.appraiser.current(s, found)
         return [await self.officer.current(s, found, channel)]
 
     async def attach_reports(self, replies: list[Reply], busy: Busy | None) -> list[Reply]:

@@ -1,12 +1,28 @@
-"""Queries of the appraisal: an authority's units, their status, the authority's scores."""
+"""Queries of the appraisal: an authority's units and their status, one unit's file as the
+appraiser's screens show it (in one statement), the chats to tell."""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rubric.model import Rubric
@@ -17,6 +33,7 @@ from storage.models import (
     Appraisal,
     Assessment,
     AuditEvent,
+    CriterionNote,
     Evidence,
     Identity,
     Membership,
@@ -25,7 +42,6 @@ from storage.models import (
     Role,
     Status,
     Unit,
-    newest_period_id,
 )
 from storage.totals import total_column
 
@@ -38,44 +54,6 @@ class UnitRow:
     self_total: Decimal
     files: int
     unreachable: int = 0  # officers who blocked the bot (a reminder was refused)
-    earlier: tuple[Earlier, ...] = ()  # the newest earlier year's results (its predecessors')
-
-
-async def authorities(s: AsyncSession, person_id: int) -> list[tuple[Unit, Period | None]]:
-    """The appraising units the person appraises for, each with its newest period (one query)."""
-    rows = await s.execute(
-        select(Unit, Period)
-        .join(Membership, Membership.unit_id == Unit.id)
-        .outerjoin(Period, Period.id == newest_period_id(Unit.id))
-        .where(
-            Membership.person_id == person_id,
-            Membership.role.in_((Role.APPRAISER, Role.ADMIN)),  # an admin may appraise too
-        )
-        .order_by(Unit.id)
-    )
-    return [(unit, period) for unit, period in rows.all()]
-
-
-async def assessment_and_answers(
-    s: AsyncSession, assessment_id: int, period_id: int, authority_id: int
-) -> tuple[Assessment, Unit, dict[str, Answer]] | None:
-    """The assessment with its unit and answers, only when the unit is one ``authority_id``
-    appraises in that period (one statement)."""
-    rows = (
-        await s.execute(
-            select(Assessment, Unit, Answer)
-            .join(Unit, Unit.id == Assessment.unit_id)
-            .outerjoin(Answer, Answer.assessment_id == Assessment.id)
-            .where(
-                Assessment.id == assessment_id,
-                Assessment.period_id == period_id,
-                Unit.parent_id == authority_id,
-            )
-        )
-    ).all()
-    if not rows:
-        return None
-    return rows[0][0], rows[0][1], {a.item_id: a for _, _, a in rows if a is not None}
 
 
 async def units_with_assessments(
@@ -132,31 +110,19 @@ _UNREACHABLE = (  # officers with no identity left that accepts messages
 
 
 async def unit_rows(s: AsyncSession, period: Period, rubric: Rubric) -> list[UnitRow]:
-    """Every unit the period's authority appraises, with its assessment's progress, its own
-    total by the period's rubric and its earlier year's results (one statement: a merged
-    unit's row comes once per predecessor)."""
-    past = yoy.newest(_units_of(period), period.year)
+    """Every unit the period's authority appraises, with its assessment's progress and its own
+    total by the period's rubric (one statement)."""
     own_total = total_column(rubric, Answer)
     rows = await s.execute(
-        select(Unit, Assessment, _ANSWERED, own_total, _FILES, _UNREACHABLE, *yoy.columns(past))
+        select(Unit, Assessment, _ANSWERED, own_total, _FILES, _UNREACHABLE)
         .outerjoin(Assessment, _with_assessment(period))
-        .outerjoin(past, past.c.unit_id == Unit.id)
         .where(_units_of(period))
-        .order_by(Unit.kind, Unit.code, past.c.code)
+        .order_by(Unit.kind, Unit.code)
     )
-    found: dict[int, UnitRow] = {}
-    for unit, a, answered, total, files, blocked, *result in rows.all():
-        row = found.get(unit.id) or UnitRow(
-            unit, a, answered or 0, Decimal(total or 0), files or 0, blocked or 0
-        )
-        e = yoy.from_row(*result)
-        found[unit.id] = replace(row, earlier=(*row.earlier, e)) if e else row
-    return list(found.values())
-
-
-async def appraisals(s: AsyncSession, assessment_id: int) -> dict[str, Appraisal]:
-    rows = await s.scalars(select(Appraisal).where(Appraisal.assessment_id == assessment_id))
-    return {a.item_id: a for a in rows}
+    return [
+        UnitRow(unit, a, answered or 0, Decimal(total or 0), files or 0, blocked or 0)
+        for unit, a, answered, total, files, blocked in rows.all()
+    ]
 
 
 def _submitted(period_id: int) -> ColumnElement[bool]:
@@ -183,43 +149,29 @@ async def submitted_ids(s: AsyncSession, period_id: int) -> list[int]:
     return list(await s.scalars(query))
 
 
-async def files_and_changes(s: AsyncSession, assessment_id: int) -> tuple[Counter[str], set[str]]:
-    """The evidence files by item, and the items whose score, results or evidence the unit
-    changed since the assessment was last returned to it (none when it never was): one
-    statement."""
-    returned = (
-        select(func.max(AuditEvent.id))
-        .where(
-            AuditEvent.assessment_id == assessment_id,
-            AuditEvent.action == "assessment.return",
-        )
-        .scalar_subquery()
-    )
-    files = (
-        select(literal("file"), Evidence.item_id, func.count())
-        .where(Evidence.assessment_id == assessment_id)
-        .group_by(Evidence.item_id)
-    )
-    changed = (
-        select(literal("changed"), AuditEvent.target, literal(1))
-        .where(
-            AuditEvent.assessment_id == assessment_id,
-            AuditEvent.action.in_(("answer.score", "answer.results", "evidence.add")),
-            AuditEvent.id > returned,
-        )
-        .distinct()
-    )
-    rows = (await s.execute(union_all(files, changed))).all()
-    counts = Counter({item: n for kind, item, n in rows if kind == "file"})
-    return counts, {item for kind, item, _ in rows if kind == "changed" and item}
+@dataclass
+class UnitFile:
+    """One unit's assessment as the appraiser's screens show it."""
+
+    a: Assessment
+    unit: Unit
+    answers: dict[str, Answer]  # the unit's own
+    given: dict[str, Appraisal]  # the authority's, by item (kept current as they are given)
+    notes: dict[str, CriterionNote]  # the unit's strengths and shortcomings, by criterion
+    files: Counter[str]  # evidence files by item
+    changed: set[str]  # items the unit changed since it was last returned
+    earlier: tuple[Earlier, ...]  # the newest earlier year's results (its predecessors')
+    chats: list[tuple[str, str]]  # (channel, chat id) of its officers: told of a return, a result
+
+    def given_scores(self) -> dict[str, Decimal | None]:
+        return {k: v.score for k, v in self.given.items()}
 
 
-async def recipients(s: AsyncSession, unit_id: int | None, role: Role) -> list[tuple[str, str]]:
-    """(channel, chat id) of the people of this role at this unit (None: at any unit), on every
-    channel they use, each chat once."""
+def _chats(query: Select[Any], role: Role, unit: int | ColumnElement[int] | None) -> Select[Any]:
+    """``query`` over the chats (channel, chat id) of the people of this role at ``unit`` (None:
+    at any unit), on every channel they use, grouped by chat."""
     query = (
-        select(Identity.channel, Identity.chat_id)
-        .join(Person, Person.id == Identity.person_id)
+        query.join(Person, Person.id == Identity.person_id)
         .join(Membership, Membership.person_id == Person.id)
         .where(
             Membership.role == role,
@@ -227,9 +179,110 @@ async def recipients(s: AsyncSession, unit_id: int | None, role: Role) -> list[t
             Identity.chat_id.is_not(None),
         )
         .group_by(Identity.channel, Identity.chat_id)
-        .order_by(func.min(Identity.id))
     )
-    if unit_id is not None:
-        query = query.where(Membership.unit_id == unit_id)
-    rows = await s.execute(query)
+    return query if unit is None else query.where(Membership.unit_id == unit)
+
+
+def _file_statement() -> Select[Any]:
+    """The unit's file in one statement: the assessment and its unit on every row, each row
+    with one more thing of the file, by its kind (a typed row of a UNION ALL): an answer, an
+    appraisal or a note (joined by id), an item's count of files, an item changed since the
+    assessment was last returned, one of the unit's officers' chats (joined by the id of its
+    first identity), or the earlier year's results (one row each)."""
+    aid = bindparam("assessment_id")
+    no_id, no_item, no_n = cast(null(), Integer), cast(null(), String), cast(null(), Integer)
+
+    def typed(kind: str, ref: Any, item: Any, n: Any) -> Select[Any]:
+        return select(
+            literal(kind).label("kind"), ref.label("ref"), item.label("item"), n.label("n")
+        )
+
+    def by_id(kind: str, entity: Any) -> Select[Any]:
+        return typed(kind, entity.id, no_item, no_n).where(entity.assessment_id == aid)
+
+    unit_of = select(Assessment.unit_id).where(Assessment.id == aid).scalar_subquery()
+    returned = (
+        select(func.max(AuditEvent.id))
+        .where(AuditEvent.assessment_id == aid, AuditEvent.action == "assessment.return")
+        .scalar_subquery()
+    )
+    rows = union_all(
+        by_id("answer", Answer),
+        by_id("given", Appraisal),
+        by_id("note", CriterionNote),
+        typed("file", no_id, Evidence.item_id, func.count())
+        .where(Evidence.assessment_id == aid)
+        .group_by(Evidence.item_id),
+        typed("changed", no_id, AuditEvent.target, no_n)
+        .where(
+            AuditEvent.assessment_id == aid,
+            AuditEvent.action.in_(("answer.score", "answer.results", "evidence.add")),
+            AuditEvent.id > returned,
+        )
+        .distinct(),
+        _chats(typed("chat", func.min(Identity.id), no_item, no_n), Role.OFFICER, unit_of),
+        typed("earlier", no_id, no_item, no_n),
+    ).subquery("file")
+    kind, ref = rows.c.kind, rows.c.ref
+    past = yoy.newest(Unit.id == unit_of, bindparam("year"))
+    return (
+        select(Assessment, Unit, Answer, Appraisal, CriterionNote, kind, rows.c.item, rows.c.n)
+        .add_columns(Identity.channel, Identity.chat_id, *yoy.columns(past))
+        .join(Unit, Unit.id == Assessment.unit_id)
+        .join(rows, true())
+        .outerjoin(Answer, and_(kind == "answer", Answer.id == ref))
+        .outerjoin(Appraisal, and_(kind == "given", Appraisal.id == ref))
+        .outerjoin(CriterionNote, and_(kind == "note", CriterionNote.id == ref))
+        .outerjoin(Identity, and_(kind == "chat", Identity.id == ref))
+        .outerjoin(past, and_(kind == "earlier", past.c.unit_id == Unit.id))
+        .where(
+            Assessment.id == aid,
+            Assessment.period_id == bindparam("period_id"),
+            Unit.parent_id == bindparam("authority_id"),
+        )
+        .order_by(past.c.code, Identity.id)
+    )
+
+
+_FILE = _file_statement()  # built once: it runs on nearly every appraiser event
+
+
+async def unit_file(
+    s: AsyncSession, assessment_id: int, period: Period, authority_id: int
+) -> UnitFile | None:
+    """The unit's file (one statement), only when the unit is one ``authority_id`` appraises
+    in ``period``."""
+    params = {
+        "assessment_id": assessment_id,
+        "period_id": period.id,
+        "authority_id": authority_id,
+        "year": period.year,
+    }
+    rows = (await s.execute(_FILE, params)).all()
+    if not rows:
+        return None
+    f = UnitFile(rows[0][0], rows[0][1], {}, {}, {}, Counter(), set(), (), [])
+    for _, _, answer, given, note, kind, item, n, channel, chat_id, *past in rows:
+        if answer is not None:
+            f.answers[answer.item_id] = answer
+        elif given is not None:
+            f.given[given.item_id] = given
+        elif note is not None:
+            f.notes[note.criterion_id] = note
+        elif kind == "file":
+            f.files[item] = n
+        elif kind == "changed" and item:
+            f.changed.add(item)
+        elif kind == "chat":
+            f.chats.append((channel, chat_id))
+        elif (e := yoy.from_row(*past)) is not None:
+            f.earlier = (*f.earlier, e)
+    return f
+
+
+async def recipients(s: AsyncSession, unit_id: int | None, role: Role) -> list[tuple[str, str]]:
+    """(channel, chat id) of the people of this role at this unit (None: at any unit), on every
+    channel they use, each chat once."""
+    query = _chats(select(Identity.channel, Identity.chat_id), role, unit_id)
+    rows = await s.execute(query.order_by(func.min(Identity.id)))
     return [(channel, chat_id) for channel, chat_id in rows.all()]

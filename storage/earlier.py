@@ -53,9 +53,10 @@ def lineage(units: ColumnElement[bool]) -> CTE:
     return tree.union(back)  # UNION, not ALL: a unit reached twice is kept once
 
 
-def newest(units: ColumnElement[bool], year: int) -> Subquery:
+def newest(units: ColumnElement[bool], year: int | ColumnElement[int]) -> Subquery:
     """For each unit ``units`` selects (unit_id), the submitted results of the newest year before
-    ``year`` among it and its predecessors: one row per unit of the lineage that has one."""
+    ``year`` (a number, or a parameter of a statement built once) among it and its
+    predecessors: one row per unit of the lineage that has one."""
     tree = lineage(units)
     a, p, u = aliased(Assessment), aliased(Period), aliased(Unit)
     # the totals recorded at submission and appraisal; summed for a report recorded before them

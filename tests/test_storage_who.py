@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.demo import ensure_demo
+from bot.demo import PERIOD, ensure_demo
 from storage import assessments, people
-from storage.models import Answer, Role, Unit, UnitKind
+from storage.models import Answer, Period, Role, Unit, UnitKind
 from storage.who import Who, who
 from tests.test_storage_concurrency import blocked, other, postgresql_only  # noqa: F401
 
@@ -62,6 +62,7 @@ class TestWho:
             ]
             assert found.unit is not None and found.unit.id == commune.id
             assert found.period is None  # the district has opened no period
+            assert [(u.id, p) for u, p in found.authorities] == [(district.id, None)]
             found.person.removed_at = people.now()
         async with sessionmaker() as s:
             assert (await who(s, "telegram", "1002")).person is None
@@ -73,6 +74,25 @@ class TestWho:
             assert found.unit is not None and found.unit.id == unit_id
             assert found.period is not None and found.period.authority_id == found.unit.parent_id
             assert found.assessment is not None and found.assessment.id == assessment_id
+
+    async def test_an_appraiser_s_units_with_their_newest_period(
+        self, sessionmaker: Sessions
+    ) -> None:
+        async with sessionmaker() as s, s.begin():
+            commune = await ensure_demo(s)
+            other = Unit(code="H99", name="UBND huyện Khoái Châu", kind=UnitKind.DISTRICT)
+            s.add(other)
+            await s.flush()
+            s.add(Period(authority_id=commune.parent_id, **{**PERIOD, "year": 2021}))
+            person = await people.add_person(s, "Phòng Nội vụ", "telegram", "1003")
+            await people.grant(s, person.id, Role.APPRAISER, other.id)
+            await people.grant(s, person.id, Role.ADMIN, commune.parent_id)
+        async with sessionmaker() as s:
+            found = await who(s, "telegram", "1003")
+            assert (found.unit, found.period, found.assessment) == (None, None, None)
+            (district, newest), (last, none) = found.authorities  # by id
+            assert district.id == commune.parent_id and (last.id, none) == (other.id, None)
+            assert newest is not None and newest.year == PERIOD["year"]  # not the 2021 one
 
 
 async def test_the_second_officer_reads_what_the_first_committed_while_holding_the_lock(

@@ -1,13 +1,12 @@
-"""What one appraiser event needs: the person, their authority, its period and rubric, and the
-unit's file the screen shows, loaded once per event (a screen is asked for up to three times
-in one event: to check a button, to read it, and to show the next one)."""
+"""What one appraiser event needs: the person, their authority, its period and rubric (read
+with the person by ``storage.who``), and the unit's file the screen shows, loaded once per
+event in one statement (a screen is asked for up to three times in one event: to check a
+button, to read it, and to show the next one)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,24 +18,9 @@ from conversations.texts import msg
 from rubric.model import Rubric
 from storage import appraisal as repo
 from storage import assessments
-from storage.earlier import Earlier
-from storage.models import Answer, Appraisal, Assessment, CriterionNote, Period, Person, Role, Unit
-
-
-@dataclass
-class UnitFile:
-    """One unit's assessment as the appraiser's screens show it."""
-
-    a: Assessment
-    unit: Unit
-    answers: dict[str, Answer]  # the unit's own
-    given: dict[str, Appraisal]  # the authority's, by item (kept current as they are given)
-    files: Counter[str]  # evidence files by item
-    changed: set[str]  # items the unit changed since it was last returned
-    notes: dict[str, CriterionNote] | None = None  # loaded by the one screen that shows them
-
-    def given_scores(self) -> dict[str, Decimal | None]:
-        return {k: v.score for k, v in self.given.items()}
+from storage.appraisal import UnitFile
+from storage.models import Assessment, Period, Person, Unit
+from storage.who import Who
 
 
 @dataclass
@@ -49,10 +33,7 @@ class ACtx:
     evidence_root: Path
     replies: list[Reply] = field(default_factory=list)
     ask_next: bool = True
-    _assessments: dict[int, tuple[Assessment, Unit, dict[str, Answer]] | None] = field(
-        default_factory=dict
-    )
-    _files: dict[int, UnitFile] = field(default_factory=dict)
+    _files: dict[int, UnitFile | None] = field(default_factory=dict)  # None: not this one's
     _unit_rows: list[repo.UnitRow] | None = None
     _screen: tuple[str, Reply] | None = None  # this event's screen, before anything changed
 
@@ -71,37 +52,16 @@ class ACtx:
     def say_msg(self, template: str, /, **context: Any) -> Reply:
         return self.say(msg(template, **context))
 
-    async def assessment(self, assessment_id: int | None) -> Assessment | None:
-        """The assessment, only when it belongs to a unit this appraiser appraises."""
-        found = await self._assessment_and_unit(assessment_id)
-        return found[0] if found is not None else None
-
-    async def _assessment_and_unit(
-        self, assessment_id: int | None
-    ) -> tuple[Assessment, Unit, dict[str, Answer]] | None:
-        """The assessment with its unit and answers (one statement, once per event)."""
-        if assessment_id is None:
-            return None
-        if assessment_id not in self._assessments:  # held here: the session's map is weak
-            self._assessments[assessment_id] = await repo.assessment_and_answers(
-                self.s, assessment_id, self.period.id, self.authority.id
-            )
-        return self._assessments[assessment_id]
-
     async def file(self, assessment_id: int | None) -> UnitFile | None:
-        """The unit's file, once per event; None unless this appraiser appraises that unit."""
+        """The unit's file (one statement, once per event; held here: the session's map is
+        weak); None unless this appraiser appraises that unit."""
         if assessment_id is None:
             return None
-        if assessment_id in self._files:
-            return self._files[assessment_id]
-        loaded = await self._assessment_and_unit(assessment_id)
-        if loaded is None:
-            return None
-        a, unit, answers = loaded
-        files, changed = await repo.files_and_changes(self.s, a.id)
-        found = UnitFile(a, unit, answers, await repo.appraisals(self.s, a.id), files, changed)
-        self._files[a.id] = found
-        return found
+        if assessment_id not in self._files:
+            self._files[assessment_id] = await repo.unit_file(
+                self.s, assessment_id, self.period, self.authority.id
+            )
+        return self._files[assessment_id]
 
     async def shown_file(self) -> UnitFile:
         """The file of the unit the current screen is about (its state names the assessment;
@@ -116,12 +76,6 @@ class ACtx:
             self._unit_rows = await repo.unit_rows(self.s, self.period, self.rubric)
         return self._unit_rows
 
-    async def earlier(self, unit_id: int) -> tuple[Earlier, ...]:
-        """The unit's earlier year's results, as the list of units read them (the card is
-        opened from the list: in that event they cost no statement of their own)."""
-        rows = await self.unit_rows()
-        return next((r.earlier for r in rows if r.unit.id == unit_id), ())
-
     async def screen(self, ask: Callable[[ACtx], Awaitable[Reply]]) -> Reply:
         """The screen of the current state as it was when the event came (asked once)."""
         key = str(self.state)
@@ -133,8 +87,9 @@ class ACtx:
         """Something the screens show changed: the next screen is asked anew."""
         self._screen = None
 
-    async def notify(self, unit_id: int, role: Role, reply: Reply) -> None:
-        for channel, chat_id in await repo.recipients(self.s, unit_id, role):
+    def tell_unit(self, f: UnitFile, reply: Reply) -> None:
+        """``reply`` to each chat of the unit's officers."""
+        for channel, chat_id in f.chats:
             self.replies.append(
                 Reply(
                     reply.text,
@@ -147,12 +102,15 @@ class ACtx:
         assessments.audit(self.s, a, self.person.id, action, target, old, new)
 
 
-async def load(
-    s: AsyncSession, person: Person, rubric_for: Callable[[str], Rubric], evidence_root: Path
+def load(
+    s: AsyncSession, found: Who, rubric_for: Callable[[str], Rubric], evidence_root: Path
 ) -> ACtx | Reply:
-    units = await repo.authorities(s, person.id)
+    """The event's context: the first unit the person appraises for that has a period (``who``
+    read them with the person)."""
+    assert found.person is not None
+    units = found.authorities
     for authority, period in units:
         if period is not None:
             rubric = rubric_for(period.rubric_id)
-            return ACtx(s, person, authority, period, rubric, evidence_root)
+            return ACtx(s, found.person, authority, period, rubric, evidence_root)
     return Reply(msg("no_period", unit=units[0][0]) if units else msg("not_an_officer"))

@@ -19,6 +19,7 @@ from conversations.texts import msg
 from rubric.model import Rubric
 from storage import appraisal as repo
 from storage.models import Membership, Person, Role
+from storage.who import Who
 
 STATES: StateTable[ACtx] = StateTable(
     {
@@ -65,17 +66,18 @@ class AppraiserFlow:
             return False
         return Role.OFFICER not in roles or person.cursor is not None
 
-    async def current(self, s: AsyncSession, person: Person) -> list[Reply]:
+    async def current(self, s: AsyncSession, found: Who) -> list[Reply]:
         """The appraiser's current screen, changing nothing (a redelivered update)."""
-        ctx = await load(s, person, self.rubric_for, self.evidence_root)
+        ctx = load(s, found, self.rubric_for, self.evidence_root)
         if isinstance(ctx, Reply):
             return [ctx]
         if not await self._valid(ctx):
             ctx.goto(State(units.UNITS))
         return [await STATES.screen(ctx)]
 
-    async def handle(self, s: AsyncSession, person: Person, event: Event) -> list[Reply]:
-        ctx = await load(s, person, self.rubric_for, self.evidence_root)
+    async def handle(self, s: AsyncSession, found: Who, event: Event) -> list[Reply]:
+        """``found``: the person and the units they appraise for (``storage.who``)."""
+        ctx = load(s, found, self.rubric_for, self.evidence_root)
         if isinstance(ctx, Reply):
             return [ctx]
         if not await self._valid(ctx):
@@ -123,7 +125,7 @@ class AppraiserFlow:
         if state.kind == units.UNITS:
             return True
         aid = (state.ref or "").partition("-")[0]
-        return aid.isdigit() and await ctx.assessment(int(aid)) is not None
+        return aid.isdigit() and await ctx.file(int(aid)) is not None
 
     async def _genuine(self, ctx: ACtx, event: Choice) -> bool:
         """A button of the current screen with a key that screen offers."""

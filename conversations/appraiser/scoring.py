@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from conversations import labels
-from conversations.appraiser.context import ACtx, UnitFile
+from conversations.appraiser.context import ACtx
 from conversations.events import Button, Event, Reply, button_rows
 from conversations.input import TEXT_LIMIT, key_of, text_of
 from conversations.score_input import score_buttons, score_of
@@ -14,7 +14,8 @@ from conversations.states import BACK, MENU_KEY, SKIP, State
 from conversations.texts import msg
 from rubric.model import Item
 from rubric.scoring import fmt, parse_score, total
-from storage.models import Appraisal, Assessment, Role, Status
+from storage.appraisal import UnitFile
+from storage.models import Appraisal, Assessment, Status
 
 ITEM, RATING, CONFIRM = "a_item", "a_rating", "a_confirm"
 SAME = "k"  # "the unit's own score"
@@ -211,7 +212,7 @@ async def on_confirm(ctx: ACtx, event: Event) -> None:
     band = ctx.rubric.band(a.final_rating or "")
     ctx.say(msg("appraised_done", unit=unit, band=band), report_for=a.id, report_kinds=BOTH)
     notice = Reply(msg("appraised_to_unit", unit=unit, band=band), report_for=a.id)
-    await ctx.notify(a.unit_id, Role.OFFICER, notice)
+    ctx.tell_unit(f, notice)
     ctx.goto(State("a_unit", str(a.id)))
 
 

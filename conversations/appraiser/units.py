@@ -13,7 +13,7 @@ from conversations.states import BACK, REVIEW, State
 from conversations.texts import msg
 from storage import assessments
 from storage.earlier import names_units
-from storage.models import Role, Status
+from storage.models import Status
 
 UNITS, UNIT, RETURN = "a_units", "a_unit", "a_return"
 PAGE = 8
@@ -84,9 +84,6 @@ async def on_units(ctx: ACtx, event: Event) -> None:
 async def ask_unit(ctx: ACtx) -> Reply:
     f = await ctx.shown_file()
     a = f.a
-    if f.notes is None:
-        f.notes = await assessments.notes(ctx.s, a.id)
-    earlier = await ctx.earlier(f.unit.id)
     text = ctx_msg(
         "unit_card",
         ctx,
@@ -96,8 +93,8 @@ async def ask_unit(ctx: ACtx) -> Reply:
         given=f.given_scores(),
         notes=f.notes,
         files=f.files,
-        earlier=earlier,
-        named=names_units(earlier, f.unit.name),
+        earlier=f.earlier,
+        named=names_units(f.earlier, f.unit.name),
     )
     rows = [
         [Button("r", labels.REPORT), Button("f", labels.FILES)],
@@ -165,7 +162,7 @@ async def on_return(ctx: ACtx, event: Event) -> None:
     a.status, a.returned_reason = Status.DRAFT, reason
     await assessments.reset_positions(ctx.s, a.id, REVIEW)
     notice = Reply(ctx_msg("returned_to_unit", ctx, reason=reason))
-    await ctx.notify(a.unit_id, Role.OFFICER, notice)
+    ctx.tell_unit(f, notice)
     ctx.say_msg("returned_done", unit=f.unit)
     ctx.goto(State(UNIT, str(a.id)))
 

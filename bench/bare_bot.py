@@ -3,9 +3,11 @@ nothing else (no database, no rubric, no rate limiter, PTB's defaults), as the y
 
 A button press: answerCallbackQuery, the pressed message edited (chosen answer appended,
 buttons removed), the next question sent with an inline keyboard. A text message: one
-sendMessage with the next question's keyboard. The questions walk a synthetic questionnaire
-(28 items x score/results/evidence, notes after every criterion) with callback data in the
-real bot's format, so the same simulated officers drive both.
+sendMessage, the next question's keyboard after a criterion's strengths, else a one-line
+confirmation (the results of the item just scored, the shortcomings after the strengths: the
+real bot's flow since issue 20). The questions walk a synthetic questionnaire (28 items'
+scores, the strengths after every criterion) with callback data in the real bot's format, so
+the same simulated officers drive both.
 
 Environment as ``danvan run``: TELEGRAM_BOT_TOKEN, TELEGRAM_API_BASE_URL,
 TELEGRAM_API_FILE_URL; webhook when PUBLIC_BASE_URL is set (WEB_PORT, WEBHOOK_SECRET).
@@ -17,6 +19,7 @@ import asyncio
 import hmac
 import logging
 import os
+import re
 import secrets
 import signal
 
@@ -52,44 +55,40 @@ CRITERIA = (
 def _steps() -> list[tuple[str, str]]:
     steps: list[tuple[str, str]] = []
     for criterion, items in CRITERIA:
-        for n in range(1, items + 1):
-            steps += [(kind, f"{criterion}.{n}") for kind in ("score", "results", "evidence")]
-        steps += [("strengths", criterion), ("shortcomings", criterion)]
+        steps += [("score", f"{criterion}.{n}") for n in range(1, items + 1)]
+        steps.append(("strengths", criterion))
     return steps
 
 
 STEPS = _steps()
+NAMED = re.compile(r"^\s*[IVX]+\.\d+\s*:")  # "I.5: …": the results of the item it names
 FILLER = (
     "Căn cứ Đề cương, đồng chí chấm điểm mục này theo kết quả thực hiện trong năm; "
-    "có thể gửi ảnh hoặc tệp minh chứng ở bước sau. "
+    "kết quả đạt được, ảnh hoặc tệp minh chứng gửi ngay sau khi chấm. "
 ) * 3
 Context = ContextTypes.DEFAULT_TYPE
-state: dict[int, int] = {}  # chat id -> index into STEPS (-1: the menu)
+state: dict[int, int] = {}  # chat id -> index into STEPS
 
 
 def question(index: int) -> tuple[str, InlineKeyboardMarkup]:
     def button(label: str, target: str, key: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(label, callback_data=f"1|1|{target}|{key}")
 
-    if index < 0:
-        target = "menu"
-        rows = [
-            [button("▶ Tiếp tục", target, "1"), button("📋 Xem lại", target, "2")],
-            [button("📤 Nộp báo cáo", target, "3"), button("❓ Hướng dẫn", target, "4")],
-        ]
-        return f"Trang chính\n{FILLER}", InlineKeyboardMarkup(rows)
     kind, ref = STEPS[index]
     target = f"{kind}:{ref}"
-    label, key = ("✓ Xong ▶", "x") if kind == "evidence" else ("Bỏ qua ▶", "s")
-    rows = [[button(str(k), target, str(k)) for k in range(4)]] if kind == "score" else []
+    if kind == "score":
+        rows = [[button(str(k), target, str(k)) for k in range(4)]]
+    else:
+        rows = [[button("✍️ Mặt còn hạn chế", target, "hc")]]
     rows.append(
         [
-            button("◀ Quay lại", target, "b"),
-            button(label, target, key),
+            button("◀", target, "b"),
+            button("📖 Hướng dẫn", target, "h"),
+            button("Bỏ qua ▶", target, "s"),
             button("☰ Menu", target, "m"),
         ]
     )
-    head = f"Câu {index // 3 + 1}/28 · Tiêu chí {ref.split('.')[0]} · {kind}"
+    head = f"Câu {index + 1}/{len(STEPS)} · Tiêu chí {ref.split('.')[0]} · {kind}"
     return f"{head}\n\n{FILLER}", InlineKeyboardMarkup(rows)
 
 
@@ -116,9 +115,13 @@ async def on_callback(update: Update, context: Context) -> None:
 async def on_text(update: Update, context: Context) -> None:
     message = update.effective_message
     assert message is not None
-    if (message.text or "").startswith("/start"):
-        state[message.chat_id] = -2  # the next question is the menu
-    text, markup = advance(message.chat_id)
+    typed = message.text or ""
+    if typed.startswith("/start"):
+        state[message.chat_id] = -1  # straight to the first question
+    elif STEPS[state.get(message.chat_id, 0)][0] == "score" or NAMED.match(typed):
+        await context.bot.send_message(message.chat_id, "✔️ Đã lưu «Kết quả đạt được».")
+        return
+    text, markup = advance(message.chat_id)  # the strengths: the next question
     await context.bot.send_message(message.chat_id, text, reply_markup=markup)
 
 

@@ -41,6 +41,7 @@ class BenchFake(FakeTelegram):
         self.deliveries: list[float] = []
         self.keyboards: dict[int, tuple[int, list[tuple[str, str]]]] = {}  # chat -> latest
         self.documents: Counter[int] = Counter()
+        self.messages: Counter[int] = Counter()  # sendMessage calls (a confirmation has no keys)
         self.alerts: Counter[int] = Counter()
         self.methods: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()  # "method: description" of failed calls
@@ -52,7 +53,8 @@ class BenchFake(FakeTelegram):
     # --- what the simulated people wait on ------------------------------------------------
 
     def event(self, chat_id: int) -> asyncio.Event:
-        """Set whenever the bot shows this chat a new keyboard, a document or an alert."""
+        """Set whenever the bot sends this chat a message (a new keyboard, or a one-line
+        confirmation), a document or an alert."""
         return self._events.setdefault(chat_id, asyncio.Event())
 
     def reset_measures(self) -> None:
@@ -95,11 +97,13 @@ class BenchFake(FakeTelegram):
             delivered = self.awaiting.pop(chat)
             self.samples.append((delivered, now - delivered, chat))
         signal = False
+        if method == "sendmessage":
+            self.messages[chat] += 1
+            signal = True
         if method == "sendmessage" and isinstance(result, dict) and result.get("reply_markup"):
             rows = result["reply_markup"].get("inline_keyboard", [])
             buttons = [(b["text"], b.get("callback_data") or "") for row in rows for b in row]
             self.keyboards[chat] = (result["message_id"], buttons)
-            signal = True
         elif method == "senddocument":
             self.documents[chat] += 1
             signal = True

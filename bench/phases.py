@@ -108,7 +108,9 @@ def _report(
         "updates_per_s": round(len(answered) / window, 2),
         "delivered_per_s": round(sum(start <= t <= end for t in fake.deliveries) / window, 2),
         "latency_ms": summary_ms(latencies),  # delivery -> first reply
-        "step_ms": summary_ms(steps),  # the officer's action -> the next question
+        # the officer's action -> the bot's answer: the next question, or the one-line
+        # confirmation of a text typed for the item just scored
+        "step_ms": summary_ms(steps),
         "results": results,
         "submitted": sum(o.done for o in officers),
         "requests": summary_ms(extra) if requester is not None else None,

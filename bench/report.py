@@ -45,7 +45,7 @@ def rows(figures: dict[str, Any], against: dict[str, Any] | None) -> list[list[s
          "", "", ""],
         ["paced latency p50 / p95 / p99, ms", _lat(op["paced"]), _lat(bp.get("paced")), "",
          f"p99 < {P99_TARGET_MS:.0f} ms", _met(_below(_p99(op["paced"]), P99_TARGET_MS))],
-        ["paced step (action → next question) p50 / p95 / p99, ms",
+        ["paced step (action → the bot's answer) p50 / p95 / p99, ms",
          _lat(op["paced"], "step_ms"), _lat(bp.get("paced"), "step_ms"), "", "", ""],
     ]  # fmt: skip
     base = op.get("baseline")

@@ -86,6 +86,7 @@ class Phone:
 
     def __init__(self, fake: FakeTelegram, user: FakeUser) -> None:
         self.fake, self.user = fake, user
+        self.actions = 0  # what the officer did: messages typed or sent, buttons tapped
 
     @property
     def question(self):  # type: ignore[no-untyped-def]
@@ -98,6 +99,7 @@ class Phone:
         """Do ``action`` (an update from this phone) and wait until the bot has answered it:
         told by the bot itself when the fake watches it (``running`` does), else by its
         webhook's answer to the update's POST (a bot in another process)."""
+        self.actions += 1
         await self.fake.answer_to(action)
 
     async def asked(self, timeout: float = 5.0) -> BotMessage:
@@ -145,13 +147,18 @@ class Phone:
 
 
 async def answer_all(phone: Phone, evidence: bool = True) -> None:
+    """From the first question (where /start leads), as an officer answers: each item's score
+    (the next question comes at once), its results typed on that next question (a criterion's
+    last item's naming the item, "I.5: …", on the strengths question), I.1's evidence sent
+    after its score; each criterion's strengths, and its shortcomings typed on the question
+    after them (the next criterion's first item; after the last criterion, the review)."""
     r = rubric()
     for criterion in r.criteria:
         for item in criterion.items:
             assert phone.target() == f"score:{item.id}", phone.texts()[-500:]
+            assert not [b for b in phone.button_labels() if "Xong" in b]  # nothing to finish
             await phone.tap_key(score_key(r, item.id, SCORES[item.id]))
-            await phone.type(f"Kết quả {item.id}")
-            if evidence and item.id == "I.1":
+            if evidence and item.id == "I.1":  # on I.2's question: I.1's files
                 fake = phone.fake
                 await phone.send(fake.send_photo(phone.user, JPEG, caption="Hội nghị quán triệt"))
                 await phone.send(
@@ -165,6 +172,10 @@ async def answer_all(phone: Phone, evidence: bool = True) -> None:
                             phone.user, evidence_samples.jpeg(10 + n), media_group_id="album-1"
                         )
                     )
-            await phone.tap("✓ Xong ▶")
+            last = item == criterion.items[-1]
+            await phone.type(f"{item.id}: Kết quả {item.id}" if last else f"Kết quả {item.id}")
+            assert f"✔️ Đã lưu «Kết quả đạt được» (mục {item.id})." in phone.texts(-1)
+        assert phone.target() == f"strengths:{criterion.id}", phone.texts()[-500:]
         await phone.type(f"Làm tốt {criterion.id}")
         await phone.type(f"Hạn chế {criterion.id}")
+        assert f"✔️ Đã lưu «Những mặt còn hạn chế» ({criterion.title})." in phone.texts(-1)

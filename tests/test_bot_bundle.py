@@ -114,7 +114,7 @@ async def test_an_officer_gets_the_unit_s_files_in_one_zip(
     async with running(settings, demo=False) as app:
         district, a, b = await a_district(app, fake)
         aid = district.assessments["VG-CUUCAO"]
-        await a.type("/start")
+        await a.tap("☰ Menu")  # from the open question (IV.1)
         before = len(fake.chat(4101))
         await a.tap("📦 Tải hồ sơ")
         name, data = last_zip(fake, 4101, before)
@@ -246,7 +246,7 @@ async def test_a_bundle_that_fails_is_said_and_the_chat_goes_on(
     monkeypatch.setattr(reports.bundle_maker.BundleMaker, "_zip", disk_full)
     async with running(settings, demo=False) as app:
         _, a, _ = await a_district(app, fake)
-        await a.type("/start")
+        await a.tap("☰ Menu")  # from the open question (IV.1)
         before = len(fake.chat(4101))
         await a.tap("📦 Tải hồ sơ")
         assert "hệ thống chưa tạo được tệp vừa yêu cầu" in a.texts(before)
@@ -261,7 +261,8 @@ async def test_a_bundle_that_fails_is_said_and_the_chat_goes_on(
 async def test_on_zalo_the_bundle_is_a_link(zalo_settings: Settings, fake_zalo: FakeZalo) -> None:
     async with zalo_bot(zalo_settings) as app:
         phone = ZaloPhone(fake_zalo, fake_zalo.user("z-4201", "Nguyễn Văn Zalo"))
-        await phone.type(await invite(app))
+        await phone.type(await invite(app))  # straight to I.1
+        await phone.choose("Menu")
         await phone.choose("Tải hồ sơ")
         assert "📦 Hồ sơ tự đánh giá năm 2022 của UBND xã Cửu Cao" in phone.texts()
         response = await get(phone.link("⬇️ Tải «Hồ sơ 2022 - UBND xã Cửu Cao.zip»"))
@@ -287,7 +288,7 @@ async def test_while_a_bundle_is_made_the_chat_shows_it(
     monkeypatch.setattr(reports.bundle_maker.BundleMaker, "unit", slow)
     async with running(settings, demo=False) as app:
         _, a, _ = await a_district(app, fake)
-        await a.type("/start")
+        await a.tap("☰ Menu")  # from the open question (IV.1)
         mark = fake.mark()
         pressed = asyncio.create_task(a.tap("📦 Tải hồ sơ"))
         for _ in range(3):  # the action, again and again while the bundle is not made

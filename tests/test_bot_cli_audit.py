@@ -29,8 +29,8 @@ def cli(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
         async def answer(app: App) -> None:
             chat = Chat(app.engine)
-            await chat.command("start")
-            for line in ["1", "2", RESULTS, "x", "1,5"]:
+            await chat.command("start")  # straight to I.1
+            for line in ["2", RESULTS, "1,5"]:  # I.1, its results (typed on I.2), I.2
                 await chat.say(line)
 
         env.app(answer)

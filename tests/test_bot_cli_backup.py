@@ -62,8 +62,7 @@ async def test_a_backup_while_an_officer_answers_restores_every_committed_answer
     folder = tmp_path / "backups"
     async with running(settings) as app:
         phone = Phone(fake, fake.user(7001, "Cán bộ xã"))
-        await phone.type(f"/start {await invite(app)}")
-        await phone.tap("▶ Tiếp tục")
+        await phone.type(f"/start {await invite(app)}")  # straight to I.1
         answering = asyncio.create_task(answer_all(phone))
         await fake.wait_for(
             lambda c: c.method == "sendMessage" and "I.3" in str(c.params.get("text")), timeout=60

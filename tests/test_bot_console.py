@@ -46,13 +46,18 @@ def demo(tmp: Path, lines: list[str], *args: str) -> subprocess.CompletedProcess
 
 
 def whole_session(evidence: Path) -> list[str]:
-    lines = ["1"]
+    """From the first question (where the demo starts): each score; I.1's files (paths) and
+    each item's results typed on the next question (a criterion's last item's naming it on the
+    strengths question); the strengths, and the shortcomings typed after them; then, on the
+    review, submit with the suggested rating."""
+    lines: list[str] = []
     for criterion in rubric().criteria:
         for item in criterion.items:
-            lines += [score_key(rubric(), item.id, SCORES[item.id]), f"KQ {item.id}"]
-            if item.id == "I.1":
+            lines.append(score_key(rubric(), item.id, SCORES[item.id]))
+            if item.id == "I.1":  # on I.2's question: files for the item just scored
                 lines += [str(evidence.parent / "missing.pdf"), str(evidence.parent), str(evidence)]
-            lines.append("x")
+            last = item == criterion.items[-1]
+            lines.append(f"{item.id}: KQ {item.id}" if last else f"KQ {item.id}")
         lines += [f"Tốt {criterion.id}", f"Hạn chế {criterion.id}"]
     return [*lines, "n", "1", "y"]
 
@@ -95,7 +100,7 @@ def test_a_piped_session_writes_the_report(tmp_path: Path) -> None:
 
 
 def test_the_input_may_end_anywhere(tmp_path: Path) -> None:
-    run = demo(tmp_path, ["1", "2"])
+    run = demo(tmp_path, ["2"])  # I.1 (the demo starts at the first question)
     assert run.returncode == 0 and "Traceback" not in run.stderr
     assert "Mọi câu trả lời đã được lưu" in run.stdout
     again = demo(tmp_path, [])
@@ -114,7 +119,7 @@ def test_a_killed_demo_continues_at_the_next_question(tmp_path: Path) -> None:
         env=_env(tmp_path),
     ) as proc:
         assert proc.stdin is not None and proc.stdout is not None
-        for line in ["1", "2", "KQ I.1", "x", "1,5", "KQ I.2", "x"]:
+        for line in ["2", "KQ I.1", "1,5"]:  # I.1, its results (typed on I.2), I.2
             proc.stdin.write(line + "\n")
         proc.stdin.flush()
         seen, deadline = "", time.monotonic() + 60
@@ -124,7 +129,7 @@ def test_a_killed_demo_continues_at_the_next_question(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGKILL)  # no goodbye, no clean shutdown
         proc.wait(timeout=10)
 
-    again = demo(tmp_path, ["1"])
+    again = demo(tmp_path, [])  # straight to the open question
     assert again.returncode == 0
     assert "Câu 3/28" in again.stdout and "I.3." in again.stdout
     db = sqlite3.connect(tmp_path / "data" / "danvan.db")
@@ -134,13 +139,13 @@ def test_a_killed_demo_continues_at_the_next_question(tmp_path: Path) -> None:
 
 
 def test_reset_starts_over(tmp_path: Path) -> None:
-    demo(tmp_path, ["1", "2"])
+    demo(tmp_path, ["2"])
     again = demo(tmp_path, [], "--reset")
     assert "Đã chấm 0/28" in again.stdout
 
 
 def test_report_command_writes_any_stored_assessment(tmp_path: Path) -> None:
-    demo(tmp_path, ["1", "2", "Đã ban hành kế hoạch"])
+    demo(tmp_path, ["2", "Đã ban hành kế hoạch"])  # I.1, and its results on I.2
     target = tmp_path / "bc.docx"
     run = subprocess.run(
         [*DANVAN, "report", "--unit", "VG-CUUCAO", "--year", "2022", "-o", str(target)],

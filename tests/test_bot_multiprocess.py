@@ -512,23 +512,22 @@ async def test_a_conversation_alternating_between_processes_goes_on(cluster: Clu
     first = len(cluster.proxied)
     await phone.type(f"/start {token}")
     assert "Chào mừng đồng chí" in phone.texts()
-    await phone.tap("▶ Tiếp tục")
-    (criterion, *_) = r.criteria
+    (criterion, *_) = r.criteria  # the invite led straight to I.1
     for item in criterion.items:
         assert phone.target() == f"score:{item.id}", phone.texts()[-500:]
         await phone.tap_key(score_key(r, item.id, float(max(whole_scores(item)))))
-        await phone.type(f"Kết quả {item.id}")
-        if item.id == "I.1":
+        if item.id == "I.1":  # on I.2's question: the item just scored
             await phone.send(fake.send_document(phone.user, PDF, "ke-hoach.pdf", "application/pdf"))
-        await phone.tap("✓ Xong ▶")
+        last = item == criterion.items[-1]  # its results typed on the strengths question
+        await phone.type(f"{item.id}: Kết quả {item.id}" if last else f"Kết quả {item.id}")
     await phone.type("Làm tốt tiêu chí I")
-    await phone.type("Hạn chế tiêu chí I")
+    await phone.type("Hạn chế tiêu chí I")  # typed on II.1's question
     assert phone.target() == "score:II.1"
     await phone.type("/tiendo")
     assert "Đã chấm 5/28 mục · 1 tệp minh chứng" in phone.texts()
 
     served = cluster.proxied[first:]
-    assert len(served) >= 20 and set(served) == {0, 1}  # both processes took turns
+    assert len(served) >= 15 and set(served) == {0, 1}  # both processes took turns
     assessment = await cluster.assessment("VG-LIENNGHIA")
     assert await cluster.cursor("VG-LIENNGHIA") == "score:II.1"
     async with cluster.sessions() as s:
@@ -559,9 +558,10 @@ INVALID = "không phải là điểm hợp lệ"
 
 async def test_a_chats_updates_stay_in_order_while_one_process_is_busy(cluster: Cluster) -> None:
     """Telegram POSTs a chat's next update only once the webhook answered the previous one.
-    With process A kept busy by other officers' /baocao, an officer's score, results text and
-    "✓ Xong" alternate between A and B, each POSTed once the previous POST returned: each is
-    stored when its POST returns, so the next one (on the other process) finds it."""
+    With process A kept busy by other officers' /baocao, an officer's scores and results texts
+    (typed on the next question: they need the score stored) go to A and B in turn, each
+    POSTed once the previous POST returned: each is stored when its POST returns, so the next
+    one (on the other process) finds it."""
     fake, r = cluster.fake, rubric()
     a, b = 0, 1
     codes = [f"VG-BAN{n}" for n in range(BUSY)] + ["VG-THUTU"]
@@ -619,7 +619,7 @@ async def test_a_chats_updates_stay_in_order_while_one_process_is_busy(cluster: 
 
     (criterion, *_) = r.criteria
     overlapped: list[int] = []  # /baocao in flight when each of the officer's POSTs to A went
-    turn = itertools.cycle([a, b])
+    turn = itertools.cycle([a, b, b])  # a score and its results on A then B, B then A, …
     since = fake.mark()
     loops = [asyncio.create_task(keep_busy(officer)) for officer in busy]
     started = time.monotonic()
@@ -628,16 +628,12 @@ async def test_a_chats_updates_stay_in_order_while_one_process_is_busy(cluster: 
         nexts = [f"score:{i.id}" for i in criterion.items[1:]] + [f"strengths:{criterion.id}"]
         for item, after in zip(criterion.items, nexts, strict=True):
             points = max(whole_scores(item))
+            last = item == criterion.items[-1]  # its results typed on the strengths question
+            results = f"{item.id}: Kết quả {item.id}" if last else f"Kết quả {item.id}"
             for update, check in (
                 (cluster.text(user, score_key(r, item.id, float(points))), "score"),
-                (cluster.text(user, f"Kết quả {item.id}"), "results"),
-                (None, "done"),
+                (cluster.text(user, results), "results"),
             ):
-                if update is None:  # the bot's last question is the evidence step
-                    question = next(m for m in reversed(fake.chat(user.id)) if m.reply_markup)
-                    data = next((d for t, d in fake.buttons(question) if t == "✓ Xong ▶"), "")
-                    assert data, f"{item.id}: not at its evidence step: {question.text}"
-                    update = cluster.press(user, data)
                 process = next(turn)
                 if process == a:
                     overlapped.append(in_flight[0])
@@ -645,12 +641,11 @@ async def test_a_chats_updates_stay_in_order_while_one_process_is_busy(cluster: 
                 # returned: already stored, whichever process gets the next update
                 answer = await stored(item.id)
                 assert answer is not None, f"{item.id} {check}: not stored when the POST returned"
-                if check == "score":
+                if check == "score":  # and on to the next question at once
                     assert answer.score == points
-                elif check == "results":
-                    assert answer.results_text == f"Kết quả {item.id}"
-                else:
                     assert await cluster.cursor("VG-THUTU") == after
+                else:
+                    assert answer.results_text == f"Kết quả {item.id}"
         took = time.monotonic() - started
     finally:
         done.set()
@@ -667,7 +662,7 @@ async def test_a_chats_updates_stay_in_order_while_one_process_is_busy(cluster: 
         }
     assert answers == {i.id: (max(whole_scores(i)), f"Kết quả {i.id}") for i in criterion.items}
     cluster.assert_clean()
-    print(f"\n{3 * len(criterion.items)} updates in turn on A and B beside {reports[0]} "
+    print(f"\n{2 * len(criterion.items)} updates in turn on A and B beside {reports[0]} "
           f"/baocao on A in {took:.2f}s")  # fmt: skip
 
 

@@ -40,8 +40,7 @@ async def test_a_whole_conversation_by_buttons(settings: Settings, fake: FakeTel
         phone = Phone(fake, fake.user(1001, "Nguyễn Văn An"))
         await phone.type(f"/start {await invite(app)}")
         assert "Chào mừng đồng chí" in phone.texts()
-        await phone.tap("▶ Tiếp tục")
-        first = phone.question
+        first = phone.question  # straight to I.1
         await answer_all(phone)
         answered = next(m for m in fake.chat(1001) if m.message_id == first.message_id)
         assert answered.reply_markup is None and answered.text.endswith("➡️ 2")
@@ -51,13 +50,15 @@ async def test_a_whole_conversation_by_buttons(settings: Settings, fake: FakeTel
         await phone.tap("✏️ Sửa một mục")
         await phone.tap("Tiêu chí 3")
         await phone.tap("III.4")
-        await phone.tap_key("2")  # was 1
-        await phone.tap("Giữ nguyên ▶")
-        await phone.tap("✓ Xong ▶")
+        await phone.tap_key("2")  # was 1; back to the review at once
         assert phone.target() == "review"
         await phone.tap("📤 Nộp báo cáo")
         await phone.tap("Tốt (gợi ý)")
         await phone.tap("✅ Xác nhận nộp")
+        # every action carried something: the invite, 28 scores, 28 results, 4 files, 8 + 8
+        # narratives, the edit (3 taps and its score), the submission (3 taps); a tap whose
+        # only effect is to move on would be one more
+        assert phone.actions == 1 + 28 + 28 + 4 + 16 + 4 + 3, phone.actions
 
         assert fake.calls_to("sendChatAction")
         (report,) = [m.document for m in fake.chat(1001) if m.document]
@@ -87,27 +88,29 @@ async def test_a_restart_continues_at_the_same_question(
 ) -> None:
     phone = Phone(fake, fake.user(1002))
     async with running(settings) as app:
-        await phone.type(f"/start {await invite(app)}")
-        await phone.tap("▶ Tiếp tục")
+        await phone.type(f"/start {await invite(app)}")  # straight to I.1
         await phone.tap_key("2")
-        await phone.type("Đã ban hành kế hoạch")
-        await phone.tap("✓ Xong ▶")
     assert phone.target() == "score:I.2"
     async with running(settings) as app:
+        await phone.type("Đã ban hành kế hoạch")  # still the item just scored: I.1's results
+        assert "✔️ Đã lưu «Kết quả đạt được» (mục I.1)." in phone.texts()
         await phone.tap_key("1")
         assert "I.2: 1/2 điểm" in phone.texts()
         async with app.sessions() as s:
-            scores = dict((await s.execute(select(Answer.item_id, Answer.score))).all())
-        assert scores == {"I.1": Decimal(2), "I.2": Decimal(1)}
+            rows = await s.execute(select(Answer.item_id, Answer.score, Answer.results_text))
+            answers = {item: (score, text) for item, score, text in rows.all()}
+        assert answers == {
+            "I.1": (Decimal(2), "Đã ban hành kế hoạch"),
+            "I.2": (Decimal(1), None),
+        }
 
 
 async def test_bad_input_changes_nothing(settings: Settings, fake: FakeTelegram) -> None:
     async with running(settings) as app:
         phone = Phone(fake, fake.user(1003))
-        await phone.type(f"/start {await invite(app)}")
-        await phone.type("xin chào")  # text where a button is expected
-        assert "chọn một trong các lựa chọn" in phone.texts()
-        await phone.tap("▶ Tiếp tục")
+        await phone.type(f"/start {await invite(app)}")  # straight to I.1
+        await phone.type("xin chào")  # words where a score is expected, and no item scored
+        assert "⚠️ Mục I.1 cần chấm điểm trước" in phone.texts()
         aid = callback.decode(fake.buttons(phone.question)[0][1]).assessment_id  # type: ignore[union-attr]
 
         async def snapshot() -> tuple[object, ...]:
@@ -183,7 +186,7 @@ async def test_webhook_mode(settings: Settings, fake: FakeTelegram) -> None:
             assert hook.params["url"] == f"{settings.public_base_url}/telegram/webhook"
             phone = Phone(fake, fake.user(1004))
             await phone.type(f"/start {await invite(app)}")
-            assert phone.target() == "menu"
+            assert phone.target() == "score:I.1"
             async with httpx.AsyncClient() as client:
                 forged = await client.post(
                     f"{settings.public_base_url}/telegram/webhook",

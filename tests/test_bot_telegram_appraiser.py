@@ -37,8 +37,7 @@ async def invite_to(app: App, code: str, role: Role) -> str:
 
 
 async def submit(phone: Phone) -> None:
-    await phone.tap("▶ Tiếp tục")
-    await answer_all(phone, evidence=False)
+    await answer_all(phone, evidence=False)  # from I.1, where the invite led; to the review
     await phone.tap("📤 Nộp báo cáo")
     await phone.tap("Tốt (gợi ý)")
     await phone.tap("✅ Xác nhận nộp")
@@ -109,9 +108,7 @@ async def test_appraisal_of_two_units(settings: Settings, fake: FakeTelegram) ->
         assert "Lý do: Đề nghị bổ sung tài liệu kiểm chứng" in b.texts()
         await b.type("/xemlai")
         await b.type("IV.2")
-        await b.tap_key("2")
-        await b.tap("Giữ nguyên ▶")
-        await b.tap("✓ Xong ▶")
+        await b.tap_key("2")  # back to the review at once
         await b.tap("📤 Nộp báo cáo")
         await b.tap("Tốt (gợi ý)")
         await b.tap("✅ Xác nhận nộp")

@@ -57,9 +57,10 @@ async def join(app: App, fake: FakeTelegram, uid: int, name: str, code: str, rol
 
 
 async def submit(phone: Phone) -> None:
-    """From the officer's menu, with every item answered: say who signs when asked (the
-    sample units' rows have titles, not names), propose the suggested rating."""
-    await phone.type("/start")
+    """From the review, with every item answered (it then offers «📤 Nộp báo cáo»): say who
+    signs when asked (the sample units' rows have titles, not names), propose the suggested
+    rating."""
+    await phone.type("/xemlai")
     await phone.tap("📤 Nộp báo cáo")
     if phone.target() == "signer_name":
         await phone.type("Nguyễn Văn An")
@@ -174,7 +175,7 @@ async def test_the_officer_says_who_signs_before_submitting_and_it_is_kept(
         district = await sample_district(app)
         officer = await join(app, fake, 3401, "Cán bộ Phòng Nội vụ", "VG-PNV", Role.OFFICER)
         await fill(app, district, "VG-PNV")
-        await officer.type("/start")
+        await officer.type("/xemlai")
         await officer.tap("📤 Nộp báo cáo")
         assert officer.target() == "signer_name"  # the units file has the title, not the name
         await officer.type("Trần Văn Nam")
@@ -208,6 +209,6 @@ async def test_the_officer_says_who_signs_before_submitting_and_it_is_kept(
                 .where(Period.year == 2023, Assessment.unit_id == district.units["VG-PNV"])
             )
         await fill(app, replace(district, assessments={"VG-PNV": aid}), "VG-PNV")
-        await officer.type("/start")
+        await officer.type("/xemlai")
         await officer.tap("📤 Nộp báo cáo")
         assert officer.target() == "rating"

@@ -25,11 +25,12 @@ def kept(settings: Settings) -> list[Path]:
 
 
 async def at_evidence(app: object, fake: FakeTelegram, uid: int) -> Phone:
+    """An officer who has just scored I.1: a file sent now is I.1's evidence."""
     phone = Phone(fake, fake.user(uid))
     await phone.type(f"/start {await invite(app)}")  # type: ignore[arg-type]
-    await phone.tap("▶ Tiếp tục")
-    await phone.tap_key("2")
-    await phone.type("Kết quả")  # the evidence step of I.1
+    await phone.tap_key("2")  # I.1; on to I.2 at once
+    await phone.type("Kết quả")  # I.1's results
+    assert "✔️ Đã lưu «Kết quả đạt được» (mục I.1)." in phone.texts()
     return phone
 
 
@@ -86,4 +87,4 @@ async def test_names_no_database_would_take_are_cleaned(
         assert len(long.encode()) <= 255 and long.endswith(".pdf") and long.startswith("Biên bản")
         assert "\x00" not in nul and "\n" not in nul and nul.endswith(".pdf")
         assert misnamed == "bao-cao.pdf"  # the content decides the extension
-        assert f"«{long}»" in phone.texts()
+        assert f"«{long}» cho mục I.1" in phone.texts()  # the item just scored

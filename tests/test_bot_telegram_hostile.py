@@ -50,8 +50,7 @@ async def test_buttons_with_no_chat_or_extra_bytes_or_forged_change_nothing(
 ) -> None:
     async with running(settings) as app:
         phone = Phone(fake, fake.user(4101))
-        await phone.type(f"/start {await invite(app)}")
-        await phone.tap("▶ Tiếp tục")
+        await phone.type(f"/start {await invite(app)}")  # straight to I.1
         question = phone.question
         good = next(d for t, d in fake.buttons(question) if t == "2")
 
@@ -90,20 +89,20 @@ async def test_a_reused_update_id_with_new_content_is_a_new_update(
 ) -> None:
     async with running(settings) as app:
         phone = Phone(fake, fake.user(4201))
-        await phone.type(f"/start {await invite(app)}")
-        await phone.tap("▶ Tiếp tục")
-        first = await fake.answer_to(fake.send_text(phone.user, "2"))
+        await phone.type(f"/start {await invite(app)}")  # straight to I.1
+        first = await fake.answer_to(fake.send_text(phone.user, "2"))  # I.1; on to I.2
         # Telegram picks ids at random again after a week without updates: the same id, a
         # new message
         reused = {**first, "message": {**first["message"], "message_id": 999, "text": "Có"}}
         await phone.send(fake.deliver(reused))
         async with app.sessions() as s:
             results = await s.scalar(select(Answer.results_text).where(Answer.item_id == "I.1"))
-        assert results == "Có"
+        assert results == "Có"  # typed on I.2: the item just scored
         sent = len(fake.chat(4201))
         await phone.send(fake.deliver(reused))  # the very same update again: the question
         (again,) = fake.chat(4201)[sent:]
-        assert "Tài liệu kiểm chứng" in (again.text or "") and again.reply_markup
+        assert "Câu 2/28" in (again.text or "") and again.reply_markup
+        assert "Đã lưu" not in (again.text or "")  # not taken a second time
 
 
 async def test_an_old_question_loses_its_buttons_after_a_restart(
@@ -111,8 +110,7 @@ async def test_an_old_question_loses_its_buttons_after_a_restart(
 ) -> None:
     phone = Phone(fake, fake.user(4301))
     async with running(settings) as app:
-        await phone.type(f"/start {await invite(app)}")
-        await phone.tap("▶ Tiếp tục")
+        await phone.type(f"/start {await invite(app)}")  # straight to I.1
         old = phone.question.message_id
     async with running(settings):  # a new process knows nothing in memory
         await phone.type("/tieptuc")  # typed: the old question's buttons are not pressed
@@ -144,8 +142,7 @@ async def test_updates_a_crash_interrupted_are_answered_after_the_restart(
 ) -> None:
     phone = Phone(fake, fake.user(4401))
     async with running(settings) as app:
-        await phone.type(f"/start {await invite(app)}")
-        await phone.tap("▶ Tiếp tục")
+        await phone.type(f"/start {await invite(app)}")  # straight to I.1
     sent = len(fake.chat(4401))
     # What a crash leaves: an update stored when it was fetched but never handled (Telegram
     # was told it arrived: it will not send it again) ...
@@ -158,8 +155,8 @@ async def test_updates_a_crash_interrupted_are_answered_after_the_restart(
     async with running(settings) as app:
         await fake.wait_for(lambda c: "I.1: 2/2 điểm" in str(c.params))
         asked_again, answered = (m.text or "" for m in fake.chat(4401)[sent:])
-        assert "Đồng chí chọn điểm tự chấm" in asked_again  # where the officer was
-        assert "I.1 · Kết quả đạt được" in answered  # then the stored "2", applied
+        assert "Câu 1/28" in asked_again  # where the officer was
+        assert "✔️ I.1: 2/2 điểm" in answered and "Câu 2/28" in answered  # the stored "2"
         async with app.sessions() as s:
             score = await s.scalar(select(Answer.score).where(Answer.item_id == "I.1"))
         assert score == 2  # the stored "2" was applied, once

@@ -39,28 +39,37 @@ async def test_a_whole_conversation_by_numbered_replies(
         phone = ZaloPhone(fake_zalo, fake_zalo.user("z-1001", "Nguyễn Văn Zalo"))
         await phone.type(await invite(app))  # the invite code, typed (Zalo has no deep links)
         assert "Chào mừng đồng chí" in phone.texts()
+        assert "Câu 1/28" in phone.last and "m. ☰ Menu" in phone.last  # straight to I.1
+        await phone.type("m")  # the menu, one letter away
         assert (
             "1. ▶ Tiếp tục" in phone.last
             and "5. 📦 Tải hồ sơ" in phone.last
             and "👉 Trả lời 1, 2, 3, 4 hoặc 5" in phone.last
         )
-        await phone.type(" 1 ")
+        mark = phone.count()
+        await phone.type(" 1 ")  # back to I.1
         r = rubric()
         for criterion in r.criteria:
             for item in criterion.items:
-                assert f"{item.id}." in phone.texts(phone.count() - 2), phone.last
+                # asked in reply to the last score (or strengths): a long one in two messages
+                assert f"{item.id}." in phone.texts(mark), phone.texts(mark)
+                mark = phone.count()
                 await phone.type(score_key(r, item.id, SCORES[item.id]).replace(".", ","))
-                await phone.type(f"Kết quả {item.id}")
-                assert "Tài liệu kiểm chứng" in phone.last
-                if item.id == "I.1":
+                if item.id == "I.1":  # on I.2's question: I.1's photo and file
                     await phone_evidence(phone)
-                await phone.type("x")  # ✓ Xong
+                last = item == criterion.items[-1]
+                await phone.type(f"{item.id}: Kết quả {item.id}" if last else f"Kết quả {item.id}")
+                assert phone.last == f"✔️ Đã lưu «Kết quả đạt được» (mục {item.id})."
+            mark = phone.count()
             await phone.type(f"Làm tốt {criterion.id}")
-            await phone.type(f"Hạn chế {criterion.id}")
-        assert "Tổng" in phone.last or "tổng" in phone.last
+            await phone.type(f"Hạn chế {criterion.id}")  # on the next question, or the review
+        assert "Tổng cộng: " in phone.texts(phone.count() - 2)  # the review, under the last line
         await phone.choose("Nộp báo cáo")
         await phone.choose("Tốt")
         await phone.choose("Xác nhận nộp")
+        # the invite, the menu and back, 28 scores, 28 results, a photo, 8 + 8 narratives, the
+        # submission (3): each carried something (the PDF went through the upload page)
+        assert phone.actions == 1 + 2 + 28 + 28 + 1 + 16 + 3, phone.actions
         link = phone.link("⬇️ Tải «")
         response = await get(link)
         assert response.status_code == 200
@@ -88,8 +97,8 @@ async def test_a_whole_conversation_by_numbered_replies(
 async def phone_evidence(phone: ZaloPhone) -> None:
     fake = phone.fake
     await phone.answered(fake.send_image(phone.user, JPEG, caption="Hội nghị quán triệt"))
-    assert "Đã nhận tệp «I.1-anh-" in phone.texts(phone.count() - 2)
-    page_url = phone.link("📎 Ảnh: gửi thẳng")
+    assert "Đã nhận tệp «I.1-anh-" in phone.last
+    page_url = phone.link("📎 Tệp PDF, Word, Excel cho mục I.1")
     page = await get(page_url)
     assert page.status_code == 200 and "I.1" in page.text and "UBND xã Cửu Cao" in page.text
     mark = fake.mark()

@@ -37,7 +37,7 @@ async def test_an_invite_code_typed_into_the_chat_links_the_account(
     assert "Mã mời không hợp lệ" in zalo.text
     await zalo.say(f"  {token} ")
     assert "Chào mừng đồng chí" in zalo.text
-    assert zalo.last.target == "menu"
+    assert zalo.last.target == "score:I.1"  # straight to the first question
 
 
 async def test_a_link_code_puts_both_channels_on_one_person_and_one_assessment(
@@ -47,8 +47,7 @@ async def test_a_link_code_puts_both_channels_on_one_person_and_one_assessment(
     engine = make_engine(sessionmaker, tmp_path)
     telegram = Chat(engine, Sender("telegram", "4242", "4242", "Trần Thị B"))
     await telegram.say(await _invite(sessionmaker))
-    await telegram.say("1")  # Tiếp tục -> I.1
-    await telegram.say("2")  # I.1 = 2
+    await telegram.say("2")  # I.1 = 2 (the invite led straight to it)
     await telegram.command("lienket")
     found = CODE.search(telegram.text)
     assert found, telegram.text
@@ -60,8 +59,7 @@ async def test_a_link_code_puts_both_channels_on_one_person_and_one_assessment(
     await zalo.command("tieptuc")
     assert zalo.last.target == "score:I.2"  # the first item Telegram left open
     await zalo.say("1,5")
-    await zalo.say("Đã ban hành kế hoạch số 12/KH-UBND")
-    await zalo.say("x")  # no files
+    await zalo.say("Đã ban hành kế hoạch số 12/KH-UBND")  # on I.3: the item just scored
     await telegram.command("tieptuc")
     assert telegram.last.target == "score:I.3"  # and back on Telegram
 
@@ -111,7 +109,6 @@ async def test_a_file_from_the_upload_page_proves_the_item_its_link_named(
     await setup_demo(sessionmaker)
     chat = Chat(make_engine(sessionmaker, tmp_path), Sender("zalo", "z-5", "z-5"))
     await chat.say(await _invite(sessionmaker))
-    await chat.say("1")
     assert chat.last.target == "score:I.1"
     upload = FileUpload(
         "ab/" + "b" * 64, "b" * 64, 99, "Kế hoạch.pdf", "application/pdf", "document", None, "III.2"

@@ -163,10 +163,16 @@ async def test_danvan_db_upgrade_keeps_every_row_and_the_conversation_goes_on(
         output_dir=tmp_path / "out",
     )
     async with open_app(settings) as app:
-        (progress,) = await app.engine.handle(DEMO, Command("tiendo"))
+        *told, progress = await app.engine.handle(DEMO, Command("tiendo"))
+        assert [r.text[:10] for r in told] == ["⏰ Hạn nộp "]  # 2022's deadline: passed, told once
         assert "Đã chấm 8/28 mục · 2 tệp minh chứng · Tạm tính 22/100 điểm" in progress.text
-        # the demo stopped at III.1's files: "x" (no more files) leads to III.2
-        replies = await app.engine.handle(DEMO, Text("x"))
+        # the demo stopped at III.1's files, a step the flow no longer has: it goes on at
+        # III.1's question, its answer kept; skipping it leads to III.2
+        replies = await app.engine.handle(DEMO, Command("tieptuc"))
+        assert replies[-1].target == "score:III.1", [r.text for r in replies]
+        assert "Câu 8/28 · Tiêu chí 3/8 · Đã chấm 8/28" in replies[-1].text
+        assert "Kết quả đạt được: «KQ III.1»" in replies[-1].text
+        replies = await app.engine.handle(DEMO, Text("s"))
         assert replies[-1].target == "score:III.2", [r.text for r in replies]
         assert "Câu 9/28 · Tiêu chí 3/8 · Đã chấm 8/28" in replies[-1].text
         replies = await app.engine.handle(DEMO, Text("1"), update_key="9001")

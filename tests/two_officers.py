@@ -38,18 +38,15 @@ async def interleave(
     one, two = names
     await a.type("/tieptuc")  # A: the first item, I.1
     assert "I.1." in a.texts()
-    await a.type("2")
-    await a.type("Kết quả I.1 của A")
-    await a.type("x")  # no file: on to I.2
+    await a.type("2")  # A: on to I.2 at once
+    await a.type("Kết quả I.1 của A")  # typed on I.2: the item just scored
     await b.type("/xemlai")  # B: edits II.1 from the review
     await b.type("II.1")
     for by, text in [
-        (a, "2"),  # I.2 (A is there)
-        (b, "4"),  # II.1 (B is there)
-        (a, "Kết quả I.2 của A"),
-        (b, "Kết quả II.1 của B"),
-        (a, "x"),  # A: on to I.3
-        (b, "x"),  # B: back to the review
+        (a, "2"),  # I.2 (A is there); A on to I.3
+        (b, "4"),  # II.1 (B is there); B back to the review
+        (a, "Kết quả I.2 của A"),  # typed on I.3: I.2's
+        (b, "II.1: Kết quả II.1 của B"),  # on the review: the text names its item
     ]:
         await by.type(text)
     got = await answers(app, assessment_id)

@@ -98,6 +98,7 @@ class ZaloPhone:
 
     def __init__(self, fake: FakeZalo, user: FakeZaloUser) -> None:
         self.fake, self.user = fake, user
+        self.actions = 0  # what the officer did: messages typed or photos sent
 
     @property
     def last(self) -> str:
@@ -112,18 +113,36 @@ class ZaloPhone:
     async def answered(self, action: Awaitable[dict]) -> None:
         """Do ``action`` (an update from this phone) and wait until the bot has answered it:
         told by the bot itself (``zalo_bot`` lets the fake watch it)."""
+        self.actions += 1
         await self.fake.answer_to(action)
 
     async def type(self, text: str) -> None:
         await self.answered(self.fake.send_text(self.user, text))
 
+    @property
+    def question(self) -> str:
+        """The open question: the last message with choices (a one-line confirmation after
+        it, "✔️ Đã lưu …", leaves it open)."""
+        for text in reversed(self.fake.messages(self.user.id)):
+            if self._choices(text):
+                return text
+        raise AssertionError(f"no question in the chat:\n{self.last}")
+
+    @staticmethod
+    def _choices(text: str) -> list[tuple[str, str]]:
+        """(key, label) of the choices a message shows, the last line first."""
+        return [
+            found
+            for line in reversed(text.splitlines())
+            for found in re.findall(r"(?:^|· )(\w+)\. ([^·]+)", line)
+        ]
+
     def key_of(self, label: str) -> str:
-        """The number (or letter) the last question shows before ``label``."""
-        for line in reversed(self.last.splitlines()):
-            for key, shown in re.findall(r"(?:^|· )(\w+)\. ([^·]+)", line):
-                if label in shown:
-                    return key
-        raise AssertionError(f"no choice «{label}» in:\n{self.last}")
+        """The number (or letter) the open question shows before ``label``."""
+        question = self.question
+        key = next((key for key, shown in self._choices(question) if label in shown), None)
+        assert key is not None, f"no choice «{label}» in:\n{question}"
+        return key
 
     async def choose(self, label: str) -> None:
         await self.type(f"{self.key_of(label)}.")  # typed as a list number: "3."

@@ -3,6 +3,7 @@ the question that follows it, so a step costs the officer one message, not two."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from conversations.events import Reply
@@ -20,9 +21,13 @@ def _own_text(reply: Reply) -> bool:
     )
 
 
-def merge_notices(replies: list[Reply], limit: int) -> list[Reply]:
+def merge_notices(
+    replies: list[Reply], limit: int, shown: Callable[[Reply], str] | None = None
+) -> list[Reply]:
     """Each notice (an own-chat text without buttons) joins the next own-chat text when both
-    fit in ``limit``."""
+    fit in ``limit`` as the channel shows them (``shown``: a reply's text with what the channel
+    adds, its choices written out on Zalo)."""
+    size = (lambda r: len(shown(r))) if shown is not None else (lambda r: len(r.text))
     merged: list[Reply] = []
     for reply in replies:
         last = merged[-1] if merged else None
@@ -31,7 +36,7 @@ def merge_notices(replies: list[Reply], limit: int) -> list[Reply]:
             and _own_text(last)
             and not last.buttons
             and _own_text(reply)
-            and len(last.text) + 2 + len(reply.text) <= limit
+            and size(last) + 2 + size(reply) <= limit
         ):
             merged[-1] = replace(reply, text=f"{last.text}\n\n{reply.text}")
         else:

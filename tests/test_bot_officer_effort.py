@@ -14,9 +14,11 @@ from bot.settings import Settings
 from conversations.texts import MESSAGE_LIMIT
 from tests import evidence_samples
 from tests.fake_telegram import FakeTelegram
+from tests.fake_zalo import FakeZalo
 from tests.support import rubric, score_key
 from tests.telegram_support import Phone, invite, running
 from tests.test_conversations_engine import SCORES
+from tests.zalo_support import ZaloPhone, zalo_bot
 
 pytestmark = pytest.mark.slow
 
@@ -81,3 +83,37 @@ async def test_an_officer_finishes_on_telegram_in_under_60_actions(
     assert _long(messages) == [], [m for m in messages if len(m) > MESSAGE_LIMIT]
     assert "📎 Đã nhận tệp «ke-hoach.pdf» cho mục I.1" in "\n".join(messages)
     assert "✔️ IV.1: Mức 1: " in "\n".join(messages)  # the tier in words, not "mức IV.1.1"
+
+
+async def test_an_officer_finishes_on_zalo_in_under_60_typed_answers(
+    zalo_settings: Settings, fake_zalo: FakeZalo
+) -> None:
+    r, count = rubric(), Counted()
+    async with zalo_bot(zalo_settings) as app:
+        phone = ZaloPhone(fake_zalo, fake_zalo.user("z-1001", "Nguyễn Văn Zalo"))
+        code = await invite(app)
+        await count.do("invite", lambda: phone.type(code))  # typed: Zalo has no deep links
+        assert "Câu 1/28" in phone.question  # straight to the first question
+        for criterion in r.criteria:
+            for item in criterion.items:
+                key = score_key(r, item.id, SCORES[item.id]).replace(".", ",")
+                await count.do(f"score {item.id}", lambda k=key: phone.type(k))
+                if item.id in WITH_RESULTS:
+                    text = f"Kết quả {item.id}"
+                    await count.do(f"results {item.id}", lambda t=text: phone.type(t))
+                    assert phone.last == f"✔️ Đã lưu «Kết quả đạt được» (mục {item.id})."
+                if item.id == "I.1":  # a photo: what a Zalo chat carries
+                    image = fake_zalo.send_image(phone.user, evidence_samples.jpeg(4))
+                    await count.do("photo", lambda i=image: phone.answered(i))
+                    assert "Đã nhận tệp «I.1-anh-" in phone.last
+            text = f"Làm tốt {criterion.id}"
+            await count.do(f"strengths {criterion.id}", lambda t=text: phone.type(t))
+        assert "Đã chấm đủ 28 mục" in phone.texts(phone.count() - 2)  # the review
+        for label in ("Nộp báo cáo", "Tốt", "Xác nhận nộp"):
+            await count.do(label, lambda lb=label: phone.choose(lb))
+        messages = fake_zalo.messages(phone.user.id)
+    print(f"\nZalo: {len(count.actions)} actions")  # the closing note quotes it
+    assert len(count.actions) <= BUDGET, count.actions
+    assert _long(messages) == [], [m for m in messages if len(m) > MESSAGE_LIMIT]
+    assert not any("gửi ảnh hoặc tệp" in m or "20 MB" in m for m in messages)  # Zalo's truth
+    assert "⬇️ Tải «" in "\n".join(messages[-3:])  # the report, as a download link

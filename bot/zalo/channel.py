@@ -100,7 +100,7 @@ class ZaloChannel:
     # -- sending -------------------------------------------------------------
     async def show(self, sender: Sender, replies: list[Reply]) -> None:
         """Replies to the sender's chat; notifications go to their own recipients."""
-        for reply in merge_notices(replies, MESSAGE_LIMIT):
+        for reply in merge_notices(replies, MESSAGE_LIMIT, render.text_of):
             if reply.recipient is not None:
                 await self.app.deliver(reply.recipient.channel, reply.recipient.chat_id, [reply])
             else:

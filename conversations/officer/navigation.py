@@ -97,12 +97,13 @@ def go_back(ctx: Ctx) -> None:
 
 
 def resume_point(ctx: Ctx) -> State:
-    """Where "Tiếp tục" leads: the stored question, else the first unanswered item."""
-    if ctx.state.in_questionnaire:
-        return ctx.state
+    """Where "Tiếp tục" and /start lead: the stored question (but a score question once every
+    item is scored: the review, to submit), else the first unanswered item."""
     missing = ctx.unanswered()
+    if ctx.state.in_questionnaire and (missing or ctx.state.kind != SCORE):
+        return ctx.state
     if missing:
-        return State("score", missing[0].id)
+        return State(SCORE, missing[0].id)
     return State(REVIEW)
 
 

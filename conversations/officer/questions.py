@@ -24,6 +24,7 @@ from conversations.states import (
     GUIDE,
     MENU,
     MENU_KEY,
+    NAV_KEYS,
     REVIEW,
     SCORE,
     SHORTCOMINGS,
@@ -135,6 +136,8 @@ async def take(ctx: Ctx, event: Event) -> bool:
         return True
     target = attach_target(ctx)
     upload = file_of(event)
+    if upload is None and (text_of(event) or "").strip().casefold() in NAV_KEYS:
+        return False  # a key of a button not shown (an earlier version's «Xong»): no results
     if upload is not None:
         item = ctx.rubric.item(target.ref or "") if target and target.kind == SCORE else None
         await attach(ctx, item or _item(ctx), upload)  # no item just answered: this one

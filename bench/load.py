@@ -148,6 +148,7 @@ async def measure(
         async def phase(name: str, **cmd: Any) -> dict[str, Any]:
             ours = [*bots, runner]
             cpu = [procs.tree_cpu_seconds(c.pid) or 0.0 for c in ours]
+            own = [procs.own_cpu_seconds(b.pid) or 0.0 for b in bots]
             busy, began = procs.busy_cpu_seconds(), asyncio.get_running_loop().time()
             db_cpu = procs.database_server_cpu_seconds()
             got = await runner.call(cmd="phase", updates=args.updates, **cmd)
@@ -161,6 +162,14 @@ async def measure(
                 (procs.tree_cpu_seconds(c.pid) or 0.0) - c0 for c, c0 in zip(ours, cpu, strict=True)
             ]
             got["bot_cpu_pct"] = [round(u / elapsed * 100, 1) for u in used[:-1]]
+            # the bot processes' own CPU (not their report workers') per answered update over
+            # the whole phase (warm-up and drain too): less disturbed by other processes than
+            # the throughput, which waits for the CPU
+            answered = sum(n for r, n in got["results"].items() if r != "timeout")
+            own_used = sum(
+                (procs.own_cpu_seconds(b.pid) or 0.0) - o for b, o in zip(bots, own, strict=True)
+            )
+            got["bot_cpu_ms_per_update"] = round(own_used * 1000 / max(1, answered), 2)
             db_used = max(0.0, procs.database_server_cpu_seconds() - db_cpu)
             got["db_server_cpu_pct"] = round(db_used / elapsed * 100, 1)
             others = procs.busy_cpu_seconds() - busy - sum(used) - db_used
@@ -208,7 +217,8 @@ def _line(got: dict[str, Any]) -> str:
     return (
         f"{got['updates_per_s']} updates/s, latency p50 {lat['p50']} p95 {lat['p95']} "
         f"p99 {lat['p99']} ms (n={lat['n']}), bot CPU {got['bot_cpu_pct']} %, "
-        f"RSS {got['bot_rss_mb']} MB, runner CPU {got['runner_cpu_pct']} %, "
+        f"{got['bot_cpu_ms_per_update']} ms CPU/update, RSS {got['bot_rss_mb']} MB, "
+        f"runner CPU {got['runner_cpu_pct']} %, "
         f"PostgreSQL {got['db_server_cpu_pct']} %, other processes {got['others_cpu_pct']} %, "
         f"results {got['results']}"
     )

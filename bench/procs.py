@@ -99,6 +99,14 @@ def tree_cpu_seconds(pid: int) -> float | None:
     return total
 
 
+def own_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds of ``pid`` itself, every thread's (not its children's: report workers)."""
+    fields = _stat_fields(pid)
+    if fields is None:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
 class WorkerPeak:
     """The largest peak RSS (VmHWM) seen among a process's descendants, sampled every
     ``every`` seconds (a report worker may be recycled between two phase ends)."""

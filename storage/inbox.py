@@ -96,6 +96,28 @@ async def receive(
     return bool(result.rowcount)
 
 
+async def receive_many(
+    s: AsyncSession, channel: str, updates: list[tuple[str, str, str | None, str]]
+) -> None:
+    """``receive`` for several updates (key, user id, chat id, body) in one statement."""
+    if not updates:
+        return
+    at = now()
+    params = [
+        {
+            "channel": channel,
+            "update_key": key,
+            "user_id": user_id,
+            "chat_id": chat_id,
+            "body": body,
+            "received_at": at,
+        }
+        for key, user_id, chat_id, body in updates
+    ]
+    connection = await s.connection()
+    await connection.execute(_RECEIVE[connection.dialect.name], params)
+
+
 async def claim(
     s: AsyncSession, channel: str, key: str, user_id: str | None, chat_id: str | None
 ) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -17,7 +18,7 @@ from bot.telegram import callback
 from bot.telegram.intake import update_key
 from conversations.texts import msg
 from storage import inbox
-from storage.models import Answer, AuditEvent, Position
+from storage.models import Answer, AuditEvent, InboxUpdate, Position
 from storage.tempfiles import HOST
 from tests.fake_telegram import FakeTelegram
 from tests.telegram_support import JPEG, PDF, Phone, invite, running
@@ -165,3 +166,53 @@ async def test_updates_a_crash_interrupted_are_answered_after_the_restart(
             since = inbox.now() - inbox.REDELIVERY
             assert await inbox.pending(s, "telegram", since) == []
             assert await inbox.unanswered(s, "telegram", since) == []
+
+
+async def test_fetched_updates_are_stored_before_the_next_getupdates_confirms_them(
+    settings: Settings, fake: FakeTelegram
+) -> None:
+    """Polling: once getUpdates has handed updates over, the next getUpdates (its offset)
+    tells Telegram they arrived; they are in the inbox by then, with their bodies, even while
+    their handling has not begun (here it is held up), so a crash cannot lose them."""
+    async with running(settings) as app:
+        phone = Phone(fake, fake.user(4501))
+        await phone.type(f"/start {await invite(app)}")
+        release = asyncio.Event()
+        handle = app.engine.handle
+
+        async def held(*args: object, **kwargs: object) -> object:
+            await release.wait()
+            return await handle(*args, **kwargs)  # type: ignore[arg-type]
+
+        app.engine.handle = held  # type: ignore[assignment,method-assign]
+        confirmed: dict[str, str | None] = {}
+        get_updates = fake._api["getupdates"]
+
+        async def confirming(p: dict, files: dict) -> object:
+            offset = int(p.get("offset") or 0)
+            keys = [
+                update_key(Update.de_json(e.update, None))
+                for e in fake._queue
+                if e.fetched and e.update["update_id"] < offset
+            ]
+            if keys:
+                async with app.sessions() as s:
+                    rows = await s.execute(
+                        select(InboxUpdate.update_key, InboxUpdate.body).where(
+                            InboxUpdate.update_key.in_(keys)
+                        )
+                    )
+                    stored = {key: body for key, body in rows.all()}
+                confirmed.update({key: stored.get(key) for key in keys})
+            return await get_updates(p, files)
+
+        fake._api["getupdates"] = confirming
+        sent = [await fake.send_text(phone.user, text) for text in ("/tiendo", "/huongdan")]
+        await fake.until(lambda: len(confirmed) == 2, what="both updates confirmed")
+        release.set()
+        await fake.until(lambda: all(fake.times_answered(u) for u in sent), what="answered")
+        assert all(body is not None for body in confirmed.values()), confirmed
+        assert [json.loads(body or "{}")["message"]["text"] for body in confirmed.values()] == [
+            "/tiendo",
+            "/huongdan",
+        ]

@@ -30,6 +30,19 @@ async def keep(app: App, channel: str, key: str, sender: Sender, body: str) -> N
         log.exception("%s update %s could not be stored in the inbox", channel, key)
 
 
+async def keep_all(app: App, channel: str, updates: list[tuple[str, Sender, str]]) -> None:
+    """``keep`` for several updates (key, sender, body), in one transaction."""
+    if not updates:
+        return
+    rows = [(key, sender.user_id, sender.chat_id, body) for key, sender, body in updates]
+    try:
+        async with app.engine.writing, app.sessions() as s, s.begin():
+            await inbox.receive_many(s, channel, rows)
+    except Exception:
+        keys = ", ".join(key for key, _, _ in updates)
+        log.exception("%s updates %s could not be stored in the inbox", channel, keys)
+
+
 async def recover(app: App, channel: str, show: Show, handle: Handle) -> None:
     """After a restart, in the order things happened: the current question where an update was
     handled but its answer may not have gone out (``show``); then what was stored and never

@@ -1,7 +1,10 @@
 """Telegram updates through the inbox (``storage.inbox``).
 
-- Polling: each fetched update of a known person is stored before python-telegram-bot asks for
-  the next ones (that request tells Telegram the fetched ones arrived): ``InboxQueue.put``.
+- Polling: the fetched updates of known people are stored, all in one transaction, before
+  python-telegram-bot asks for the next ones (that request tells Telegram the fetched ones
+  arrived): ``InboxQueue.put`` notes each, ``StoringRequest`` (the getUpdates request) stores
+  them before it is sent. An update may be handled meanwhile; its claim and its storing are
+  one row either way (``storage.inbox``: whichever comes second changes nothing of the other).
 - Webhook: the engine stores the update in the transaction that applies it, before the 200.
 - Either way, once python-telegram-bot has handled an update (``InboxApplication``), the
   journal records it answered. After a restart, ``recover`` handles what was stored and never
@@ -21,8 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.ext import Application
+from telegram.request import HTTPXRequest
 
-from bot.channel.inbox import keep, recover
+from bot.channel.inbox import keep_all, recover
 from conversations.events import Reply, Sender
 from storage import inbox
 
@@ -55,6 +59,7 @@ class Intake:
     def __init__(self, app: App) -> None:
         self.app = app
         self._keys: dict[int, str] = {}  # update id -> key, while the update is handled
+        self._fetched: list[tuple[str, Sender, str]] = []  # to store: key, sender, body
 
     def key(self, update: Update) -> str:
         found = self._keys.get(update.update_id)
@@ -62,13 +67,20 @@ class Intake:
             found = self._keys[update.update_id] = update_key(update)
         return found
 
-    async def store(self, update: Update) -> None:
-        """Keep the update (of a known person) until it is handled."""
+    def fetched(self, update: Update) -> None:
+        """Polling: keep the update (of a known person) until it is handled, stored with the
+        others of its getUpdates by ``store_fetched``. An update handed over again after a
+        restart (``recover``) is stored already."""
         sender = sender_of(update)
-        if sender is not None:
+        if sender is not None and update.update_id not in self._keys:
             key, body = encoded(update)
             self._keys[update.update_id] = key
-            await keep(self.app, CHANNEL, key, sender, body)
+            self._fetched.append((key, sender, body))
+
+    async def store_fetched(self) -> None:
+        """Store what was fetched since the last call (before Telegram is told it arrived)."""
+        fetched, self._fetched = self._fetched, []
+        await keep_all(self.app, CHANNEL, fetched)
 
     def done(self, update: object) -> None:
         if isinstance(update, Update):
@@ -92,7 +104,7 @@ class Intake:
 
 
 class InboxQueue(asyncio.Queue):  # type: ignore[type-arg]
-    """The update queue of python-telegram-bot, storing each update as it is put."""
+    """The update queue of python-telegram-bot, noting each update as it is put (polling)."""
 
     def __init__(self, intake: Intake) -> None:
         super().__init__()
@@ -100,8 +112,22 @@ class InboxQueue(asyncio.Queue):  # type: ignore[type-arg]
 
     async def put(self, item: object) -> None:
         if isinstance(item, Update):
-            await self.intake.store(item)
+            self.intake.fetched(item)
         await super().put(item)
+
+
+class StoringRequest(HTTPXRequest):
+    """The request getUpdates goes through (python-telegram-bot's own for it, one connection):
+    the updates fetched before are stored before it is sent, since its offset tells Telegram
+    they arrived. Also the last getUpdates of ``Updater.stop``, which only confirms them."""
+
+    def __init__(self, intake: Intake, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.intake = intake
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        await self.intake.store_fetched()
+        return await super().do_request(*args, **kwargs)
 
 
 class InboxApplication(Application):  # type: ignore[type-arg]

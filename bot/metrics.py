@@ -49,6 +49,9 @@ class Metrics:
             "danvan_reminders", "Reminders by outcome (sent, blocked, failed...)", ["outcome"],
             registry=r,
         )  # fmt: skip
+        self.reminder_passes = Counter(
+            "danvan_reminder_passes", "Passes of the reminder loop over what is due", registry=r
+        )
         self.report_queue = Gauge(
             "danvan_report_jobs", "Document jobs running or waiting for a worker", registry=r
         )

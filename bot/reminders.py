@@ -71,12 +71,14 @@ class Scheduler:
         channels: Collection[str] = ("telegram",),
         period_ids: Collection[int] | None = None,
         workers: int = 8,
+        on_pass: Callable[[], None] | None = None,
     ) -> None:
         self.sessions, self.rubric_for, self.deliver = sessions, rubric_for, deliver
         self.now, self.channels, self.period_ids = now, channels, period_ids
         self.workers = workers
         self._stopping = asyncio.Event()
         self.passes = 0  # finished so far by ``run``
+        self.on_pass = on_pass  # told after each pass (the /metrics counter)
         self._passed = asyncio.Condition()
 
     async def pending(self, at: datetime | None = None) -> list[Due]:
@@ -135,6 +137,8 @@ class Scheduler:
             async with self._passed:
                 self.passes += 1
                 self._passed.notify_all()
+            if self.on_pass is not None:
+                self.on_pass()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), interval)
 
@@ -171,6 +175,7 @@ async def reminders_running(
         rubric_loader(app.settings),
         by_channel(deliveries, app.metrics),
         channels=tuple(deliveries),
+        on_pass=app.metrics.reminder_passes.inc,
         **kwargs,
     )
     task = asyncio.create_task(scheduler.run(app.settings.reminder_interval))

@@ -136,6 +136,21 @@ class Cluster:
         await self.fake.until(lambda: check() or bool(self.apologies()), timeout, what)
         assert not self.apologies(), f"{what}: {self.apologies()}"
 
+    async def reminder_passes(self, more: int, timeout: float = 20.0) -> None:
+        """Until each process's reminder loop has made ``more`` passes after now (its
+        /metrics counter): what they would still send, they have sent."""
+
+        async def passes(process: int) -> float:
+            response = await self.client.get(f"http://127.0.0.1:{self.ports[process]}/metrics")
+            found = PASSES.search(response.text)
+            return float(found.group(1)) if found else 0.0
+
+        start = [await passes(p) for p in range(PROCESSES)]
+        async with asyncio.timeout(timeout):
+            for process in range(PROCESSES):
+                while await passes(process) < start[process] + more:
+                    await asyncio.sleep(0.05)  # polls the counter: ends at the event
+
     def apologies(self) -> list[dict[str, Any]]:
         """The "system failed" messages the bot sent (to anyone)."""
         return [c.params for c in self.fake.calls_to("sendMessage") if OOPS in str(c.params)]
@@ -666,6 +681,7 @@ async def test_a_chats_updates_stay_in_order_while_one_process_is_busy(cluster: 
           f"/baocao on A in {took:.2f}s")  # fmt: skip
 
 
+PASSES = re.compile(r"^danvan_reminder_passes_total (\S+)$", re.M)
 TALLY = re.compile(
     r"reminders: Tally\(sent=(\d+), blocked=\d+, failed=\d+, retry=\d+, taken=(\d+)\)"
 )
@@ -708,7 +724,7 @@ async def test_both_reminder_loops_send_each_reminder_once(cluster: Cluster) -> 
                        timeout=30)  # fmt: skip
     async with cluster.sessions() as s:  # claimed before sent
         assert await s.scalar(select(func.count()).select_from(ReminderSent)) == officers
-    await asyncio.sleep(1.0)  # a few more passes of both loops: nothing more goes out
+    await cluster.reminder_passes(2)  # two more passes of both loops: nothing more goes out
     got = {chat: cluster.sent(chat, mark) for chat in chats}
     assert all(len(texts) == 1 for texts in got.values()), got
     assert all("hôm nay là ngày cuối cùng" in texts[0] for texts in got.values())

@@ -187,7 +187,8 @@ def required_text(ctx: Ctx, event: Event) -> str | None:
 def ask_score(ctx: Ctx) -> Reply:
     item = _item(ctx)
     answer = ctx.answers.get(item.id)
-    rows = button_rows(score_buttons(item), _per_row(len(score_buttons(item))))
+    scores = score_buttons(item)
+    rows = button_rows(scores, _per_row(len(scores)))
     earlier, take_over = carry.item_offer(ctx, item)  # last year's answer, when there is one
     rows += [[button] for button in take_over]  # one a row: a phone shows the unit's name
     rows.append(nav_row(ctx, Button(SKIP, labels.SKIP), guide=True))

@@ -6,7 +6,8 @@ to the open question; a score button, after which the next question comes at onc
 time the item's results typed on that next question (a criterion's last item's named, "I.5:
 …", on the strengths question), answered by a one-line confirmation; a text or skip for the
 criterion's strengths, then often its shortcomings typed on the question after; then
-``📤 Nộp báo cáo`` on the review, the suggested rating and ``✅ Xác nhận nộp``.
+``📤 Nộp báo cáo`` on the review, the signer's name and title when the unit has none yet, the
+suggested rating and ``✅ Xác nhận nộp``.
 The state is read from the callback data of the latest keyboard (``1|<aid>|<target>|<key>``).
 """
 
@@ -74,6 +75,10 @@ def plan(buttons: list[tuple[str, str]], message_id: int, rng: random.Random) ->
         return press("s")
     if kind == "review":
         return press("n")
+    if kind == "signer_name":  # the unit's row names no signer yet: type one
+        return Action("text", "Nguyễn Văn An")
+    if kind == "signer_title":
+        return press("1")
     if kind == "rating":
         suggested = next((d for label, d in buttons if "gợi ý" in label), None)
         return Action("press", suggested or keys.get("1", buttons[0][1]), message_id)

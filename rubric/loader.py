@@ -2,13 +2,16 @@
 
 Shipped rubrics live in ``rubric/data/``; callers may add directories (``extra_dirs``),
 which are searched first so that an admin can override or add a rubric without touching
-the package. Loaded rubrics are cached per path and modification time.
+the package. Loaded rubrics are cached per path and modification time; where an id's file
+lies is looked up again every few seconds (the bot asks for its rubric on every event).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,8 @@ from rubric.validate import Problem, validate
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_RUBRIC = "hung-yen-2022"
 _SUFFIXES = (".yaml", ".yml")
+_LOOK_AGAIN_AFTER = 5.0  # seconds: a file added meanwhile in a directory searched first
+_found: dict[tuple[str, tuple[str, ...]], tuple[str, float]] = {}  # (id, dirs) -> path, when
 
 
 class RubricError(Exception):
@@ -66,22 +71,28 @@ def available_rubrics(extra_dirs: Sequence[Path | str] = ()) -> list[str]:
 
 def load_rubric(rubric_id: str = DEFAULT_RUBRIC, extra_dirs: Sequence[Path | str] = ()) -> Rubric:
     """Load and validate a rubric by id; the file's ``id`` must match its name."""
-    path = find_rubric(rubric_id, extra_dirs)
-    rubric = load_rubric_file(path)
+    key, now = (rubric_id, tuple(map(str, extra_dirs))), time.monotonic()
+    found = _found.get(key)
+    if found is None or now - found[1] > _LOOK_AGAIN_AFTER or not os.path.isfile(found[0]):
+        found = _found[key] = (str(find_rubric(rubric_id, extra_dirs).resolve()), now)
+    rubric = _load_resolved(found[0])
     if rubric.id != rubric_id:
-        message = f"Mã trong tệp là '{rubric.id}' nhưng tên tệp là '{path.name}'."
-        raise RubricError(str(path), [Problem("id", message)])
+        message = f"Mã trong tệp là '{rubric.id}' nhưng tên tệp là '{Path(found[0]).name}'."
+        raise RubricError(found[0], [Problem("id", message)])
     return rubric
 
 
 def load_rubric_file(path: Path | str) -> Rubric:
     """Load and validate one YAML file (cached until the file changes)."""
-    path = Path(path).resolve()
+    return _load_resolved(str(Path(path).resolve()))
+
+
+def _load_resolved(path: str) -> Rubric:
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError as exc:
-        raise RubricError(str(path), [Problem("file", f"Không đọc được tệp: {exc}.")]) from exc
-    return _load_cached(str(path), stat.st_mtime_ns, stat.st_size)
+        raise RubricError(path, [Problem("file", f"Không đọc được tệp: {exc}.")]) from exc
+    return _load_cached(path, stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=32)

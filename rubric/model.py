@@ -162,6 +162,12 @@ class Rubric(_Strict):
     criteria: tuple[Criterion, ...]
     carries_from: CarriesFrom | None = None
 
+    def __hash__(self) -> int:
+        """By id: a rubric keys caches of what is derived from it (``questionnaire``), and
+        pydantic's own hash of a frozen model hashes every field, every event. Equal rubrics
+        still compare field by field."""
+        return hash(self.id)
+
     # -- lookups -------------------------------------------------------------
     def criterion(self, criterion_id: str) -> Criterion | None:
         return next((c for c in self.criteria if c.id == criterion_id), None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, case, exists, func, or_, select
+from sqlalchemy import Select, String, bindparam, case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -50,32 +50,34 @@ async def _rows(s: AsyncSession, model: type[T], assessment_id: int) -> list[T]:
     return list(await s.scalars(query.order_by(model.id)))  # type: ignore[attr-defined]
 
 
-def _earlier(unit_id: int, year: int, *columns: Any) -> Select[Any]:
-    """``columns`` of the reports of the unit and its predecessors of the years before
-    ``year``, newest first: a query to add conditions to."""
-    tree = lineage(Unit.id == unit_id)
+def _earlier(*columns: Any) -> Select[Any]:
+    """``columns`` of the reports of the unit (parameter ``unit_id``) and its predecessors of
+    the years before ``year`` (a parameter), newest first: a query to add conditions to."""
+    tree = lineage(Unit.id == bindparam("unit_id"))
     return (
         select(*columns)
         .select_from(Assessment)
         .join(Unit, Unit.id == Assessment.unit_id)
         .join(Period, Period.id == Assessment.period_id)
-        .where(Assessment.unit_id.in_(select(tree.c.member_id)), Period.year < year)
+        .where(Assessment.unit_id.in_(select(tree.c.member_id)), Period.year < bindparam("year"))
         .order_by(Period.year.desc(), Unit.code)
     )
 
 
 _SOURCE = (Assessment.id, Unit.name, Period.year, Period.rubric_id)
+_SOURCES = _earlier(*_SOURCE).where(
+    or_(
+        exists().where(Answer.assessment_id == Assessment.id, Answer.results_text.is_not(None)),
+        exists().where(CriterionNote.assessment_id == Assessment.id),
+        exists().where(Evidence.assessment_id == Assessment.id),
+    )
+)
 
 
 async def sources(s: AsyncSession, unit_id: int, year: int) -> list[Source]:
     """The reports of earlier years, of the unit and its predecessors, that hold something to
     take over; newest first. One statement."""
-    has_content = or_(
-        exists().where(Answer.assessment_id == Assessment.id, Answer.results_text.is_not(None)),
-        exists().where(CriterionNote.assessment_id == Assessment.id),
-        exists().where(Evidence.assessment_id == Assessment.id),
-    )
-    rows = await s.execute(_earlier(unit_id, year, *_SOURCE).where(has_content))
+    rows = await s.execute(_SOURCES, {"unit_id": unit_id, "year": year})
     return [Source(*row) for row in rows.all()]
 
 
@@ -86,6 +88,34 @@ def carried_from(rubric: Rubric, item_id: str) -> dict[str, str]:
     return {r: old for r in earlier if (old := rubric.carried_items(r).get(item_id))}
 
 
+def _item_sources() -> Select[Any]:
+    """The statement of ``item_sources``, built once: the item is ``item_id`` in this year's
+    draft ``target``; in an earlier report, ``old_1`` if its rubric is ``rubric_1`` and
+    ``old_2`` if it is ``rubric_2`` (``carried_from`` names at most two)."""
+    rubrics = (bindparam("rubric_1"), bindparam("rubric_2"))
+    old_item = case(
+        (Period.rubric_id == rubrics[0], bindparam("old_1", type_=String)),
+        (Period.rubric_id == rubrics[1], bindparam("old_2", type_=String)),
+    )
+    text = select(Answer.results_text).where(
+        Answer.assessment_id == Assessment.id, Answer.item_id == old_item
+    )
+    mine = aliased(Evidence)
+    listed = exists().where(
+        mine.assessment_id == bindparam("target"),
+        mine.item_id == bindparam("item_id"),
+        mine.sha256 == Evidence.sha256,
+    )
+    files = select(func.count(Evidence.id)).where(
+        Evidence.assessment_id == Assessment.id, Evidence.item_id == old_item, ~listed
+    )
+    columns = (*_SOURCE, text.scalar_subquery(), files.scalar_subquery())
+    return _earlier(*columns).where(or_(*(Period.rubric_id == r for r in rubrics)))
+
+
+_ITEM_SOURCES = _item_sources()
+
+
 async def item_sources(
     s: AsyncSession, target: Assessment, year: int, item_id: str, earlier: dict[str, str]
 ) -> list[ItemSource]:
@@ -94,21 +124,12 @@ async def item_sources(
     ``earlier``: the rubrics the item is carried from -> the item in each. One statement."""
     if not earlier:
         return []
-    old_item = case(earlier, value=Period.rubric_id)
-    text = select(Answer.results_text).where(
-        Answer.assessment_id == Assessment.id, Answer.item_id == old_item
-    )
-    mine = aliased(Evidence)
-    listed = exists().where(
-        mine.assessment_id == target.id, mine.item_id == item_id, mine.sha256 == Evidence.sha256
-    )
-    files = select(func.count(Evidence.id)).where(
-        Evidence.assessment_id == Assessment.id, Evidence.item_id == old_item, ~listed
-    )
-    query = _earlier(
-        target.unit_id, year, *_SOURCE, text.scalar_subquery(), files.scalar_subquery()
-    ).where(Period.rubric_id.in_(earlier))
-    rows = (await s.execute(query)).all()
+    assert len(earlier) <= 2, "an earlier year of the rubric, and the rubric it continues"
+    pairs = [*earlier.items(), (None, None)][:2]
+    params = {"unit_id": target.unit_id, "year": year, "target": target.id, "item_id": item_id}
+    for n, (rubric_id, old) in enumerate(pairs, 1):
+        params |= {f"rubric_{n}": rubric_id, f"old_{n}": old}
+    rows = (await s.execute(_ITEM_SOURCES, params)).all()
     return [ItemSource(Source(*row[:4]), row[4], row[5]) for row in rows if row[4] or row[5]]
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CTE, ColumnElement, Subquery, func, select
+from sqlalchemy import CTE, ColumnElement, Select, Subquery, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -114,19 +114,29 @@ async def earlier_by_unit(
 ) -> dict[int, list[Earlier]]:
     """The newest earlier year's results of every unit ``units`` selects (one statement); a
     unit with none is left out."""
+    return _by_unit((await s.execute(_listing(units, year))).all())
+
+
+def _listing(units: ColumnElement[bool], year: int | ColumnElement[int]) -> Select[Any]:
     found = newest(units, year)
-    rows = await s.execute(
-        select(found.c.unit_id, *columns(found)).order_by(found.c.unit_id, found.c.code)
-    )
+    return select(found.c.unit_id, *columns(found)).order_by(found.c.unit_id, found.c.code)
+
+
+def _by_unit(rows: Sequence[Any]) -> dict[int, list[Earlier]]:
     by_unit: dict[int, list[Earlier]] = defaultdict(list)
-    for unit_id, *values in rows.all():
+    for unit_id, *values in rows:
         e = from_row(*values)
         if e is not None:
             by_unit[unit_id].append(e)
     return dict(by_unit)
 
 
+# one unit's: built once (the review and the report ask for it on every showing)
+_OF_UNIT = _listing(Unit.id == bindparam("unit_id"), bindparam("year"))
+
+
 async def earlier_results(s: AsyncSession, unit_id: int, year: int) -> list[Earlier]:
     """The newest earlier year's submitted results of the unit and its predecessors (one per
     unit: a merged commune has several)."""
-    return (await earlier_by_unit(s, Unit.id == unit_id, year)).get(unit_id, [])
+    rows = (await s.execute(_OF_UNIT, {"unit_id": unit_id, "year": year})).all()
+    return _by_unit(rows).get(unit_id, [])

@@ -19,7 +19,7 @@ from telegram.ext import (
 
 from bot.app import App
 from bot.telegram.broadcast import reminders_running, resume_handler
-from bot.telegram.connections import SmallPools
+from bot.telegram.connections import AiohttpRequest
 from bot.telegram.handlers import CHANNEL, TelegramChannel, on_error
 from bot.telegram.intake import InboxApplication, InboxQueue, Intake, StoringRequest
 from bot.telegram.rate_limit import MessageRateLimiter
@@ -52,8 +52,8 @@ def build_application(app: App) -> Application:  # type: ignore[type-arg]
         .application_class(InboxApplication, {"intake": intake})
         # polling: the fetched updates are stored before the next getUpdates
         .update_queue(InboxQueue(intake))
-        .get_updates_request(StoringRequest(intake, connection_pool_size=1))
-        .request(SmallPools())  # every other request: see bot.telegram.connections
+        .get_updates_request(StoringRequest(intake))
+        .request(AiohttpRequest())  # every other request: see bot.telegram.connections
         .token(settings.telegram_bot_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_api_file_url)

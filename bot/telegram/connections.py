@@ -1,71 +1,96 @@
-"""The bot's connections to the Bot API: a few small pools instead of one large one.
+"""The bot's connections to the Bot API: python-telegram-bot's interface for an HTTP library
+(``BaseRequest``) over one aiohttp session.
 
-For a bot that handles updates concurrently, python-telegram-bot's default request keeps one
-httpx pool of up to 256 connections. On every request and every response, httpcore's pool looks
-at each of its connections (for an idle one, whether the server closed it: a system call) and
-at each request waiting for one, so its cost per request grows with the requests in flight:
-with the 64 updates a busy bot handles at once (``update_processor.LIMIT``) it was most of the
-cost of a Bot API call. ``SmallPools`` sends each request through one of ``POOLS`` httpx
-clients of ``PER_POOL`` connections, the first with a free connection; a request finding all
-``POOLS * PER_POOL`` busy waits for one on an asyncio semaphore (constant cost), so httpcore
-never queues a request and never looks at more than ``PER_POOL`` connections. Under light
-load the first pool takes every request and the others open no connection.
+python-telegram-bot's default request is httpx. Under the load of a district (many updates
+handled at once) httpx's pool cost more CPU per request than the rest of a button press
+(``bench/RESULTS.md``: 8 pools of 2 connections halved it, aiohttp halves it again); aiohttp's
+connector keeps its free connections in a queue and parses responses in C. The class follows
+the one python-telegram-bot's maintainers keep in ``ptbcontrib`` (``aiohttp_request``, not on
+PyPI), with python-telegram-bot's own timeout defaults and meanings: ``read_timeout`` per read
+(getUpdates asks for a long one), ``connect_timeout`` to open a connection, ``pool_timeout``
+to wait for a free one, ``write_timeout`` for the whole request when it uploads a file.
 
-Measured (64 concurrent handlers, each making the three calls of a button press after 1.5 ms
-of work, against a local server): 15-18 ms of CPU per press with the default pool, 10 ms with
-one pool of 16 behind a semaphore, 5.4-6.5 ms with 8 pools of 2 (``bench/RESULTS.md``).
-
-16 requests at once are ample: a request to Telegram takes ~0.1 s, so they carry ~160 requests
-a second, five times what Telegram's 30 messages a second allow (the production rate limit);
-a slow upload of a document holds one of them. The pools share one TLS context (httpx's default
-one, made once: each client would otherwise load the CA certificates again, ~1 MB each).
+16 connections at once are ample: a request to Telegram takes ~0.1 s, so they carry ~160
+requests a second, five times what Telegram's 30 messages a second allow (the production rate
+limit); a slow upload of a document holds one of them.
 """
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
 
-import httpx
-from telegram.request import BaseRequest, HTTPXRequest
+CONNECTIONS = 16
+# python-telegram-bot's HTTPXRequest defaults, seconds
+READ, WRITE, CONNECT, POOL, MEDIA_WRITE = 5.0, 5.0, 5.0, 1.0, 20.0
 
-POOLS, PER_POOL = 8, 2
+
+def _or(value: object, default: float | None) -> float | None:
+    return default if value is BaseRequest.DEFAULT_NONE else value  # type: ignore[return-value]
 
 
-class SmallPools(BaseRequest):
-    """A ``BaseRequest`` (python-telegram-bot's interface for an HTTP library) over several
-    ``HTTPXRequest``; ``kwargs`` are theirs (timeouts, proxy...)."""
+class AiohttpRequest(BaseRequest):
+    """A ``BaseRequest`` over one ``aiohttp.ClientSession`` of ``connections`` connections."""
 
-    __slots__ = ("_busy", "_per_pool", "_pools", "_slots")
+    __slots__ = ("_connections", "_session")
 
-    def __init__(self, pools: int = POOLS, per_pool: int = PER_POOL, **kwargs: Any) -> None:
-        tls = httpx.create_ssl_context()  # what each httpx client would make for itself
-        extra = {"verify": tls, **kwargs.pop("httpx_kwargs", {})}
-        self._pools = [
-            HTTPXRequest(connection_pool_size=per_pool, httpx_kwargs=extra, **kwargs)
-            for _ in range(pools)
-        ]
-        self._busy = [0] * pools  # requests in flight in each pool
-        self._per_pool = per_pool
-        self._slots = asyncio.Semaphore(pools * per_pool)
+    def __init__(self, connections: int = CONNECTIONS) -> None:
+        self._connections = connections
+        self._session: aiohttp.ClientSession | None = None  # made in the loop: initialize()
 
     @property
     def read_timeout(self) -> float | None:
-        return self._pools[0].read_timeout
+        return READ
 
     async def initialize(self) -> None:
-        for pool in self._pools:
-            await pool.initialize()
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._connections)
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers={"User-Agent": self.USER_AGENT}
+            )
 
     async def shutdown(self) -> None:
-        for pool in self._pools:
-            await pool.shutdown()
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
 
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        async with self._slots:  # so some pool has a free connection
-            index = next(i for i, busy in enumerate(self._busy) if busy < self._per_pool)
-            self._busy[index] += 1
-            try:
-                return await self._pools[index].do_request(*args, **kwargs)
-            finally:
-                self._busy[index] -= 1
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+        write_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+        connect_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+        pool_timeout: float | None = BaseRequest.DEFAULT_NONE,  # type: ignore[assignment]
+    ) -> tuple[int, bytes]:
+        if self._session is None or self._session.closed:
+            raise RuntimeError("AiohttpRequest is not initialized")
+        files = request_data is not None and request_data.contains_files
+        timeout = aiohttp.ClientTimeout(
+            total=_or(write_timeout, MEDIA_WRITE) if files else None,
+            connect=_or(pool_timeout, POOL),  # waiting for a connection of the pool
+            sock_connect=_or(connect_timeout, CONNECT),
+            sock_read=_or(read_timeout, READ),
+        )
+        try:
+            async with self._session.request(
+                method, url, data=_form(request_data), timeout=timeout
+            ) as response:
+                return response.status, await response.read()
+        except TimeoutError as error:  # aiohttp's timeouts are TimeoutError too
+            raise TimedOut(f"aiohttp: {error.__class__.__name__}") from error
+        except aiohttp.ClientError as error:
+            raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error
+
+
+def _form(request_data: RequestData | None) -> aiohttp.FormData | None:
+    """The parameters as python-telegram-bot's default request sends them: a form, with the
+    files as its parts (multipart) when there are any; a file's name in UTF-8, as httpx sends it
+    and Telegram shows it (aiohttp would percent-encode it)."""
+    if request_data is None:
+        return None
+    form = aiohttp.FormData(request_data.json_parameters, quote_fields=False)
+    for name, (filename, content, mime) in (request_data.multipart_data or {}).items():
+        form.add_field(name, content, filename=filename, content_type=mime)
+    return form

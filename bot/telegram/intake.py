@@ -24,9 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.ext import Application
-from telegram.request import HTTPXRequest
 
 from bot.channel.inbox import keep_all, recover
+from bot.telegram.connections import AiohttpRequest
 from conversations.events import Reply, Sender
 from storage import inbox
 
@@ -116,13 +116,13 @@ class InboxQueue(asyncio.Queue):  # type: ignore[type-arg]
         await super().put(item)
 
 
-class StoringRequest(HTTPXRequest):
+class StoringRequest(AiohttpRequest):
     """The request getUpdates goes through (python-telegram-bot's own for it, one connection):
     the updates fetched before are stored before it is sent, since its offset tells Telegram
     they arrived. Also the last getUpdates of ``Updater.stop``, which only confirms them."""
 
-    def __init__(self, intake: Intake, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, intake: Intake) -> None:
+        super().__init__(connections=1)
         self.intake = intake
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from rubric.vietnam import ZONE_NAME
+from storage import audit_triggers
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -252,6 +253,7 @@ class Assessment(Base):
     returned_reason: Mapped[str | None] = mapped_column(Text)
     final_rating: Mapped[str | None] = mapped_column(String(20))
     appraised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # who confirmed the appraisal (who gave the rating, until it is confirmed)
     appraised_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     # The totals as submitted and as appraised, by the period's rubric (a bonus and a penalty
     # within their caps): what the report said, whatever later edits of the rubric file do
@@ -407,3 +409,6 @@ class ReminderSent(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(120))  # e.g. "submit_by:-3:unit=12:person=7"
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+audit_triggers.attach(Base.metadata.tables)  # score and rating changes audit themselves

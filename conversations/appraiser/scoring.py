@@ -126,8 +126,7 @@ def _set(
         stamp = datetime.now(UTC).strftime("%d/%m/%Y")
         row.comment = "\n".join(filter(None, [row.comment, f"[{stamp}] {comment}"]))
         ctx.audit(a, "appraisal.comment", item.id, None, comment)
-    else:
-        ctx.audit(a, "appraisal.score", item.id, row.choice_id or row.score, choice or score)
+    else:  # audited by the database (storage.audit_triggers)
         row.score, row.choice_id = score, choice
     row.appraiser_id = ctx.person.id
 
@@ -176,8 +175,8 @@ async def on_rating(ctx: ACtx, event: Event) -> None:
             ctx.say_msg("appraisal_missing", missing=[i.id for i in missing])
             ctx.goto(State(ITEM, _ref(a, missing[0])))
             return
-        ctx.audit(a, "appraisal.rating", None, a.final_rating, bands[int(key) - 1].code)
-        a.final_rating = bands[int(key) - 1].code
+        # audited by the database (storage.audit_triggers), in the name of the one who rated
+        a.final_rating, a.appraised_by_id = bands[int(key) - 1].code, ctx.person.id
         ctx.goto(State(CONFIRM, str(a.id)))
     else:
         ctx.say_msg("pick_a_button")

@@ -21,7 +21,10 @@ async def triggers_of(engine: AsyncEngine) -> set[str]:
         if conn.dialect.name == "sqlite":
             query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
         else:
-            query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+            query = (  # this test's schema only: the others' run beside it
+                "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                " WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace"
+            )
         return set(conn.execute(text(query)).scalars())
 
     async with engine.connect() as conn:

@@ -1,0 +1,96 @@
+"""The one-trip SQLite dialect behaves as SQLAlchemy's own aiosqlite dialect does."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from storage import db, sqlite_dialect
+
+meta = MetaData()
+notes = Table(
+    "notes",
+    meta,
+    Column("id", Integer, primary_key=True),
+    Column("body", String, nullable=False, unique=True),
+)
+
+
+@pytest.fixture
+async def engine(tmp_path: Path):
+    engine = db.make_engine(f"sqlite+aiosqlite:///{tmp_path / 'one.sqlite'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(meta.create_all)
+    yield engine
+    await engine.dispose()
+
+
+def test_the_engine_uses_it() -> None:
+    assert sqlite_dialect.usable()
+    engine = db.make_engine("sqlite+aiosqlite:///:memory:")
+    assert engine.url.drivername == f"sqlite+{sqlite_dialect.DRIVER}"
+    assert isinstance(engine.dialect, sqlite_dialect.OneTripDialect)
+
+
+async def test_writes_reads_and_counts(engine) -> None:
+    async with engine.begin() as conn:
+        one = await conn.execute(insert(notes).values(body="một"))
+        assert one.inserted_primary_key == (1,)  # lastrowid
+        many = await conn.execute(insert(notes), [{"body": "hai"}, {"body": "ba"}])
+        assert many.rowcount == 2  # executemany
+        back = await conn.execute(insert(notes).values(body="bốn").returning(notes.c.id))
+        assert back.scalar_one() == 4
+        changed = await conn.execute(
+            update(notes).where(notes.c.id > 2).values(body=notes.c.body + "!")
+        )
+        assert changed.rowcount == 2
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(notes.c.id, notes.c.body).order_by(notes.c.id))).all()
+        assert rows == [(1, "một"), (2, "hai"), (3, "ba!"), (4, "bốn!")]
+        assert (await conn.execute(select(func.count()).select_from(notes))).scalar() == 4
+        part = await conn.execute(select(notes.c.body).order_by(notes.c.id))
+        assert part.fetchmany(3) == [("một",), ("hai",), ("ba!",)]
+        assert part.fetchone() == ("bốn!",)
+        assert part.fetchone() is None
+        nothing = await conn.execute(text("SELECT body FROM notes WHERE id = :id"), {"id": 99})
+        assert nothing.first() is None
+
+
+async def test_errors_and_rollback_are_sqlalchemys(engine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(insert(notes).values(body="một"))
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as conn:
+            await conn.execute(insert(notes).values(body="hai"))
+            await conn.execute(insert(notes).values(body="một"))  # unique
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(notes.c.body))).scalars().all() == ["một"]
+
+
+async def test_streamed_results_use_sqlalchemys_cursor(engine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(insert(notes), [{"body": str(n)} for n in range(50)])
+    async with engine.connect() as conn:
+        streamed = await conn.stream(select(notes.c.body).order_by(notes.c.id))
+        assert [row.body async for row in streamed] == [str(n) for n in range(50)]
+
+
+def test_when_the_names_moved_the_engine_keeps_sqlalchemys(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(sqlite_dialect, "usable", lambda: False)
+    with caplog.at_level(logging.WARNING, logger="storage.db"):
+        engine = db.make_engine("sqlite+aiosqlite:///:memory:")
+    assert engine.url.drivername == "sqlite+aiosqlite"
+    assert "aiosqlite" in caplog.text
+
+
+def test_usable_notices_a_missing_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    import aiosqlite
+
+    monkeypatch.delattr(aiosqlite.Connection, "_execute")
+    assert not sqlite_dialect.usable()

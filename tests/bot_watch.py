@@ -17,12 +17,33 @@ import contextlib
 import inspect
 import time
 from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
 from typing import Any
 
 # How long a test waits for the bot's answer before it fails: a bound, not a pause (the test goes
 # on the moment the answer comes). Generous: three test workers share two cores with
 # LibreOffice and the report workers, and a district summary takes seconds on an idle machine.
 ANSWER_WITHIN = 60.0
+
+
+@dataclass
+class Call:
+    """One request the bot made to a fake server, and what the fake answered."""
+
+    method: str
+    params: dict[str, Any]
+    at: float  # time.monotonic() when the request arrived
+    status: int = 200
+    response: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, Any] = field(default_factory=dict)  # name -> the fake's file (Telegram)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+    @property
+    def description(self) -> str | None:
+        return self.response.get("description")
 
 
 class WatchesTheBot:

@@ -40,7 +40,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout, web
 from telegram import Bot
 from telegram.ext import Application, ApplicationBuilder
 
-from tests.bot_watch import WatchesTheBot
+from tests.bot_watch import Call, WatchesTheBot
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -76,24 +76,6 @@ class UploadedFile:
     filename: str | None
     content_type: str | None
     data: bytes
-
-
-@dataclass
-class Call:
-    method: str
-    params: dict[str, Any]
-    files: dict[str, UploadedFile]
-    at: float  # time.monotonic() when the request arrived
-    status: int = 200
-    response: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == 200
-
-    @property
-    def description(self) -> str | None:
-        return self.response.get("description")
 
 
 @dataclass(frozen=True)
@@ -551,7 +533,7 @@ class FakeTelegram(WatchesTheBot):
                     ApiError(500, f"Internal Server Error: fake failed: {exc!r}").body,
                     500,
                 )
-            self.calls.append(Call(method, params, files, at, status, body))
+            self.calls.append(Call(method, params, at, status, body, files))
             return web.json_response(body, status=status)
         finally:
             if not polling:

@@ -26,14 +26,14 @@ import mimetypes
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from bot.zalo import updates as ev
-from tests.bot_watch import WatchesTheBot
+from tests.bot_watch import Call, WatchesTheBot
 
 MAX_TEXT = 2000
 MAX_POLL = 30.0  # seconds a getUpdates may wait, whatever it asks
@@ -46,23 +46,6 @@ class ApiError(Exception):
         super().__init__(description)
         self.code = code
         self.body = {"ok": False, "error_code": code, "description": description}
-
-
-@dataclass
-class Call:
-    method: str
-    params: dict[str, Any]
-    at: float  # time.monotonic() when the request arrived
-    status: int = 200
-    response: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == 200
-
-    @property
-    def description(self) -> str | None:
-        return self.response.get("description")
 
 
 @dataclass(frozen=True)

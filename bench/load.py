@@ -40,7 +40,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n")[0])
     p.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     p.add_argument("--pg-admin-url", default=ADMIN_PG_URL, help="creates/drops bench_* databases")
-    p.add_argument("--officers", type=int, default=200)
+    p.add_argument("--officers", type=int, default=200, help="officers at work at any time")
+    p.add_argument("--units", type=int, default=0,
+                   help="units seeded (default 3 x officers): an officer who submitted hands "
+                   "over to a fresh unit's, so a long run never runs out of work")  # fmt: skip
     p.add_argument("--rate", type=float, help="paced updates/s (default: half bare saturation)")
     p.add_argument("--webhook", action="store_true", help="webhook instead of long polling")
     p.add_argument("--processes", type=int, default=1, help="bot processes (webhook+postgresql)")
@@ -82,6 +85,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.officers = min(args.officers, 20)
         args.duration, args.warmup, args.reports = min(args.duration, 4.0), 1.0, 3
+    args.units = max(args.units or 3 * args.officers, args.officers)
     return args
 
 
@@ -151,7 +155,9 @@ async def measure(
             own = [procs.own_cpu_seconds(b.pid) or 0.0 for b in bots]
             busy, began = procs.busy_cpu_seconds(), asyncio.get_running_loop().time()
             db_cpu = procs.database_server_cpu_seconds()
-            got = await runner.call(cmd="phase", updates=args.updates, **cmd)
+            got = await runner.call(
+                cmd="phase", updates=args.updates, officers=args.officers, **cmd
+            )
             for bot in bots:
                 if bot.proc.returncode is not None:
                     raise RuntimeError(f"{bot.name} exited ({bot.proc.returncode}):\n{bot.tail()}")
@@ -235,8 +241,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         async with temp_database(args.db, work, args.pg_admin_url) as url:
             settings = settings_for(url, work)
-            print(f"seeding {args.officers} units ({args.db}) in {work}", file=sys.stderr)
-            seeded = await seed(settings, args.officers, args.near_done)
+            print(f"seeding {args.units} units ({args.db}) in {work}", file=sys.stderr)
+            seeded = await seed(settings, args.units, args.near_done)
             print("timing the reports (in-process, before any load)", file=sys.stderr)
             busy, own, began = procs.busy_cpu_seconds(), time.process_time(), time.monotonic()
             figures["timings"] = await report_timings(settings, seeded, args.reports,

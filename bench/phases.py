@@ -25,6 +25,7 @@ class Phase:
     updates: int = 0  # stop early after this many answered actions (0: no cap)
     drain: float = 60.0  # at the end, wait this long for actions still in flight
     seed: int = 1
+    officers: int = 0  # at work at once (0: all); one who submitted hands over to the next
     outcomes: list[Outcome] = field(default_factory=list)
     extra: list[Outcome] = field(default_factory=list)
 
@@ -39,31 +40,38 @@ async def run_phase(
 ) -> dict[str, Any]:
     rng = random.Random(phase.seed)
     fake.reset_measures()
-    active = [o for o in officers if not o.done]
+    waiting = iter([o for o in officers if not o.done])
+    places = min(phase.officers or len(officers), len(officers))
+    active: list[Person] = []  # every officer who acted in this phase
     stop = asyncio.Event()
     began = time.monotonic()
     measure_from = began + phase.warmup
     end = measure_from + phase.duration
-    per_officer = phase.rate / max(1, len(active))
+    per_officer = phase.rate / max(1, places)
     cpu_before = time.process_time()
 
-    async def officer_loop(officer: Person) -> None:
+    async def officer_loop() -> None:
+        """One officer's place: a fresh unit's officer takes it over after a submission."""
         if phase.mode == "paced":
             await _pause(stop, rng.expovariate(per_officer))
-        while not stop.is_set() and not officer.done:
-            outcome = await officer.act()
-            phase.outcomes.append(outcome)
-            if phase.updates and len(phase.outcomes) >= phase.updates:
-                stop.set()
-            if phase.mode == "paced":
-                await _pause(stop, rng.expovariate(per_officer))
+        officer = next(waiting, None)
+        while officer is not None and not stop.is_set():
+            active.append(officer)
+            while not stop.is_set() and not officer.done:
+                outcome = await officer.act()
+                phase.outcomes.append(outcome)
+                if phase.updates and len(phase.outcomes) >= phase.updates:
+                    stop.set()
+                if phase.mode == "paced":
+                    await _pause(stop, rng.expovariate(per_officer))
+            officer = next(waiting, None)
 
     async def requester_loop(person: Person) -> None:
         await _pause(stop, phase.warmup)
         while not stop.is_set():
             phase.extra.append(await person.act())
 
-    tasks = [asyncio.create_task(officer_loop(o)) for o in active]
+    tasks = [asyncio.create_task(officer_loop()) for _ in range(places)]
     if requester is not None:
         tasks.append(asyncio.create_task(requester_loop(requester)))
     stopper = asyncio.create_task(_pause(stop, end - time.monotonic()))

@@ -60,6 +60,7 @@ class Runner:
                 updates=int(cmd.get("updates") or 0),
                 drain=float(cmd.get("drain", 60.0)),
                 seed=int(cmd.get("seed", 1)),
+                officers=int(cmd.get("officers") or 0),
             )
             requester = self.requesters.get(cmd.get("requester") or "")
             return await run_phase(self.fake, self.officers, phase, requester)

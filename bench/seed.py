@@ -195,7 +195,9 @@ async def seed(settings: Settings, officers: int, near_done: float = 0.0) -> See
             assessment.cursor = "submitted"
             if n == 0:
                 out.report_assessment = assessment.id
-        for n, unit in enumerate(units[: math.ceil(near_done * len(units))]):
+        every = max(1, round(1 / near_done)) if near_done > 0 else 0  # spread: any officers
+        near = units[::every][: math.ceil(near_done * len(units))] if every else []  # at work
+        for n, unit in enumerate(near):
             assessment = await repo.get_or_create(s, unit.id, load_period.id)
             _answer(s, assessment.id, rubric, n, all_but_last=True)
         await s.flush()

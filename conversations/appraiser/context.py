@@ -12,14 +12,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.events import Recipient, Reply
+from conversations.appraiser import decisions
+from conversations.events import Reply
 from conversations.states import State
 from conversations.texts import msg
 from rubric.model import Rubric
 from storage import appraisal as repo
-from storage import assessments
 from storage.appraisal import UnitFile
-from storage.models import Assessment, Period, Person, Unit
+from storage.models import Period, Person, Unit
 from storage.who import Who
 
 
@@ -89,17 +89,7 @@ class ACtx:
 
     def tell_unit(self, f: UnitFile, reply: Reply) -> None:
         """``reply`` to each chat of the unit's officers."""
-        for channel, chat_id in f.chats:
-            self.replies.append(
-                Reply(
-                    reply.text,
-                    report_for=reply.report_for,
-                    recipient=Recipient(channel, chat_id),
-                )
-            )
-
-    def audit(self, a: Assessment, action: str, target: str | None, old: Any, new: Any) -> None:
-        assessments.audit(self.s, a, self.person.id, action, target, old, new)
+        self.replies.extend(decisions.to_unit(f, reply))
 
 
 def load(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from conversations import labels
+from conversations.appraiser import decisions
 from conversations.appraiser.context import ACtx
 from conversations.events import Button, Event, Reply, button_rows
 from conversations.input import TEXT_LIMIT, key_of, text_of
@@ -15,7 +15,7 @@ from conversations.texts import msg
 from rubric.model import Item
 from rubric.scoring import fmt, parse_score, total
 from storage.appraisal import UnitFile
-from storage.models import Appraisal, Assessment, Status
+from storage.models import Assessment
 
 ITEM, RATING, CONFIRM = "a_item", "a_rating", "a_confirm"
 SAME = "k"  # "the unit's own score"
@@ -117,18 +117,10 @@ def _set(
     choice: str | None = None,
     comment: str | None = None,
 ) -> None:
-    a = f.a
-    row = f.given.get(item.id)
-    if row is None:
-        row = f.given[item.id] = Appraisal(assessment_id=a.id, item_id=item.id)
-        ctx.s.add(row)
-    if comment is not None:  # comments are appended, never overwritten
-        stamp = datetime.now(UTC).strftime("%d/%m/%Y")
-        row.comment = "\n".join(filter(None, [row.comment, f"[{stamp}] {comment}"]))
-        ctx.audit(a, "appraisal.comment", item.id, None, comment)
-    else:  # audited by the database (storage.audit_triggers)
-        row.score, row.choice_id = score, choice
-    row.appraiser_id = ctx.person.id
+    if comment is not None:
+        decisions.add_comment(ctx.s, f, item, ctx.person.id, comment)
+    elif score is not None:
+        decisions.give_score(ctx.s, f, item, ctx.person.id, score, choice)
 
 
 def _move(ctx: ACtx, f: UnitFile, item: Item, step: int) -> None:
@@ -170,13 +162,12 @@ async def on_rating(ctx: ACtx, event: Event) -> None:
     if key == BACK:
         ctx.goto(State(ITEM, _ref(a, ctx.rubric.items()[-1])))
     elif key and key.isdigit() and 1 <= int(key) <= len(bands):
-        missing = [i for i in ctx.rubric.items() if i.id not in f.given]
+        missing = decisions.missing(f, ctx.rubric)
         if missing:
             ctx.say_msg("appraisal_missing", missing=[i.id for i in missing])
             ctx.goto(State(ITEM, _ref(a, missing[0])))
             return
-        # audited by the database (storage.audit_triggers), in the name of the one who rated
-        a.final_rating, a.appraised_by_id = bands[int(key) - 1].code, ctx.person.id
+        decisions.rate(f, ctx.person.id, bands[int(key) - 1])
         ctx.goto(State(CONFIRM, str(a.id)))
     else:
         ctx.say_msg("pick_a_button")
@@ -201,13 +192,7 @@ async def on_confirm(ctx: ACtx, event: Event) -> None:
     if key != "y":
         ctx.say_msg("pick_a_button")
         return
-    ctx.audit(a, "assessment.appraise", None, a.status.value, Status.APPRAISED.value)
-    a.status, a.appraised_at, a.appraised_by_id = (
-        Status.APPRAISED,
-        datetime.now(UTC),
-        ctx.person.id,
-    )
-    a.appraised_total = total(ctx.rubric, f.given_scores())
+    decisions.confirm(ctx.s, f, ctx.rubric, ctx.person.id)
     band = ctx.rubric.band(a.final_rating or "")
     ctx.say(msg("appraised_done", unit=unit, band=band), report_for=a.id, report_kinds=BOTH)
     notice = Reply(msg("appraised_to_unit", unit=unit, band=band), report_for=a.id)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from conversations import labels
-from conversations.appraiser import scoring
+from conversations.appraiser import decisions, scoring
 from conversations.appraiser.context import ACtx
 from conversations.events import Button, Event, Reply, button_rows
 from conversations.input import key_of, text_of
-from conversations.states import BACK, REVIEW, State
+from conversations.states import BACK, State
 from conversations.texts import msg
 from storage import assessments
 from storage.earlier import names_units
@@ -100,7 +100,7 @@ async def ask_unit(ctx: ACtx) -> Reply:
         [Button("r", labels.REPORT), Button("f", labels.FILES)],
         [Button("z", labels.BUNDLE_ZIP)],
     ]
-    if a.status in (Status.SUBMITTED, Status.APPRAISED):
+    if a.status in decisions.RETURNABLE:
         rows.append([Button("t", labels.APPRAISE), Button("tl", labels.RETURN)])
     rows.append([Button(BACK, labels.BACK_TO_LIST)])
     return Reply(text, rows, target=str(ctx.state), assessment_id=a.id, expects="choice")
@@ -158,9 +158,7 @@ async def on_return(ctx: ACtx, event: Event) -> None:
         ctx.say_msg("empty_text")
         ctx.ask_next = False
         return
-    ctx.audit(a, "assessment.return", None, a.status.value, reason)
-    a.status, a.returned_reason = Status.DRAFT, reason
-    await assessments.reset_positions(ctx.s, a.id, REVIEW)
+    await decisions.return_to_unit(ctx.s, f, ctx.person.id, reason)
     notice = Reply(ctx_msg("returned_to_unit", ctx, reason=reason))
     ctx.tell_unit(f, notice)
     ctx.say_msg("returned_done", unit=f.unit)

@@ -146,7 +146,7 @@ APPRAISER = Diagram(
     ),
     notes={
         UNITS: "từ mọi bước: /donvi · /start · /huy · /thamdinh (lọc Đã nộp)",
-        UNIT: "/tonghop, /hoso, /huongdan ở mọi bước: công văn tổng hợp, hồ sơ các đơn vị (ZIP), "
-        "hướng dẫn (không đổi bước)",
+        UNIT: "/tonghop, /hoso, /ban, /huongdan ở mọi bước: công văn tổng hợp, hồ sơ các đơn vị "
+        "(ZIP), đường dẫn bàn thẩm định, hướng dẫn (không đổi bước)",
     },
 )

@@ -112,6 +112,7 @@ class Reply:
     expects: str | None = None  # "choice" | "score" | "text" | "file": how to read free input
     upload_item: str | None = None  # the item a file sent now would prove (the upload page's)
     alert: bool = False  # a short notice (Telegram: answerCallbackQuery alert)
+    desk_for: int | None = None  # a sign-in link to the desk (the web pages) for this person
 
     def button_keys(self) -> set[str]:
         return {b.key for row in self.buttons for b in row}

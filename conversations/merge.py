@@ -10,7 +10,8 @@ from conversations.events import Reply
 
 
 def _own_text(reply: Reply) -> bool:
-    """A text for the sender's own chat: no file, report, summary, alert or other recipient."""
+    """A text for the sender's own chat: no file, report, summary, alert, link to make or other
+    recipient."""
     return (
         reply.recipient is None
         and reply.document is None
@@ -18,6 +19,7 @@ def _own_text(reply: Reply) -> bool:
         and reply.report_for is None
         and reply.summary_for is None
         and reply.bundle is None
+        and reply.desk_for is None
     )
 
 

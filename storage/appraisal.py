@@ -125,6 +125,81 @@ async def unit_rows(s: AsyncSession, period: Period, rubric: Rubric) -> list[Uni
     ]
 
 
+@dataclass(frozen=True)
+class DeskRow:
+    """A unit's row of the desk's table (``storage.desk``'s pages)."""
+
+    unit: Unit
+    assessment: Assessment | None
+    answered: int
+    self_total: Decimal
+    given: int  # items the authority has scored
+    given_total: Decimal
+    files: int
+    officers: int
+    last_activity: Any  # datetime of the newest audit event, None before any
+
+
+_GIVEN = (
+    select(func.count(Appraisal.score))
+    .where(Appraisal.assessment_id == Assessment.id)
+    .correlate(Assessment)
+    .scalar_subquery()
+)
+_LAST = (
+    select(func.max(AuditEvent.at))
+    .where(AuditEvent.assessment_id == Assessment.id)
+    .correlate(Assessment)
+    .scalar_subquery()
+)
+_OFFICERS = (
+    select(func.count(Person.id))
+    .join(Membership, Membership.person_id == Person.id)
+    .where(
+        Membership.unit_id == Unit.id,
+        Membership.role == Role.OFFICER,
+        Person.removed_at.is_(None),
+    )
+    .correlate(Unit)
+    .scalar_subquery()
+)
+
+
+async def desk_rows(s: AsyncSession, period: Period, rubric: Rubric) -> list[DeskRow]:
+    """Every unit the period's authority appraises with what the desk's table shows (one
+    statement): progress, both totals, files, officers, last activity."""
+    rows = await s.execute(
+        select(
+            Unit,
+            Assessment,
+            _ANSWERED,
+            total_column(rubric, Answer),
+            _GIVEN,
+            total_column(rubric, Appraisal),
+            _FILES,
+            _OFFICERS,
+            _LAST,
+        )
+        .outerjoin(Assessment, _with_assessment(period))
+        .where(_units_of(period))
+        .order_by(Unit.kind, Unit.code)
+    )
+    return [
+        DeskRow(
+            unit,
+            a,
+            answered or 0,
+            Decimal(own or 0),
+            given or 0,
+            Decimal(theirs or 0),
+            files or 0,
+            officers or 0,
+            last,
+        )
+        for unit, a, answered, own, given, theirs, files, officers, last in rows.all()
+    ]
+
+
 def _submitted(period_id: int) -> ColumnElement[bool]:
     """The period's assessments that were submitted (and maybe appraised since); a returned one
     is a draft again."""

@@ -411,4 +411,20 @@ class ReminderSent(Base):
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class DeskSession(Base):
+    """An appraiser signed in to the desk (the web pages, bot/web/desk/): the browser's cookie
+    holds a random token, this row its SHA-256. Ended by the page's sign-out, by its day's end
+    and, with the person, by ``danvan person remove``."""
+
+    __tablename__ = "desk_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    link_nonce: Mapped[str] = mapped_column(String(32), unique=True)  # its link signs in once
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 audit_triggers.attach(Base.metadata.tables)  # score and rating changes audit themselves

@@ -36,7 +36,7 @@ NEW_COLUMNS = {
 }
 # cursor and return_to: into positions (0003); report_key: never written, dropped (0005)
 MOVED_COLUMNS = {"assessments": {"cursor", "return_to", "report_key"}}
-NEW_TABLES = {"positions", "inbox", "unit_successions"}  # 0003; 0007
+NEW_TABLES = {"positions", "inbox", "unit_successions", "desk_sessions"}  # 0003; 0007; 0011
 MOVED_TABLES = {"processed_updates"}  # into inbox (0003)
 
 Rows = dict[str, list[tuple[object, ...]]]

@@ -1,7 +1,7 @@
-"""Links where a chat cannot carry a file: the upload page offered under every item's question
-on Zalo (for the item a file sent now would prove) and on Telegram for a file over the chat's
-limit; the download link of a document on Zalo
-and on Telegram for one over what a bot may send."""
+"""Links to the web app in a chat: the upload page offered under every item's question on Zalo
+(for the item a file sent now would prove) and on Telegram for a file over the chat's limit;
+the download link of a document on Zalo and on Telegram for one over what a bot may send; an
+appraiser's sign-in link to the desk (``/ban``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import App
-from bot.web.links import UploadGrant
+from bot.web.links import DESK_LINK_TTL, UploadGrant
 from conversations.events import Reply, Sender
 from conversations.texts import msg
 
@@ -57,3 +57,18 @@ async def offer(app: App, sender: Sender, template: str) -> Reply | None:
     question = await app.engine.peek(sender)
     line = upload_line(app, sender, question, template) if question is not None else None
     return Reply(line) if line else None
+
+
+def desk_line(app: App, person_id: int) -> str:
+    """The sign-in link to the desk for the person (a hint when no web app is configured)."""
+    if app.links is None:
+        return msg("no_desk_link")
+    url = app.links.desk_url(person_id)
+    return msg("desk_link", url=url, expires=datetime.now(UTC) + DESK_LINK_TTL)
+
+
+def with_desk_link(app: App, reply: Reply) -> str:
+    """The reply's text, with the sign-in link to the desk when it carries one."""
+    if reply.desk_for is None:
+        return reply.text
+    return f"{reply.text}\n\n{desk_line(app, reply.desk_for)}"

@@ -9,7 +9,7 @@ from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.app import App
-from bot.channel.upload_offer import document_name, download_line, offer
+from bot.channel.upload_offer import document_name, download_line, offer, with_desk_link
 from bot.channel.uploads import Rejected
 from bot.journal import UNKNOWN
 from bot.logs import update_kind
@@ -125,7 +125,7 @@ class TelegramChannel:
             await self._send_document(context, chat_id, reply)
             return
         markup = render.keyboard(reply)
-        parts = render.chunks(reply.text)
+        parts = render.chunks(with_desk_link(self.app, reply))
         for part in parts[:-1]:
             await self._send_text(context, chat_id, part, None)
         sent = await self._send_text(context, chat_id, parts[-1], markup)

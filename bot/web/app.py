@@ -1,5 +1,5 @@
-"""The web app beside the bot (Starlette), behind a reverse proxy: the channels' webhooks and
-the signed links (report download, evidence upload page)."""
+"""The web app beside the bot (Starlette), behind a reverse proxy: the channels' webhooks, the
+signed links (report download, evidence upload page) and the appraiser's desk."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from telegram.ext import Application
 from bot.app import App
 from bot.telegram.application import WEBHOOK_PATH as TELEGRAM_PATH
 from bot.web.body_limit import BodyLimit
+from bot.web.desk import desk_routes
 from bot.web.files import file_routes
 from bot.web.to_chat import EngineUploads
 from bot.zalo.running import WEBHOOK_PATH as ZALO_PATH
@@ -113,6 +114,7 @@ def web_app(
     ]
     if app.links is not None:
         routes += file_routes(app, app.links, EngineUploads(app))
+        routes += desk_routes(app, app.links)
     limits = {TELEGRAM_PATH: WEBHOOK_BODY_LIMIT, ZALO_PATH: WEBHOOK_BODY_LIMIT}
     return Starlette(routes=routes, middleware=[Middleware(BodyLimit, limits=limits)])
 

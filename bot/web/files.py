@@ -18,15 +18,14 @@ from bot.web.upload import Uploads, upload_route
 from storage.filetypes import guess_mime
 
 
-def content_disposition(filename: str) -> str:
-    """``attachment`` with the real name in UTF-8 (``filename*``, RFC 6266/5987, encoded by the
-    stdlib) and an ASCII fallback without diacritics for clients that know only ``filename``."""
+def content_disposition(filename: str, how: str = "attachment") -> str:
+    """``attachment`` (or ``inline``) with the real name in UTF-8 (``filename*``, RFC
+    6266/5987, encoded by the stdlib) and an ASCII fallback without diacritics for clients that
+    know only ``filename``."""
     folded = unicodedata.normalize("NFKD", filename.replace("đ", "d").replace("Đ", "D"))
     fallback = "".join(c for c in folded if c.isascii() and not unicodedata.combining(c))
     fallback = "".join(c if c.isalnum() or c in "._- ()" else "_" for c in fallback).strip()
-    return (
-        f'attachment; filename="{fallback or "tep"}"; filename*={encode_rfc2231(filename, "utf-8")}'
-    )
+    return f'{how}; filename="{fallback or "tep"}"; filename*={encode_rfc2231(filename, "utf-8")}'
 
 
 def download_route(links: Links) -> Route:

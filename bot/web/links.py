@@ -1,9 +1,11 @@
-"""Signed, expiring web links: report/file downloads and the evidence upload page.
+"""Signed, expiring web links: report/file downloads, the evidence upload page and the
+appraiser's sign-in to the desk.
 
 Zalo carries no documents and Telegram bots receive files of 20 MB at most, so the bot hands
 out links to the small web app instead. A link is an itsdangerous token (HMAC-SHA256, one salt
 per kind, so a download token is never accepted as an upload token) carrying what it grants;
-nothing is stored on the server. Tokens expire ``ttl`` after they are made.
+nothing is stored on the server. Tokens expire ``ttl`` after they are made (a desk sign-in
+link ``DESK_LINK_TTL``: it opens a session, kept in the database, ``storage.desk``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,12 @@ from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTime
 from bot.settings import Settings
 
 SECRET_FILE = "link-secret"
-_SALTS = {"download": "danvan.link.download.v1", "upload": "danvan.link.upload.v1"}
+_SALTS = {
+    "download": "danvan.link.download.v1",
+    "upload": "danvan.link.upload.v1",
+    "desk": "danvan.link.desk-signin.v1",
+}
+DESK_LINK_TTL = timedelta(minutes=15)  # a sign-in link is used at once; the session then lasts
 _RESULT_SALT = "danvan.link.upload-result.v1"
 
 
@@ -146,6 +153,11 @@ class Links:
         data = [grant.channel, grant.user_id, grant.chat_id, grant.assessment_id, grant.item_id]
         return f"{self.base_url}/u/{self._dump('upload', data)}"
 
+    def desk_url(self, person_id: int) -> str:
+        """The appraiser's sign-in link to the desk (good for ``DESK_LINK_TTL``)."""
+        nonce = secrets.token_urlsafe(12)  # the session keeps it: a link signs in once
+        return f"{self.base_url}/desk/signin/{self._dump('desk', [person_id, nonce])}"
+
     # --- reading links -----------------------------------------------------------------------
 
     def read_download(self, token: str) -> DownloadGrant:
@@ -162,6 +174,14 @@ class Links:
                 return UploadGrant(channel, user_id, chat_id, aid, item_id)
         raise LinkInvalid("malformed upload link")
 
+    def read_desk(self, token: str) -> tuple[int, str]:
+        """The person a desk sign-in link is for, and its nonce."""
+        data, _ = self._load("desk", token)
+        match data:
+            case [int(person_id), str(nonce)] if nonce:
+                return person_id, nonce
+        raise LinkInvalid("malformed desk link")
+
     def expires_at(self, token: str) -> datetime:
         """When a (genuine) link of either kind stops working, as an aware UTC datetime."""
         for kind in _SALTS:
@@ -169,7 +189,7 @@ class Links:
                 _, issued = self._load(kind, token)
             except LinkInvalid:
                 continue
-            return issued + self.ttl
+            return issued + self._ttl(kind)
         raise LinkInvalid("not a link of this server")
 
     def path_of(self, grant: DownloadGrant) -> Path:
@@ -209,8 +229,11 @@ class Links:
         token = self._serializers[kind].dumps(data)
         return token if isinstance(token, str) else token.decode("ascii")
 
+    def _ttl(self, kind: str) -> timedelta:
+        return DESK_LINK_TTL if kind == "desk" else self.ttl
+
     def _load(self, kind: str, token: str) -> tuple[Any, datetime]:
-        max_age = int(self.ttl.total_seconds())
+        max_age = int(self._ttl(kind).total_seconds())
         try:
             data, issued = self._serializers[kind].loads(
                 token, max_age=max_age, return_timestamp=True

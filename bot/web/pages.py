@@ -8,6 +8,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
+from rubric.scoring import fmt
 from rubric.vietnam import file_size, vn_datetime
 from storage import filetypes
 
@@ -18,9 +19,11 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 # Scripts only from this server (the upload page's own, /static/upload.js), none inline; the
-# XMLHttpRequest that sends the files goes back to it (connect-src).
+# XMLHttpRequest that sends the files goes back to it (connect-src); images from it (the desk's
+# evidence photos).
 CSP = (
     "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; "
+    "img-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 SCRIPT_PATH = "/static/upload.js"
@@ -37,6 +40,7 @@ def _env() -> Environment:
     )
     env.filters["vn_datetime"] = vn_datetime
     env.filters["size"] = file_size
+    env.filters["pts"] = fmt
     env.globals |= {
         "accept": filetypes.ACCEPT_ATTRIBUTE,
         "file_types": filetypes.LABELS,

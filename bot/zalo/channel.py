@@ -8,7 +8,7 @@ import logging
 import httpx
 
 from bot.app import App
-from bot.channel.upload_offer import document_name, download_line, upload_line
+from bot.channel.upload_offer import desk_line, document_name, download_line, upload_line
 from bot.channel.uploads import Offered, Rejected, accept, too_big
 from bot.console import parse_line
 from bot.zalo import render
@@ -128,6 +128,8 @@ class ZaloChannel:
             return download_line(
                 self.app, reply.document, name, "zalo_download_link", "zalo_no_download_link"
             )
+        if reply.desk_for is not None:
+            return desk_line(self.app, reply.desk_for)
         if sender is None:
             return ""
         return upload_line(self.app, sender, reply, "zalo_upload_link") or ""

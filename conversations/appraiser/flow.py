@@ -30,7 +30,7 @@ STATES: StateTable[ACtx] = StateTable(
     },
     home=units.UNITS,
 )
-COMMANDS = ("donvi", "thamdinh", "tonghop", "hoso")
+COMMANDS = ("donvi", "thamdinh", "tonghop", "hoso", "ban")
 OFFICER_COMMANDS = ("tieptuc", "xemlai", "tiendo", "baocao")
 
 
@@ -100,6 +100,9 @@ class AppraiserFlow:
     async def _command(self, ctx: ACtx, name: str) -> None:
         if name == "huongdan":
             ctx.say_msg("appraiser_help")
+            ctx.ask_next = False
+        elif name == "ban":  # the desk: a sign-in link for a browser on a big screen
+            ctx.say(msg("desk_intro"), desk_for=ctx.person.id)
             ctx.ask_next = False
         elif name == "thamdinh":
             ctx.goto(State(units.UNITS, "fs.0"))

@@ -79,7 +79,7 @@ LIGHT = frozenset({SCORE})
 COMMANDS = (
     "start", "tieptuc", "xemlai", "tiendo", "baocao", "hoso", "huongdan", "huy", "lienket",
 )  # fmt: skip
-APPRAISER_COMMANDS = ("donvi", "thamdinh", "tonghop", "hoso")
+APPRAISER_COMMANDS = ("donvi", "thamdinh", "tonghop", "hoso", "ban")
 
 
 class OfficerFlow:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import people
+from storage import desk, people
 from storage.admin import AdminError
 from storage.models import (
     Identity,
@@ -53,8 +53,11 @@ async def need_person(s: AsyncSession, person_id: int) -> Person:
 
 
 async def remove_person(s: AsyncSession, person_id: int, restore: bool = False) -> Person:
-    """Soft removal: the bot no longer knows the person; memberships stay for the history."""
+    """Soft removal: the bot no longer knows the person, their desk sessions end; memberships
+    stay for the history."""
     person = await need_person(s, person_id)
     person.removed_at = None if restore else person.removed_at or people.now()
+    if not restore:
+        await desk.end_all(s, person_id)
     await s.flush()
     return person

@@ -1,0 +1,126 @@
+"""The district at a glance (``/desk``): one row per unit of the period, its status, both
+totals, the proposed and final rating, its last activity and officers; filters by status and a
+sort by column, in the query string (links, no script)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.app import App
+from bot.web.desk.signin import message
+from bot.web.pages import page
+from rubric.model import RatingBand, Rubric
+from rubric.vietnam import ZONE
+from storage import appraisal as repo
+from storage.appraisal import DeskRow
+from storage.desk import DeskUser
+from storage.models import Status
+
+# status key -> label, in the order of the work
+STATUSES = {
+    "not_started": "Chưa bắt đầu",
+    "drafting": "Đang làm",
+    "returned": "Bị trả lại",
+    "submitted": "Đã nộp, chờ thẩm định",
+    "appraised": "Đã thẩm định",
+}
+SORTS = {  # key -> (label, the row's sort key)
+    "unit": "Đơn vị",
+    "status": "Trạng thái",
+    "own": "Tự chấm",
+    "given": "Thẩm định",
+    "activity": "Hoạt động gần nhất",
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    """A row as the page shows it."""
+
+    row: DeskRow
+    status: str
+    percent: int
+    late: bool
+    proposed: RatingBand | None  # by the unit's own total
+    final: RatingBand | None
+
+
+def status_of(row: DeskRow, items: int) -> tuple[str, int]:
+    a = row.assessment
+    percent = round(100 * row.answered / items) if items else 0
+    if a is None or (a.status == Status.DRAFT and not row.answered and not a.returned_reason):
+        return "not_started", 0
+    if a.status == Status.APPRAISED:
+        return "appraised", 100
+    if a.status == Status.SUBMITTED:
+        return "submitted", 100
+    return ("returned" if a.returned_reason else "drafting"), percent
+
+
+def lines(rows: list[DeskRow], rubric: Rubric, submit_by: date, today: date) -> list[Line]:
+    items = len(rubric.unit_items())
+    out = []
+    for row in rows:
+        status, percent = status_of(row, items)
+        a = row.assessment
+        late = status in ("not_started", "drafting", "returned") and today > submit_by
+        proposed = rubric.band_for(row.self_total) if row.answered else None
+        final = rubric.band(a.final_rating) if a and a.final_rating else None
+        out.append(Line(row, status, percent, late, proposed, final))
+    return out
+
+
+def _sort(shown: list[Line], key: str) -> list[Line]:
+    order = list(STATUSES)
+    keys = {
+        "status": lambda ln: (order.index(ln.status), ln.percent),
+        "own": lambda ln: -ln.row.self_total,
+        "given": lambda ln: -ln.row.given_total,
+        "activity": lambda ln: -(ln.row.last_activity.timestamp() if ln.row.last_activity else 0),
+    }
+    return sorted(shown, key=keys[key]) if key in keys else shown
+
+
+def overview(app: App):  # type: ignore[no-untyped-def]
+    async def view(request: Request, user: DeskUser) -> Response:
+        found = user.period()
+        if found is None:
+            return message("no_period", 404)
+        authority, period = found
+        rubric = app.engine.rubric_for(period.rubric_id)
+        async with app.sessions() as s:
+            rows = await repo.desk_rows(s, period, rubric)
+        today = datetime.now(UTC).astimezone(ZONE).date()
+        everything = lines(rows, rubric, period.submit_by, today)
+        wanted = request.query_params.get("status", "")
+        shown = [ln for ln in everything if not wanted or ln.status == wanted or
+                 (wanted == "late" and ln.late)]  # fmt: skip
+        sort = request.query_params.get("sort", "unit")
+        counts = Counter(ln.status for ln in everything)
+        bands = Counter(ln.final.label for ln in everything if ln.final)
+        top = max((ln.row.self_total for ln in everything), default=Decimal(0))
+        return page(
+            "desk_overview.html.j2",
+            user=user,
+            authority=authority,
+            period=period,
+            rubric=rubric,
+            lines=_sort(shown, sort if sort in SORTS else "unit"),
+            total=len(everything),
+            counts=counts,
+            late=sum(ln.late for ln in everything),
+            bands=bands,
+            statuses=STATUSES,
+            sorts=SORTS,
+            wanted=wanted,
+            sort=sort,
+            scale=max(top, rubric.total_points) or 1,
+        )
+
+    return view

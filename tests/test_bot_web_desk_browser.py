@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.settings import Settings
 from storage.models import Appraisal, Assessment, Status
-from tests.browser_support import shoot, shots_dir
+from tests.browser_support import PHONE, shoot, shots_dir
 from tests.desk_support import desk_running, with_evidence
 from tests.fake_telegram import FakeTelegram
 from tests.support import rubric
@@ -76,7 +76,17 @@ async def test_a_unit_appraised_and_another_returned_in_the_browser(
         await page.get_by_label("Trả lại đơn vị").fill("Bổ sung minh chứng tiêu chí 4.")
         await page.get_by_role("button", name="Trả lại đơn vị").click()
         await expect(page.get_by_role("status")).to_contain_text("Đã trả lại đơn vị")
+        # the same session on a phone: readable, nothing wider than the screen
+        small = await browser.new_context(viewport=PHONE, is_mobile=True, locale="vi-VN")
+        await small.add_cookies(await context.cookies())
         await context.close()
+        on_phone = await small.new_page()
+        for url in (f"{desk.url}/desk", f"{desk.url}/desk/units/{aid}"):
+            await on_phone.goto(url)
+            width = await on_phone.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], (url, width)
+        await shoot(on_phone, shots / "4-dien-thoai.png")
+        await small.close()
 
         async with desk.app.sessions() as s:
             scores = dict(

@@ -77,35 +77,46 @@ def _with_assessment(period: Period) -> ColumnElement[bool]:
     return and_(Assessment.unit_id == Unit.id, Assessment.period_id == period.id)
 
 
-# A unit's progress, as columns correlated to its row (NULL/0 when it has no assessment)
-_ANSWERED = (
-    select(func.count(Answer.score))
-    .where(Answer.assessment_id == Assessment.id)
-    .correlate(Assessment)
-    .scalar_subquery()
-)
-_FILES = (
-    select(func.count(Evidence.id))
-    .where(Evidence.assessment_id == Assessment.id)
-    .correlate(Assessment)
-    .scalar_subquery()
-)
-_UNREACHABLE = (  # officers with no identity left that accepts messages
-    select(func.count(Person.id))
-    .join(Membership, Membership.person_id == Person.id)
-    .where(
-        Membership.unit_id == Unit.id,
-        Membership.role == Role.OFFICER,
-        Person.removed_at.is_(None),
-        select(Identity.id)
-        .where(Identity.person_id == Person.id, Identity.unreachable_since.is_not(None))
-        .exists(),
-        ~select(Identity.id)
-        .where(Identity.person_id == Person.id, Identity.unreachable_since.is_(None))
-        .exists(),
+def _per_assessment(aggregate: Any, model: Any) -> Any:
+    """``aggregate`` over ``model``'s rows of the assessment on the query's row (NULL/0 when
+    the unit has no assessment)."""
+    return (
+        select(aggregate)
+        .where(model.assessment_id == Assessment.id)
+        .correlate(Assessment)
+        .scalar_subquery()
     )
-    .correlate(Unit)
-    .scalar_subquery()
+
+
+def _officers(*where: Any) -> Any:
+    """How many officers (not removed) the unit on the query's row has, of those ``where``."""
+    return (
+        select(func.count(Person.id))
+        .join(Membership, Membership.person_id == Person.id)
+        .where(
+            Membership.unit_id == Unit.id,
+            Membership.role == Role.OFFICER,
+            Person.removed_at.is_(None),
+            *where,
+        )
+        .correlate(Unit)
+        .scalar_subquery()
+    )
+
+
+# A unit's progress, as columns correlated to its row
+_ANSWERED = _per_assessment(func.count(Answer.score), Answer)
+_FILES = _per_assessment(func.count(Evidence.id), Evidence)
+_GIVEN = _per_assessment(func.count(Appraisal.score), Appraisal)  # items the authority scored
+_LAST = _per_assessment(func.max(AuditEvent.at), AuditEvent)  # the last activity
+_OFFICERS = _officers()
+_UNREACHABLE = _officers(  # officers with no identity left that accepts messages
+    select(Identity.id)
+    .where(Identity.person_id == Person.id, Identity.unreachable_since.is_not(None))
+    .exists(),
+    ~select(Identity.id)
+    .where(Identity.person_id == Person.id, Identity.unreachable_since.is_(None))
+    .exists(),
 )
 
 
@@ -127,7 +138,7 @@ async def unit_rows(s: AsyncSession, period: Period, rubric: Rubric) -> list[Uni
 
 @dataclass(frozen=True)
 class DeskRow:
-    """A unit's row of the desk's table (``storage.desk``'s pages)."""
+    """A unit's row of the desk's table (``bot.web.desk.overview``)."""
 
     unit: Unit
     assessment: Assessment | None
@@ -138,31 +149,6 @@ class DeskRow:
     files: int
     officers: int
     last_activity: Any  # datetime of the newest audit event, None before any
-
-
-_GIVEN = (
-    select(func.count(Appraisal.score))
-    .where(Appraisal.assessment_id == Assessment.id)
-    .correlate(Assessment)
-    .scalar_subquery()
-)
-_LAST = (
-    select(func.max(AuditEvent.at))
-    .where(AuditEvent.assessment_id == Assessment.id)
-    .correlate(Assessment)
-    .scalar_subquery()
-)
-_OFFICERS = (
-    select(func.count(Person.id))
-    .join(Membership, Membership.person_id == Person.id)
-    .where(
-        Membership.unit_id == Unit.id,
-        Membership.role == Role.OFFICER,
-        Person.removed_at.is_(None),
-    )
-    .correlate(Unit)
-    .scalar_subquery()
-)
 
 
 async def desk_rows(s: AsyncSession, period: Period, rubric: Rubric) -> list[DeskRow]:

@@ -27,6 +27,7 @@ from tests.telegram_support import Phone, running
 from tests.zalo_support import free_port
 
 LINK = re.compile(r"https?://\S+/desk/signin/\S+")
+LINK_SECRET = "a-link-secret-for-the-desk-tests-0123456789"
 
 
 def desk_settings(settings: Settings, tmp_path: Path) -> tuple[Settings, int]:
@@ -37,7 +38,7 @@ def desk_settings(settings: Settings, tmp_path: Path) -> tuple[Settings, int]:
                 "public_base_url": f"http://127.0.0.1:{port}",
                 "web_port": port,
                 "data_dir": tmp_path / "data",
-                "link_secret": "a-link-secret-for-the-desk-tests-0123456789",
+                "link_secret": LINK_SECRET,
             }
         ),
         port,

@@ -5,6 +5,7 @@ officers told in their chats; bad input, stale forms, strangers and other distri
 from __future__ import annotations
 
 import re
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot.settings import Settings
 from bot.web.desk.signin import COOKIE
+from bot.web.links import Links
 from rubric.model import Item
 from storage.admin.persons import remove_person
 from storage.models import (
@@ -27,7 +29,7 @@ from storage.models import (
     Status,
 )
 from tests import evidence_samples
-from tests.desk_support import Desk, add_evidence, desk_running, other_district
+from tests.desk_support import LINK_SECRET, Desk, add_evidence, desk_running, other_district
 from tests.district_support import invite
 from tests.fake_telegram import FakeTelegram
 from tests.fake_zalo import FakeZalo
@@ -221,13 +223,19 @@ async def test_strangers_other_districts_and_ended_sessions_see_nothing(
                 assert answer.status_code == 404, (method, url)
             assert (await foreign.get(f"/desk/units/{mine_unit}")).status_code == 404
         async with httpx.AsyncClient(base_url=desk.url) as stranger:
-            for method, url, form in [*urls, ("GET", "/desk", {})]:
+            for method, url, form in [*urls, ("GET", "/desk", {}), ("POST", "/desk/signout", {})]:
                 answer = await stranger.request(method, url, data=form or None)
                 assert answer.status_code == 403, (method, url)
             stranger.cookies.set(COOKIE, "forged-token", domain="127.0.0.1", path="/desk")
             assert (await stranger.get("/desk")).status_code == 403
-            forged = (await stranger.get("/desk/signin/not-a-real-link")).status_code
-            assert forged == 403
+            forged = await stranger.get("/desk/signin/not-a-real-link")
+            assert forged.status_code == 403 and "/ban" in forged.text
+            links = desk.app.links
+            assert links is not None
+            old = Links(LINK_SECRET, links.base_url, links.roots, links.ttl,
+                        clock=lambda: time.time() - 16 * 60)  # fmt: skip
+            expired = await stranger.get(old.desk_url(1).removeprefix(desk.url))
+            assert expired.status_code == 410 and "hết hạn" in expired.text
         assert await given(desk, aid) == {}
 
         boss = await desk.appraiser(3001)

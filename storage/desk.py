@@ -23,8 +23,22 @@ class DeskUser:
     authorities: tuple[tuple[Unit, Period | None], ...]  # by unit id
 
     def period(self) -> tuple[Unit, Period] | None:
-        """The first authority with a period (as the chat's appraiser conversation)."""
+        """The first authority with a period (as the chat's appraiser conversation): the one
+        whose units this appraiser scores, returns and rates."""
         return next(((u, p) for u, p in self.authorities if p is not None), None)
+
+
+async def below(s: AsyncSession, user: DeskUser) -> list[tuple[Unit, Period]]:
+    """The authorities under the appraiser's own (a province's districts), each with its
+    newest period: the province's view of their units, to read."""
+    ids = [unit.id for unit, _ in user.authorities]
+    rows = await s.execute(
+        select(Unit, Period)
+        .join(Period, Period.id == newest_period_id(Unit.id))
+        .where(Unit.parent_id.in_(ids))
+        .order_by(Unit.code)
+    )
+    return [(unit, period) for unit, period in rows.all()]
 
 
 def _hash(token: str) -> str:

@@ -269,3 +269,29 @@ async def test_the_sign_in_link_on_zalo(zalo_settings: Settings, fake_zalo: Fake
             assert (await browser.get(link)).status_code == 303
             page = await browser.get(f"{zalo_settings.public_base_url}/desk")
         assert page.status_code == 200 and "UBND xã Cửu Cao" in page.text
+
+
+async def test_the_province_reads_its_districts_units(
+    settings: Settings, fake: FakeTelegram, tmp_path: Path
+) -> None:
+    async with desk_running(settings, tmp_path, fake) as desk:
+        aid = await desk.submitted("VG-CUUCAO")
+        province = await desk.appraiser(3009, code="HY", name="Sở Nội vụ Hưng Yên")
+        async with desk.signed_in(province) as browser:
+            page = await browser.get("/desk")
+            assert page.status_code == 200
+            assert "UBND huyện Văn Giang" in page.text and "chỉ xem" in page.text
+            assert page.text.count('href="/desk/units/') == 26
+            unit = await browser.get(f"/desk/units/{aid}")
+            assert unit.status_code == 200 and "Kết quả I.1" in unit.text
+            assert "Chỉ xem: đơn vị do UBND huyện Văn Giang thẩm định." in unit.text
+            assert '<form method="post" action="/desk/units/' not in unit.text
+            report = await browser.get(f"/desk/units/{aid}/documents/unit")
+            assert report.status_code == 200
+            for url, form in (
+                (f"/desk/units/{aid}/items/I.1", {"version": "-", "score": "1"}),
+                (f"/desk/units/{aid}/return", {"reason": "Tỉnh trả lại"}),
+                (f"/desk/units/{aid}/rating", {"band": "tot"}),
+            ):
+                assert (await browser.post(url, data=form)).status_code == 404, url
+        assert await given(desk, aid) == {}

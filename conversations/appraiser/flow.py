@@ -77,6 +77,9 @@ class AppraiserFlow:
 
     async def handle(self, s: AsyncSession, found: Who, event: Event) -> list[Reply]:
         """``found``: the person and the units they appraise for (``storage.who``)."""
+        if isinstance(event, Command) and event.name == "ban":  # the desk, also for a province
+            assert found.person is not None  # whose districts have the periods
+            return [Reply(msg("desk_intro"), desk_for=found.person.id)]
         ctx = load(s, found, self.rubric_for, self.evidence_root)
         if isinstance(ctx, Reply):
             return [ctx]
@@ -100,9 +103,6 @@ class AppraiserFlow:
     async def _command(self, ctx: ACtx, name: str) -> None:
         if name == "huongdan":
             ctx.say_msg("appraiser_help")
-            ctx.ask_next = False
-        elif name == "ban":  # the desk: a sign-in link for a browser on a big screen
-            ctx.say(msg("desk_intro"), desk_for=ctx.person.id)
             ctx.ask_next = False
         elif name == "thamdinh":
             ctx.goto(State(units.UNITS, "fs.0"))

@@ -5,7 +5,7 @@ sort by column, in the query string (links, no script)."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -18,9 +18,10 @@ from bot.web.pages import page
 from rubric.model import RatingBand, Rubric
 from rubric.vietnam import ZONE
 from storage import appraisal as repo
+from storage import desk
 from storage.appraisal import DeskRow
 from storage.desk import DeskUser
-from storage.models import Status
+from storage.models import Period, Status, Unit
 
 # status key -> label, in the order of the work
 STATUSES = {
@@ -87,40 +88,62 @@ def _sort(shown: list[Line], key: str) -> list[Line]:
     return sorted(shown, key=keys[key]) if key in keys else shown
 
 
+@dataclass(frozen=True)
+class Section:
+    """One authority's units on the page: the appraiser's own (``mine``: they appraise them)
+    or, for a province's appraiser, a district's under it (to read)."""
+
+    authority: Unit
+    period: Period
+    rubric: Rubric
+    lines: list[Line]
+    mine: bool
+
+
 def overview(app: App):  # type: ignore[no-untyped-def]
     async def view(request: Request, user: DeskUser) -> Response:
-        found = user.period()
-        if found is None:
-            return message("no_period", 404)
-        authority, period = found
-        rubric = app.engine.rubric_for(period.rubric_id)
-        async with app.sessions() as s:
-            rows = await repo.desk_rows(s, period, rubric)
+        own = user.period()
         today = datetime.now(UTC).astimezone(ZONE).date()
-        everything = lines(rows, rubric, period.submit_by, today)
+        sections: list[Section] = []
+        async with app.sessions() as s:
+            areas = [(*own, True)] if own else []
+            areas += [(unit, period, False) for unit, period in await desk.below(s, user)]
+            for authority, period, mine in areas:
+                rubric = app.engine.rubric_for(period.rubric_id)
+                rows = await repo.desk_rows(s, period, rubric)
+                found = lines(rows, rubric, period.submit_by, today)
+                sections.append(Section(authority, period, rubric, found, mine))
+        if not sections:
+            return message("no_period", 404)
+        everything = [ln for section in sections for ln in section.lines]
         wanted = request.query_params.get("status", "")
-        shown = [ln for ln in everything if not wanted or ln.status == wanted or
-                 (wanted == "late" and ln.late)]  # fmt: skip
         sort = request.query_params.get("sort", "unit")
-        counts = Counter(ln.status for ln in everything)
-        bands = Counter(ln.final.label for ln in everything if ln.final)
+        shown = [
+            replace(section, lines=_sort(_filtered(section.lines, wanted), sort))
+            for section in sections
+        ]
         top = max((ln.row.self_total for ln in everything), default=Decimal(0))
         return page(
             "desk_overview.html.j2",
             user=user,
-            authority=authority,
-            period=period,
-            rubric=rubric,
-            lines=_sort(shown, sort if sort in SORTS else "unit"),
+            authority=user.authorities[0][0],
+            sections=shown,
+            first=sections[0],
             total=len(everything),
-            counts=counts,
+            counts=Counter(ln.status for ln in everything),
             late=sum(ln.late for ln in everything),
-            bands=bands,
+            bands=Counter(ln.final.label for ln in everything if ln.final),
             statuses=STATUSES,
             sorts=SORTS,
             wanted=wanted,
-            sort=sort,
-            scale=max(top, rubric.total_points) or 1,
+            sort=sort if sort in SORTS else "unit",
+            scale=max(top, sections[0].rubric.total_points) or 1,
         )
 
     return view
+
+
+def _filtered(found: list[Line], wanted: str) -> list[Line]:
+    if not wanted:
+        return found
+    return [ln for ln in found if ln.status == wanted or (wanted == "late" and ln.late)]

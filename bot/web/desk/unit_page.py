@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from sqlalchemy import select
@@ -30,15 +30,15 @@ from conversations.events import Reply
 from conversations.input import TEXT_LIMIT
 from conversations.score_input import score_of
 from conversations.texts import msg
+from rubric.model import Rubric
 from rubric.scoring import fmt, total
 from storage import appraisal as repo
-from storage import assessments
+from storage import assessments, desk
 from storage.appraisal import UnitFile
 from storage.desk import DeskUser
-from storage.models import Appraisal, Assessment, Evidence, Person, Status
+from storage.models import Appraisal, Assessment, Evidence, Period, Person, Status, Unit
 
 log = logging.getLogger(__name__)
-Found = tuple[UnitFile, Any, Any, Any]  # the file, the authority, the period, the rubric
 
 
 def fingerprint(row: Appraisal | None) -> str:
@@ -54,21 +54,33 @@ def _back(aid: int, anchor: str = "", **shown: str) -> RedirectResponse:
     return RedirectResponse(f"/desk/units/{aid}{query}{anchor}", status_code=303)
 
 
-async def _file(app: App, s: Any, user: DeskUser, aid: int, lock: bool = False) -> Found | None:
-    """The unit's file if the appraiser's authority appraises it in its newest period
-    (``lock``: the assessment locked first, on PostgreSQL, so that two saves on one item apply
-    one after the other, the second seeing the first)."""
-    found = user.period()
-    if found is None:
-        return None
-    authority, period = found
+class Found(NamedTuple):
+    f: UnitFile
+    authority: Unit
+    period: Period
+    rubric: Rubric
+    mine: bool  # the appraiser's own authority appraises it (else a province reads it)
+
+
+async def _file(
+    app: App, s: Any, user: DeskUser, aid: int, lock: bool = False, to_read: bool = False
+) -> Found | None:
+    """The unit's file if the appraiser's authority appraises it in its newest period, or
+    (``to_read``) an authority under it does (a province's view of its districts' units).
+    ``lock``: the assessment locked first, on PostgreSQL, so that two saves on one item apply
+    one after the other, the second seeing the first."""
+    own = user.period()
+    areas = [(*own, True)] if own else []
+    if to_read:
+        areas += [(unit, period, False) for unit, period in await desk.below(s, user)]
     if lock:
         await s.execute(select(Assessment.id).where(Assessment.id == aid).with_for_update())
-    f = await repo.unit_file(s, aid, period, authority.id)
-    if f is None:
-        log.warning("desk: person %s asked for assessment %s, not theirs", user.person.id, aid)
-        return None
-    return f, authority, period, app.engine.rubric_for(period.rubric_id)
+    for authority, period, mine in areas:
+        f = await repo.unit_file(s, aid, period, authority.id)
+        if f is not None:
+            return Found(f, authority, period, app.engine.rubric_for(period.rubric_id), mine)
+    log.warning("desk: person %s asked for assessment %s, not theirs", user.person.id, aid)
+    return None
 
 
 async def _tell(app: App, replies: list[Reply]) -> None:
@@ -82,10 +94,10 @@ def unit_view(app: App):  # type: ignore[no-untyped-def]
     async def view(request: Request, user: DeskUser) -> Response:
         aid = request.path_params["aid"]
         async with app.sessions() as s:
-            found = await _file(app, s, user, aid)
+            found = await _file(app, s, user, aid, to_read=True)
             if found is None:
                 return message("not_found", 404)
-            f, authority, period, rubric = found
+            f, authority, period, rubric, mine = found
             files: dict[str, list[Evidence]] = defaultdict(list)
             for e in await assessments.evidence(s, aid):
                 files[e.item_id].append(e)
@@ -105,7 +117,8 @@ def unit_view(app: App):  # type: ignore[no-untyped-def]
             given_total=total(rubric, f.given_scores()),
             own_total=total(rubric, {k: v.score for k, v in f.answers.items()}),
             missing=[i.id for i in decisions.missing(f, rubric)],
-            returnable=f.a.status in decisions.RETURNABLE,
+            returnable=mine and f.a.status in decisions.RETURNABLE,
+            mine=mine,
             shown=shown,
             step=fmt(rubric.score_step),
             text_limit=TEXT_LIMIT,
@@ -133,10 +146,10 @@ def save_item(app: App):  # type: ignore[no-untyped-def]
         anchor = f"#item-{item_id}"
         async with app.sessions() as s, s.begin():
             found = await _file(app, s, user, aid, lock=True)
-            item = found[3].item(item_id) if found else None
+            item = found.rubric.item(item_id) if found else None
             if found is None or item is None:
                 return message("not_found", 404)
-            f, _, _, rubric = found
+            f, _, _, rubric, _ = found
             if f.a.status == Status.DRAFT:
                 return _back(aid, anchor, item=item_id, error="draft")
             if form.get("version") != fingerprint(f.given.get(item_id)):
@@ -168,7 +181,7 @@ def return_unit(app: App):  # type: ignore[no-untyped-def]
             found = await _file(app, s, user, aid, lock=True)
             if found is None:
                 return message("not_found", 404)
-            f, authority, period, rubric = found
+            f, authority, period, rubric, _ = found
             if f.a.status not in decisions.RETURNABLE:
                 return _back(aid, "#decide", error="not_returnable")
             if not reason or len(reason) > TEXT_LIMIT:
@@ -191,7 +204,7 @@ def rate_unit(app: App):  # type: ignore[no-untyped-def]
             found = await _file(app, s, user, aid, lock=True)
             if found is None:
                 return message("not_found", 404)
-            f, _, _, rubric = found
+            f, _, _, rubric, _ = found
             band = rubric.band(code)
             if f.a.status not in decisions.RETURNABLE:
                 return _back(aid, "#decide", error="not_ratable")
@@ -219,7 +232,7 @@ def evidence_file(app: App):  # type: ignore[no-untyped-def]
     async def view(request: Request, user: DeskUser) -> Response:
         async with app.sessions() as s:
             e = await s.get(Evidence, request.path_params["eid"])
-            if e is None or await _file(app, s, user, e.assessment_id) is None:
+            if e is None or await _file(app, s, user, e.assessment_id, to_read=True) is None:
                 return message("not_found", 404)
         path = app.files.root / e.storage_key
         if not path.is_file():
@@ -238,10 +251,10 @@ def documents(app: App):  # type: ignore[no-untyped-def]
     async def view(request: Request, user: DeskUser) -> Response:
         aid, kind = request.path_params["aid"], request.path_params["kind"]
         async with app.sessions() as s:
-            found = await _file(app, s, user, aid)
+            found = await _file(app, s, user, aid, to_read=True)
         if found is None or kind not in ("unit", "outline", "bundle"):
             return message("not_found", 404)
-        draft = found[0].a.status == Status.DRAFT
+        draft = found.f.a.status == Status.DRAFT
         if kind == "bundle":
             if app.engine.make_bundle is None:
                 return message("not_found", 404)

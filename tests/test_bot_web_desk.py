@@ -34,6 +34,7 @@ from tests.district_support import invite
 from tests.fake_telegram import FakeTelegram
 from tests.fake_zalo import FakeZalo
 from tests.support import rubric
+from tests.test_bot_telegram_appraiser import unit_button
 from tests.test_conversations_engine import SCORES
 from tests.zalo_support import ZaloPhone, zalo_bot
 
@@ -125,6 +126,9 @@ async def test_sign_in_appraise_a_unit_return_another(
                 assert f"Đã lưu mục {item.id}." in page
             scores = await given(desk, aid)
             assert scores == {i.id: Decimal(str(SCORES[i.id])) for i in rubric().items()}
+            await boss.type("/thamdinh")  # the chat shows what the desk saved
+            await boss.tap(unit_button(boss, "UBND xã Cửu Cao"))
+            assert "VIII. Tiêu chí 8: tự chấm 8/10 · thẩm định 8" in boss.question.text
 
             rated = await browser.post(f"/desk/units/{aid}/rating", data={"band": "tot"})
             assert rated.status_code == 303

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import select, update
@@ -45,6 +46,30 @@ def desk_settings(settings: Settings, tmp_path: Path) -> tuple[Settings, int]:
     )
 
 
+TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
+
+
+class DeskClient(httpx.AsyncClient):
+    """A browser on the desk: its forms carry the session's token, read from a page."""
+
+    form_token = ""
+
+    def __init__(self, **kwargs: Any) -> None:
+        # a document is made while its download waits: seconds when the suite fills the cores
+        super().__init__(timeout=60.0, **kwargs)
+
+    async def sign_in(self, link: str) -> httpx.Response:
+        answer = await self.get(link)
+        assert answer.status_code == 303, answer.text
+        page = await self.get("/desk")
+        found = TOKEN.search(page.text)
+        self.form_token = found.group(1) if found else ""
+        return answer
+
+    async def post_form(self, url: str, data: dict[str, str]) -> httpx.Response:
+        return await self.post(url, data={"form_token": self.form_token, **data})
+
+
 @dataclass
 class Desk:
     app: App
@@ -72,11 +97,10 @@ class Desk:
         return found.group(0)
 
     @asynccontextmanager
-    async def signed_in(self, phone: Phone) -> AsyncIterator[httpx.AsyncClient]:
+    async def signed_in(self, phone: Phone) -> AsyncIterator[DeskClient]:
         """A browser of the appraiser, signed in from the chat's link."""
-        async with httpx.AsyncClient(base_url=self.url) as client:
-            answer = await client.get(await self.link(phone))
-            assert answer.status_code == 303, answer.text
+        async with DeskClient(base_url=self.url) as client:
+            await client.sign_in(await self.link(phone))
             yield client
 
     async def submitted(self, code: str) -> int:

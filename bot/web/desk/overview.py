@@ -126,6 +126,7 @@ def overview(app: App):  # type: ignore[no-untyped-def]
         return page(
             "desk_overview.html.j2",
             user=user,
+            form_token=request.state.form_token,
             authority=user.authorities[0][0],
             sections=shown,
             first=sections[0],

@@ -1,11 +1,14 @@
 """Signing in to the desk and out of it: the chat's ``/ban`` link (``Links.desk_url``) opens a
 session until the end of the working day (Vietnam time); the browser keeps its token in an
-HttpOnly, SameSite=Lax cookie scoped to ``/desk`` (a form posted from another site carries
-none). Every request reads the session again: a sign-out, the day's end or ``danvan person
+HttpOnly, SameSite=Lax cookie scoped to ``/desk``, and every form the session's pages show
+carries a token derived from it (``form_token``): a form posted from another site carries
+neither. Every request reads the session again: a sign-out, the day's end or ``danvan person
 remove`` ends it at once."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
@@ -25,6 +28,11 @@ COOKIE = "danvan_desk"
 PATH = "/desk"
 
 Page = Callable[[Request, DeskUser], Awaitable[Response]]
+
+
+def form_token(cookie: str) -> str:
+    """What the session's forms carry: derived from its cookie, which no other site can read."""
+    return hashlib.sha256(f"danvan.desk.form:{cookie}".encode()).hexdigest()[:32]
 
 
 def day_end(now: datetime) -> datetime:
@@ -76,8 +84,14 @@ def signed_in(app: App, view: Page) -> Callable[[Request], Awaitable[Response]]:
         if token:
             async with app.sessions() as s:
                 user = await desk.signed_in(s, token)
-        if user is None:
+        if user is None or token is None:
             return message("signed_out", 403)
+        request.state.form_token = form_token(token)
+        if request.method == "POST":
+            sent = str((await request.form()).get("form_token") or "")
+            if not hmac.compare_digest(sent, request.state.form_token):
+                log.warning("desk: a form without its session's token, person %s", user.person.id)
+                return message("stale_form", 403)
         return await view(request, user)
 
     return endpoint

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from sqlalchemy import select
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
@@ -49,9 +50,12 @@ def fingerprint(row: Appraisal | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _back(aid: int, anchor: str = "", **shown: str) -> RedirectResponse:
+def _back(
+    aid: int, anchor: str = "", background: BackgroundTask | None = None, **shown: str
+) -> RedirectResponse:
     query = f"?{urlencode(shown)}" if shown else ""
-    return RedirectResponse(f"/desk/units/{aid}{query}{anchor}", status_code=303)
+    url = f"/desk/units/{aid}{query}{anchor}"
+    return RedirectResponse(url, status_code=303, background=background)
 
 
 class Found(NamedTuple):
@@ -84,7 +88,8 @@ async def _file(
 
 
 async def _tell(app: App, replies: list[Reply]) -> None:
-    """The unit's officers told in their chats (with the report, when the reply asks)."""
+    """The unit's officers told in their chats (with the report, when the reply asks): after
+    the response, so the appraiser's page does not wait for the report to be made."""
     for reply in await app.engine.attach_reports(replies, None):
         assert reply.recipient is not None
         await app.deliver(reply.recipient.channel, reply.recipient.chat_id, [reply])
@@ -106,6 +111,7 @@ def unit_view(app: App):  # type: ignore[no-untyped-def]
         return page(
             "desk_unit.html.j2",
             user=user,
+            form_token=request.state.form_token,
             authority=authority,
             period=period,
             rubric=rubric,
@@ -190,8 +196,7 @@ def return_unit(app: App):  # type: ignore[no-untyped-def]
             text = msg("returned_to_unit", period=period, authority=authority, rubric=rubric,
                        reason=reason)  # fmt: skip
             notices = decisions.to_unit(f, Reply(text))
-        await _tell(app, notices)
-        return _back(aid, "#decide", done="returned")
+        return _back(aid, "#decide", BackgroundTask(_tell, app, notices), done="returned")
 
     return view
 
@@ -216,8 +221,7 @@ def rate_unit(app: App):  # type: ignore[no-untyped-def]
             decisions.confirm(s, f, rubric, user.person.id)
             text = msg("appraised_to_unit", unit=f.unit, band=band)
             notices = decisions.to_unit(f, Reply(text, report_for=f.a.id))
-        await _tell(app, notices)
-        return _back(aid, "#decide", done="appraised")
+        return _back(aid, "#decide", BackgroundTask(_tell, app, notices), done="appraised")
 
     return view
 

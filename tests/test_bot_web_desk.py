@@ -4,6 +4,7 @@ officers told in their chats; bad input, stale forms, strangers and other distri
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from decimal import Decimal
@@ -187,7 +188,7 @@ async def test_two_appraisers_on_one_item_never_overwrite_silently(
     async with desk_running(settings, tmp_path, fake) as desk:
         aid = await desk.submitted("VG-CUUCAO")
         item = rubric().item("I.1")
-        assert item is not None
+        assert item is not None and not item.is_tiered and item.max_points == 2
         allowed = [c.points for c in item.choices] or [Decimal(0), Decimal(1)]
         first = await desk.appraiser(3001, name="Thẩm định Một")
         second = await desk.appraiser(3002, name="Thẩm định Hai")
@@ -201,6 +202,17 @@ async def test_two_appraisers_on_one_item_never_overwrite_silently(
             assert await given(desk, aid) == {"I.1": allowed[0]}
             fresh = versions(page)["I.1"]
             await save(one, aid, "I.1", fresh, **form(item, 1))  # looked again: saved
+            # both at the same moment, from the same version, each a change: one is saved, the
+            # other is told (I.1 takes 0, 1 or 2 points; it has 1 now)
+            seen = versions((await one.get(f"/desk/units/{aid}")).text)["I.1"]
+            pages = await asyncio.gather(
+                save(one, aid, "I.1", seen, **form(item, 0)),
+                save(two, aid, "I.1", seen, **form(item, 2)),
+            )
+            assert sorted("Đã lưu mục I.1." in p for p in pages) == [False, True]
+            assert any("vừa được cập nhật trên một máy khác" in p for p in pages)
+            latest = versions((await one.get(f"/desk/units/{aid}")).text)["I.1"]
+            await save(one, aid, "I.1", latest, **form(item, 1))
         expected = allowed[1]
         assert await given(desk, aid) == {"I.1": expected}
 

@@ -53,7 +53,7 @@ def signin(app: App, links: Links) -> Callable[[Request], Awaitable[Response]]:
             return message("expired", 410)
         except LinkInvalid:
             return message("invalid", 403)
-        async with app.sessions() as s, s.begin():
+        async with app.engine.writing, app.sessions() as s, s.begin():
             if not await desk.appraises(s, person_id):
                 log.warning("desk sign-in refused: person %s appraises for no unit", person_id)
                 return message("not_appraiser", 403)
@@ -99,7 +99,7 @@ def signed_in(app: App, view: Page) -> Callable[[Request], Awaitable[Response]]:
 
 def signout(app: App) -> Page:
     async def view(request: Request, user: DeskUser) -> Response:
-        async with app.sessions() as s, s.begin():
+        async with app.engine.writing, app.sessions() as s, s.begin():
             await desk.end(s, user.session_id)
         response = message("ended", 200)
         response.delete_cookie(COOKIE, path=PATH)

@@ -150,7 +150,7 @@ def save_item(app: App):  # type: ignore[no-untyped-def]
         tier = form.get("tier")
         comment = str(form.get("comment") or "").strip()
         anchor = f"#item-{item_id}"
-        async with app.sessions() as s, s.begin():
+        async with app.engine.writing, app.sessions() as s, s.begin():  # one writer: SQLite
             found = await _file(app, s, user, aid, lock=True)
             item = found.rubric.item(item_id) if found else None
             if found is None or item is None:
@@ -183,7 +183,7 @@ def return_unit(app: App):  # type: ignore[no-untyped-def]
     async def view(request: Request, user: DeskUser) -> Response:
         aid = request.path_params["aid"]
         reason = str((await request.form()).get("reason") or "").strip()
-        async with app.sessions() as s, s.begin():
+        async with app.engine.writing, app.sessions() as s, s.begin():  # one writer: SQLite
             found = await _file(app, s, user, aid, lock=True)
             if found is None:
                 return message("not_found", 404)
@@ -205,7 +205,7 @@ def rate_unit(app: App):  # type: ignore[no-untyped-def]
     async def view(request: Request, user: DeskUser) -> Response:
         aid = request.path_params["aid"]
         code = str((await request.form()).get("band") or "")
-        async with app.sessions() as s, s.begin():
+        async with app.engine.writing, app.sessions() as s, s.begin():  # one writer: SQLite
             found = await _file(app, s, user, aid, lock=True)
             if found is None:
                 return message("not_found", 404)

@@ -75,26 +75,25 @@ async def start(s: AsyncSession, person_id: int, nonce: str, expires_at: datetim
     return token
 
 
-async def signed_in(s: AsyncSession, token: str, now: datetime | None = None) -> DeskUser | None:
+async def signed_in(s: AsyncSession, token: str) -> DeskUser | None:
     """Who the cookie's token signs in: a session not ended nor expired, of a person not
-    removed who still appraises for some unit; else None."""
-    now = now or datetime.now(UTC)
-    authority = Unit
+    removed who still appraises for some unit (each such unit with its newest period); else
+    None."""
     rows = (
         await s.execute(
-            select(DeskSession.id, Person, authority, Period)
+            select(DeskSession.id, Person, Unit, Period)
             .join(Person, Person.id == DeskSession.person_id)
             .join(Membership, Membership.person_id == Person.id)
-            .join(authority, authority.id == Membership.unit_id)
-            .outerjoin(Period, Period.id == newest_period_id(authority.id))
+            .join(Unit, Unit.id == Membership.unit_id)
+            .outerjoin(Period, Period.id == newest_period_id(Unit.id))
             .where(
                 DeskSession.token_hash == _hash(token),
                 DeskSession.ended_at.is_(None),
-                DeskSession.expires_at > now,
+                DeskSession.expires_at > datetime.now(UTC),
                 Person.removed_at.is_(None),
                 Membership.role.in_(APPRAISING_ROLES),
             )
-            .order_by(authority.id)
+            .order_by(Unit.id)
         )
     ).all()
     if not rows:

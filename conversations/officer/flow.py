@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.appraiser.flow import COMMANDS as APPRAISER_COMMANDS
 from conversations.events import (
     Choice,
     Command,
@@ -79,7 +80,6 @@ LIGHT = frozenset({SCORE})
 COMMANDS = (
     "start", "tieptuc", "xemlai", "tiendo", "baocao", "hoso", "huongdan", "huy", "lienket",
 )  # fmt: skip
-APPRAISER_COMMANDS = ("donvi", "thamdinh", "tonghop", "hoso", "ban")
 
 
 class OfficerFlow:

@@ -53,18 +53,19 @@ def signin(app: App, links: Links) -> Callable[[Request], Awaitable[Response]]:
             return message("expired", 410)
         except LinkInvalid:
             return message("invalid", 403)
+        ends = day_end(datetime.now(UTC))
         async with app.engine.writing, app.sessions() as s, s.begin():
             if not await desk.appraises(s, person_id):
                 log.warning("desk sign-in refused: person %s appraises for no unit", person_id)
                 return message("not_appraiser", 403)
-            token = await desk.start(s, person_id, nonce, day_end(datetime.now(UTC)))
+            token = await desk.start(s, person_id, nonce, ends)
         if token is None:
             return message("used", 410)
         response = RedirectResponse(PATH, status_code=303)
         response.set_cookie(
             COOKIE,
             token,
-            expires=day_end(datetime.now(UTC)),
+            expires=ends,
             path=PATH,
             secure=links.base_url.startswith("https://"),
             httponly=True,

@@ -21,17 +21,18 @@ from storage import appraisal as repo
 from storage import desk
 from storage.appraisal import DeskRow
 from storage.desk import DeskUser
-from storage.models import Period, Status, Unit
+from storage.models import STATUS_LABELS, Assessment, Period, Status, Unit
 
-# status key -> label, in the order of the work
+# status key -> label, in the order of the work (the assessment's own, as everywhere, and the
+# desk's finer ones)
 STATUSES = {
     "not_started": "Chưa bắt đầu",
-    "drafting": "Đang làm",
+    "drafting": STATUS_LABELS[Status.DRAFT].capitalize(),
     "returned": "Bị trả lại",
-    "submitted": "Đã nộp, chờ thẩm định",
-    "appraised": "Đã thẩm định",
+    "submitted": f"{STATUS_LABELS[Status.SUBMITTED].capitalize()}, chờ thẩm định",
+    "appraised": STATUS_LABELS[Status.APPRAISED].capitalize(),
 }
-SORTS = {  # key -> (label, the row's sort key)
+SORTS = {  # key -> the column's label
     "unit": "Đơn vị",
     "status": "Trạng thái",
     "own": "Tự chấm",
@@ -52,16 +53,21 @@ class Line:
     final: RatingBand | None
 
 
+def stage(a: Assessment) -> str:
+    """The desk's status of an assessment (a draft returned by the authority is "returned")."""
+    if a.status == Status.DRAFT:
+        return "returned" if a.returned_reason else "drafting"
+    return "appraised" if a.status == Status.APPRAISED else "submitted"
+
+
 def status_of(row: DeskRow, items: int) -> tuple[str, int]:
+    """The row's status and how far the unit is, in per cent of its items."""
     a = row.assessment
-    percent = round(100 * row.answered / items) if items else 0
     if a is None or (a.status == Status.DRAFT and not row.answered and not a.returned_reason):
         return "not_started", 0
-    if a.status == Status.APPRAISED:
-        return "appraised", 100
-    if a.status == Status.SUBMITTED:
-        return "submitted", 100
-    return ("returned" if a.returned_reason else "drafting"), percent
+    if a.status != Status.DRAFT:
+        return stage(a), 100
+    return stage(a), round(100 * row.answered / items) if items else 0
 
 
 def lines(rows: list[DeskRow], rubric: Rubric, submit_by: date, today: date) -> list[Line]:

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from bot.app import App
+from bot.web.desk.overview import STATUSES, stage
 from bot.web.desk.signin import message
 from bot.web.files import content_disposition
 from bot.web.pages import HEADERS, page
@@ -125,6 +126,8 @@ def unit_view(app: App):  # type: ignore[no-untyped-def]
             missing=[i.id for i in decisions.missing(f, rubric)],
             returnable=mine and f.a.status in decisions.RETURNABLE,
             mine=mine,
+            stage=stage(f.a),
+            statuses=STATUSES,
             shown=shown,
             step=fmt(rubric.score_step),
             text_limit=TEXT_LIMIT,

@@ -28,7 +28,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=5000")
+    if not isinstance(dbapi_conn, sqlite_dialect.DirectConnection):  # it waits in its thread
+        cur.execute(f"PRAGMA busy_timeout={sqlite_dialect.WAIT_MS}")
     cur.close()
 
 
@@ -38,7 +39,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        if parsed.drivername == "sqlite+aiosqlite":  # one trip to its thread per statement
+        if parsed.drivername == "sqlite+aiosqlite":  # statements on the loop's thread
             if sqlite_dialect.usable():
                 parsed = parsed.set(drivername=f"sqlite+{sqlite_dialect.DRIVER}")
             else:

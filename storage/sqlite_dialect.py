@@ -1,12 +1,20 @@
-"""SQLite through aiosqlite with one trip to its thread per statement.
+"""SQLite through aiosqlite, its statements run where SQLAlchemy asks for them.
 
-aiosqlite runs every sqlite3 call in its own thread and wakes the event loop with the result.
-SQLAlchemy's aiosqlite dialect makes four such trips for one SELECT (a cursor, the execute,
-the fetch, the close) and three for a write; each trip costs the bot more CPU (a queue, a
-thread switch, a wake of the loop) than SQLite's own work on a small statement. This dialect
-is SQLAlchemy's, with a cursor that does all four in one trip: at saturation the bot answers
-~20 % more updates a second on the same CPU (bench/RESULTS.md). Nothing runs on the event
-loop's thread and the rest is SQLAlchemy's dialect unchanged (types, pragmas, pools, errors).
+aiosqlite runs every sqlite3 call in its own thread and wakes the event loop with the result;
+SQLAlchemy's aiosqlite dialect makes four such trips for one SELECT (a cursor, the execute, the
+fetch, the close) and three for a write. Each trip costs the bot more CPU (a queue, a thread
+switch, a wake of the loop) than SQLite's own work on a small statement (tens of
+microseconds). This dialect is SQLAlchemy's, with a cursor that runs the statement, fetches its
+rows and closes at once, on the event loop's thread: at saturation the bot needs about a fifth
+less CPU per update than with one trip per statement, and one trip was already ~20 % better
+than four (bench/RESULTS.md).
+
+Waiting stays off the loop. The connection's busy timeout is 0, so a statement that needs a
+lock another process holds fails at once instead of blocking the loop; it is then run again
+in aiosqlite's thread, waiting up to ``WAIT_MS`` as before (SQLite undoes a statement that
+failed, so running it again is safe). COMMIT (where SQLite may checkpoint the WAL and wait for
+the disk) and ROLLBACK always go to the thread. The price: a long read (a district's summary)
+holds the loop for SQLite's part of it, as its rows' Python processing already did.
 
 It leans on two names that are not public: SQLAlchemy's adapter cursor's attributes
 (``sqlalchemy.connectors.asyncio``) and aiosqlite's ``Connection._execute``, the one method all
@@ -20,8 +28,8 @@ from __future__ import annotations
 import collections
 import logging
 import sqlite3
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import aiosqlite
 from sqlalchemy.dialects import registry
@@ -31,15 +39,18 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_dbapi,
     SQLiteDialect_aiosqlite,
 )
+from sqlalchemy.util.concurrency import await_
 
 log = logging.getLogger(__name__)
-DRIVER = "aiosqlite_onetrip"  # the URL's driver: sqlite+aiosqlite_onetrip:///...
+T = TypeVar("T")
+DRIVER = "aiosqlite_direct"  # the URL's driver: sqlite+aiosqlite_direct:///...
+WAIT_MS = 5000  # how long a statement waits for another process's lock (in the thread)
 
 Found = tuple[Any, int, int | None, list[Any]]  # description, rowcount, lastrowid, rows
 
 
 def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Found:
-    """In aiosqlite's thread: the statement executed, its rows fetched, its cursor closed."""
+    """The statement executed, its rows fetched, its cursor closed."""
     cursor = connection.cursor()
     try:
         if many:
@@ -52,9 +63,28 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
         cursor.close()
 
 
-class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
-    """SQLAlchemy's adapter cursor, without an aiosqlite cursor of its own: a statement's
-    results are kept here, read by SQLAlchemy's own fetch methods (``_rows``)."""
+def _patiently(connection: sqlite3.Connection, call: Callable[..., T], *args: Any) -> T:
+    """In aiosqlite's thread: ``call`` waiting up to ``WAIT_MS`` for another process's lock."""
+    connection.execute(f"PRAGMA busy_timeout={WAIT_MS}")
+    try:
+        return call(*args)
+    finally:
+        connection.execute("PRAGMA busy_timeout=0")
+
+
+async def _ready(found: Found) -> Found:
+    return found
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """Another connection holds the lock the statement needs (it did nothing)."""
+    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+
+
+class DirectCursor(AsyncAdapt_aiosqlite_cursor):
+    """SQLAlchemy's adapter cursor, without an aiosqlite cursor of its own: a statement runs
+    on the calling thread and its results are kept here, read by SQLAlchemy's own fetch
+    methods (``_rows``)."""
 
     __slots__ = ("_found", "_size")
 
@@ -87,19 +117,30 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     def arraysize(self, value: int) -> None:
         self._size = value
 
-    async def _trip(self, operation: Any, parameters: Any, many: bool) -> None:
+    def execute(self, operation: Any, parameters: Any = None) -> None:
+        self._statement(operation, parameters, many=False)
+
+    def executemany(self, operation: Any, seq_of_parameters: Sequence[Any]) -> None:
+        self._statement(operation, seq_of_parameters, many=True)
+
+    def _statement(self, operation: Any, parameters: Any, many: bool) -> None:
         raw = self._connection._conn  # aiosqlite's sqlite3 connection
-        async with self._adapt_connection._execute_mutex:
-            found = await self._connection._execute(_run, raw, operation, parameters, many)
+        try:
+            try:
+                # through the event loop once, as SQLAlchemy's asyncio layer expects of a
+                # driver (without a thread's trip: the coroutine is done when awaited)
+                found = await_(_ready(_run(raw, operation, parameters, many)))
+            except sqlite3.OperationalError as error:
+                if not _busy(error):
+                    raise
+                # wait for the other process's lock off the loop
+                call = (_patiently, raw, _run, raw, operation, parameters, many)
+                found = await_(self._connection._execute(*call))
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
         description, rowcount, lastrowid, rows = found
         self._found = (description, rowcount, lastrowid)
         self._rows = collections.deque(rows)
-
-    async def _execute_async(self, operation: Any, parameters: Any) -> None:
-        await self._trip(operation, parameters, many=False)
-
-    async def _executemany_async(self, operation: Any, seq_of_parameters: Sequence[Any]) -> None:
-        await self._trip(operation, seq_of_parameters, many=True)
 
     async def _async_soft_close(self) -> None:
         return  # nothing open: the rows are here
@@ -114,23 +155,35 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return None  # what sqlite3's does
 
 
-class OneTripConnection(AsyncAdapt_aiosqlite_connection):
+class DirectConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
-    _cursor_cls = OneTripCursor  # streamed results keep SQLAlchemy's server-side cursor
+    _cursor_cls = DirectCursor  # streamed results keep SQLAlchemy's server-side cursor
+
+    def commit(self) -> None:
+        """In aiosqlite's thread: a COMMIT may checkpoint the WAL (the disk) or wait."""
+        if self._connection._connection:
+            raw = self._connection._conn
+            try:
+                await_(self._connection._execute(_patiently, raw, raw.commit))
+            except Exception as error:
+                self._handle_exception(error)
 
 
-class OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
-    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+class DirectDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> DirectConnection:
+        # used by the loop's thread and by aiosqlite's, never by both at once; no waiting
+        # for a lock on the loop (see the module's text)
+        kw.update(check_same_thread=False, timeout=0)
         adapted = super().connect(*arg, **kw)  # SQLAlchemy's: the aiosqlite connection made
-        return OneTripConnection(self, adapted._connection)
+        return DirectConnection(self, adapted._connection)
 
 
-class OneTripDialect(SQLiteDialect_aiosqlite):
+class DirectDialect(SQLiteDialect_aiosqlite):
     supports_statement_cache = True  # what SQLAlchemy asks of every dialect class
 
     @classmethod
-    def import_dbapi(cls) -> OneTripDBAPI:  # type: ignore[override]
-        return OneTripDBAPI(aiosqlite, sqlite3)
+    def import_dbapi(cls) -> DirectDBAPI:  # type: ignore[override]
+        return DirectDBAPI(aiosqlite, sqlite3)
 
 
 def _slots(cls: type) -> set[str]:
@@ -148,4 +201,4 @@ def usable() -> bool:
     )
 
 
-registry.register(f"sqlite.{DRIVER}", __name__, "OneTripDialect")
+registry.register(f"sqlite.{DRIVER}", __name__, "DirectDialect")

@@ -1,8 +1,11 @@
-"""The one-trip SQLite dialect behaves as SQLAlchemy's own aiosqlite dialect does."""
+"""The direct SQLite dialect behaves as SQLAlchemy's own aiosqlite dialect does, and waits for
+another process's lock without holding up the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -33,7 +36,7 @@ def test_the_engine_uses_it() -> None:
     assert sqlite_dialect.usable()
     engine = db.make_engine("sqlite+aiosqlite:///:memory:")
     assert engine.url.drivername == f"sqlite+{sqlite_dialect.DRIVER}"
-    assert isinstance(engine.dialect, sqlite_dialect.OneTripDialect)
+    assert isinstance(engine.dialect, sqlite_dialect.DirectDialect)
 
 
 async def test_writes_reads_and_counts(engine) -> None:
@@ -77,6 +80,27 @@ async def test_streamed_results_use_sqlalchemys_cursor(engine) -> None:
     async with engine.connect() as conn:
         streamed = await conn.stream(select(notes.c.body).order_by(notes.c.id))
         assert [row.body async for row in streamed] == [str(n) for n in range(50)]
+
+
+async def test_a_lock_held_by_another_process_is_waited_for_off_the_loop(
+    engine, tmp_path: Path
+) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(select(notes.c.id))  # connected: what follows is the statement alone
+        other = sqlite3.connect(tmp_path / "one.sqlite", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process's write transaction holds the lock
+        other.execute("INSERT INTO notes (body) VALUES ('khác')")
+        waiting = asyncio.create_task(conn.execute(insert(notes).values(body="của bot")))
+        for _ in range(50):  # the loop runs on while the write waits in aiosqlite's thread
+            await asyncio.sleep(0)
+        assert not waiting.done()  # neither failed at once nor done through the lock
+        other.execute("COMMIT")
+        await asyncio.wait_for(waiting, 10)
+        await conn.commit()
+        other.close()
+    async with engine.connect() as conn:
+        bodies = (await conn.execute(select(notes.c.body).order_by(notes.c.id))).scalars().all()
+    assert bodies == ["khác", "của bot"]
 
 
 def test_when_the_names_moved_the_engine_keeps_sqlalchemys(

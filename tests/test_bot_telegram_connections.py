@@ -1,6 +1,7 @@
 """The Bot API requests over aiohttp (bot/telegram/connections.py): what python-telegram-bot
-sends through them arrives as its default request would send it, and a failure reaches it as
-its own errors (NetworkError, TimedOut), which its callers retry or report."""
+sends through them arrives as the Bot API reads it (JSON, or a multipart form with a file), and
+a failure reaches it as its own errors (NetworkError, TimedOut), which its callers retry or
+report."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, TimedOut
 
 from bot.telegram.connections import AiohttpRequest
@@ -19,8 +20,8 @@ pytestmark = pytest.mark.asyncio
 
 
 class Server:
-    """A Bot API that records each request's form and answers ``ok``; ``hold`` keeps a
-    request waiting (for timeouts)."""
+    """A Bot API that records each request's parameters (its JSON, or its form) and answers
+    ``ok``; ``hold`` keeps a request waiting (for timeouts)."""
 
     def __init__(self) -> None:
         self.seen: list[tuple[str, dict[str, object]]] = []
@@ -30,7 +31,9 @@ class Server:
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        form = {}
+        form: dict[str, object] = {}
+        if request.content_type == "application/json":
+            form = {"json": await request.json()}
         for name, value in (await request.post()).items():
             form[name] = (value.filename, value.file.read()) if hasattr(value, "file") else value
         self.seen.append((method, form))
@@ -66,11 +69,15 @@ def bot(base_url: str, request: AiohttpRequest) -> Bot:
 async def test_a_message_and_a_document_arrive_as_sent(server: tuple[Server, str]) -> None:
     fake, url = server
     async with bot(url, AiohttpRequest()) as b:
-        await b.send_message(5, "Đồng chí đã chấm mục I.1: 2 điểm.")
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Đạt", callback_data="1|2|s|3")]])
+        await b.send_message(5, "Đồng chí đã chấm mục I.1: 2 điểm.", reply_markup=keyboard)
         await b.send_document(5, b"%PDF-1.4 ...", filename="Báo cáo tự đánh giá.docx")
     (_, text), (_, document) = fake.seen[-2:]
-    assert text["text"] == "Đồng chí đã chấm mục I.1: 2 điểm."
-    assert text["chat_id"] == "5"
+    assert text["json"] == {  # one JSON object, the keyboard in it as an object
+        "chat_id": 5,
+        "text": "Đồng chí đã chấm mục I.1: 2 điểm.",
+        "reply_markup": {"inline_keyboard": [[{"text": "Đạt", "callback_data": "1|2|s|3"}]]},
+    }
     # the file's name in UTF-8 as Telegram shows it, not percent-encoded
     assert document["document"] == ("Báo cáo tự đánh giá.docx", b"%PDF-1.4 ...")
 

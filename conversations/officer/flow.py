@@ -97,7 +97,8 @@ class OfficerFlow:
     ) -> list[Reply]:
         """The event in the officer's conversation (``prefix``: what onboarding said first)."""
         assert who.person is not None
-        who.person.cursor = None  # back in the officer's conversation (from the appraiser's)
+        if who.person.cursor is not None:  # back in the officer's conversation (from the
+            who.person.cursor = None  # appraiser's); set only then: a set attribute is flushed
         ctx_or_reply = await self.context(s, who, channel)
         if isinstance(ctx_or_reply, Reply):
             return [*prefix, ctx_or_reply]

@@ -5,7 +5,7 @@ SQLAlchemy's aiosqlite dialect makes four such trips for one SELECT (a cursor, t
 fetch, the close) and three for a write. Each trip costs the bot more CPU (a queue, a thread
 switch, a wake of the loop) than SQLite's own work on a small statement (tens of
 microseconds). This dialect is SQLAlchemy's, with a cursor that runs the statement, fetches its
-rows and closes at once, on the event loop's thread: at saturation the bot needs about a fifth
+rows and closes at once, on the event loop's thread: at saturation the bot needs about a sixth
 less CPU per update than with one trip per statement, and one trip was already ~20 % better
 than four (bench/RESULTS.md).
 
@@ -77,8 +77,9 @@ async def _ready(found: Found) -> Found:
 
 
 def _busy(error: sqlite3.OperationalError) -> bool:
-    """Another connection holds the lock the statement needs (it did nothing)."""
-    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+    """Another connection holds the lock the statement needs (it did nothing): SQLITE_BUSY
+    or one of its extended codes."""
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
 
 
 class DirectCursor(AsyncAdapt_aiosqlite_cursor):
@@ -197,7 +198,8 @@ def usable() -> bool:
         callable(getattr(aiosqlite.Connection, "_execute", None))
         and isinstance(getattr(aiosqlite.Connection, "_conn", None), property)
         and cursor <= _slots(AsyncAdapt_aiosqlite_cursor)
-        and {"_execute_mutex", "_connection"} <= _slots(AsyncAdapt_aiosqlite_connection)
+        and "_connection" in _slots(AsyncAdapt_aiosqlite_connection)
+        and callable(getattr(AsyncAdapt_aiosqlite_connection, "_handle_exception", None))
     )
 
 

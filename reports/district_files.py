@@ -12,6 +12,7 @@ from reports.district_docx import write_district_docx
 from reports.workers import ReportWorkers
 from rubric.model import Rubric
 from storage.models import Period
+from storage.sqlite_dialect import in_thread
 
 
 def write_district_xlsx(summary: DistrictSummary, path: Path) -> object:
@@ -44,10 +45,11 @@ async def district_files(
 ) -> list[Path]:
     """Write the period's summary files; ``workers``: where (default: a thread of this process)."""
     workers = workers if workers is not None else ReportWorkers(0)
-    async with sessions() as s:
-        period = await s.get(Period, period_id)
-        assert period is not None
-        summary = await gather_district(s, period, rubric_for(period.rubric_id))
+    with in_thread():  # a long read: SQLite's part beside the loop
+        async with sessions() as s:
+            period = await s.get(Period, period_id)
+            assert period is not None
+            summary = await gather_district(s, period, rubric_for(period.rubric_id))
     paths = []
     for suffix, write in WRITERS:
         path = out_dir / f"tong-hop-{period.year}-{period.authority_id}.{suffix}"

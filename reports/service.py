@@ -20,6 +20,7 @@ from reports.unit_report import write_unit_report
 from reports.workers import ReportWorkers
 from rubric.model import Rubric
 from storage.models import Assessment, Period, Unit
+from storage.sqlite_dialect import in_thread
 
 Writer = Callable[[Rubric, ReportData, Path], Path]
 # kind -> (file name prefix, writer)
@@ -103,6 +104,10 @@ class ReportService:
         return paths
 
     async def gather(self, assessment_id: int) -> Gathered:
+        with in_thread():  # a long read: SQLite's part beside the loop
+            return await self._gather(assessment_id)
+
+    async def _gather(self, assessment_id: int) -> Gathered:
         async with self.sessions() as s:
             assessment = await s.get(Assessment, assessment_id)
             assert assessment is not None

@@ -13,8 +13,9 @@ Waiting stays off the loop. The connection's busy timeout is 0, so a statement t
 lock another process holds fails at once instead of blocking the loop; it is then run again
 in aiosqlite's thread, waiting up to ``WAIT_MS`` as before (SQLite undoes a statement that
 failed, so running it again is safe). COMMIT (where SQLite may checkpoint the WAL and wait for
-the disk) and ROLLBACK always go to the thread. The price: a long read (a district's summary)
-holds the loop for SQLite's part of it, as its rows' Python processing already did.
+the disk) and ROLLBACK always go to the thread, and so do the statements of a long read (a
+report's or a district's data) inside ``in_thread()``: there SQLite's part of the work runs
+beside the loop instead of stopping it.
 
 It leans on two names that are not public: SQLAlchemy's adapter cursor's attributes
 (``sqlalchemy.connectors.asyncio``) and aiosqlite's ``Connection._execute``, the one method all
@@ -28,7 +29,9 @@ from __future__ import annotations
 import collections
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import aiosqlite
@@ -47,6 +50,17 @@ DRIVER = "aiosqlite_direct"  # the URL's driver: sqlite+aiosqlite_direct:///...
 WAIT_MS = 5000  # how long a statement waits for another process's lock (in the thread)
 
 Found = tuple[Any, int, int | None, list[Any]]  # description, rowcount, lastrowid, rows
+_IN_THREAD: ContextVar[bool] = ContextVar("sqlite_in_thread", default=False)
+
+
+@contextmanager
+def in_thread() -> Iterator[None]:
+    """The statements run inside go to aiosqlite's thread: long reads, beside the loop."""
+    token = _IN_THREAD.set(True)
+    try:
+        yield
+    finally:
+        _IN_THREAD.reset(token)
 
 
 def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Found:
@@ -127,21 +141,31 @@ class DirectCursor(AsyncAdapt_aiosqlite_cursor):
     def _statement(self, operation: Any, parameters: Any, many: bool) -> None:
         raw = self._connection._conn  # aiosqlite's sqlite3 connection
         try:
-            try:
-                # through the event loop once, as SQLAlchemy's asyncio layer expects of a
-                # driver (without a thread's trip: the coroutine is done when awaited)
-                found = await_(_ready(_run(raw, operation, parameters, many)))
-            except sqlite3.OperationalError as error:
-                if not _busy(error):
-                    raise
-                # wait for the other process's lock off the loop
-                call = (_patiently, raw, _run, raw, operation, parameters, many)
-                found = await_(self._connection._execute(*call))
+            here = not _IN_THREAD.get()
+            found = (self._here if here else self._waiting)(raw, operation, parameters, many)
         except Exception as error:
             self._adapt_connection._handle_exception(error)
         description, rowcount, lastrowid, rows = found
         self._found = (description, rowcount, lastrowid)
         self._rows = collections.deque(rows)
+
+    def _here(self, raw: sqlite3.Connection, operation: Any, parameters: Any, many: bool) -> Found:
+        """On the calling thread; a lock held by another process is waited for in aiosqlite's."""
+        try:
+            # through the event loop once, as SQLAlchemy's asyncio layer expects of a driver
+            # (without a thread's trip: the coroutine is done when awaited)
+            return await_(_ready(_run(raw, operation, parameters, many)))
+        except sqlite3.OperationalError as error:
+            if not _busy(error):
+                raise
+        return self._waiting(raw, operation, parameters, many)
+
+    def _waiting(
+        self, raw: sqlite3.Connection, operation: Any, parameters: Any, many: bool
+    ) -> Found:
+        """In aiosqlite's thread, waiting up to ``WAIT_MS`` for another process's lock."""
+        call = (_patiently, raw, _run, raw, operation, parameters, many)
+        return await_(self._connection._execute(*call))
 
     async def _async_soft_close(self) -> None:
         return  # nothing open: the rows are here

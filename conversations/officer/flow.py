@@ -97,8 +97,10 @@ class OfficerFlow:
     ) -> list[Reply]:
         """The event in the officer's conversation (``prefix``: what onboarding said first)."""
         assert who.person is not None
-        if who.person.cursor is not None:  # back in the officer's conversation (from the
-            who.person.cursor = None  # appraiser's); set only then: a set attribute is flushed
+        # back in the officer's conversation from the appraiser's; set only when it changes:
+        # setting it at all makes the person a row every flush looks at
+        if who.person.cursor is not None:
+            who.person.cursor = None
         ctx_or_reply = await self.context(s, who, channel)
         if isinstance(ctx_or_reply, Reply):
             return [*prefix, ctx_or_reply]

@@ -39,7 +39,9 @@ from storage.who import Who, who
 
 # (assessment id, kinds, draft) -> the .docx files
 ReportMaker = Callable[[int, tuple[str, ...], bool], Awaitable[list[Path]]]
-Busy = Callable[[], Awaitable[None]]
+# awaited before a document is made, with the replies ready before it: the channel sends them
+# at once (the officer reads "submitted" while the report is made) and shows "sending a file…"
+Busy = Callable[[list[Reply]], Awaitable[None]]
 SummaryMaker = Callable[[int], Awaitable[list[Path]]]  # period id -> XLSX, DOCX, PNG
 BundleMaker = Callable[[str, int], Awaitable[Path]]  # ("unit"|"district", id) -> the ZIP
 Made = dict[tuple[int, tuple[str, ...], bool], list[Path]]  # reports made for one event
@@ -90,8 +92,9 @@ class Engine:
 
         ``update_key`` (the channel's key of the update) makes a redelivered update change
         nothing: it gets the person's current question again. ``busy`` is awaited before slow
-        work (the report), e.g. to show "sending a file…". A concurrent change of the same
-        assessment by another process is retried.
+        work (a document) with the replies ready before it, for the channel to send them now
+        and show "sending a file…"; what is returned is then only what follows. A concurrent
+        change of the same assessment by another process is retried.
         """
         started, failed = time.perf_counter(), True
         try:
@@ -203,12 +206,16 @@ class Engine:
     async def attach_reports(self, replies: list[Reply], busy: Busy | None) -> list[Reply]:
         """After the commit: make the documents the replies ask for (the slow part). A document
         that cannot be made is a short message in its place: the replies after it (the next
-        question, with its buttons) are sent all the same."""
+        question, with its buttons) are sent all the same. With ``busy``, the replies before
+        each document go to it first, and only those after the last one are returned."""
         made: Made = {}
         done: list[Reply] = []
         for reply in replies:
+            if busy is not None and self._slow(reply, made):
+                await busy(done)
+                done = []
             try:
-                done.extend(await self._documents(reply, made, busy))
+                done.extend(await self._documents(reply, made))
             except DocumentRefused as refused:
                 done.append(Reply(refused.message, recipient=reply.recipient))
             except Exception:
@@ -216,15 +223,20 @@ class Engine:
                 done.append(Reply(msg("document_failed"), recipient=reply.recipient))
         return done
 
-    async def _documents(self, reply: Reply, made: Made, busy: Busy | None) -> list[Reply]:
-        """``reply`` with the documents it asks for made (each report made once per event)."""
-        key = None
-        if reply.report_for is not None:
-            key = (reply.report_for, reply.report_kinds, reply.draft)
+    def _wants(self, reply: Reply) -> tuple[bool, bool]:
+        """Does ``reply`` ask for the district's summary, for a bundle (when they can be made)?"""
         summary = reply.summary_for is not None and self.make_summary is not None
-        bundle = reply.bundle is not None and self.make_bundle is not None
-        if busy is not None and (summary or bundle or (key is not None and key not in made)):
-            await busy()  # "sending a file…" while it is made
+        return summary, reply.bundle is not None and self.make_bundle is not None
+
+    def _slow(self, reply: Reply, made: Made) -> bool:
+        """Does ``reply`` wait for a document not made yet in this event?"""
+        key = _report_key(reply)
+        return any(self._wants(reply)) or (key is not None and key not in made)
+
+    async def _documents(self, reply: Reply, made: Made) -> list[Reply]:
+        """``reply`` with the documents it asks for made (each report made once per event)."""
+        key = _report_key(reply)
+        summary, bundle = self._wants(reply)
         if summary:
             assert reply.summary_for is not None and self.make_summary is not None
             paths = await self.make_summary(reply.summary_for)
@@ -243,3 +255,10 @@ class Engine:
             reply.document = first
             return [reply, *(Reply(p.name, document=p, recipient=reply.recipient) for p in more)]
         return [reply]
+
+
+def _report_key(reply: Reply) -> tuple[int, tuple[str, ...], bool] | None:
+    """The report ``reply`` asks for: (assessment id, kinds, draft); None: no report."""
+    if reply.report_for is None:
+        return None
+    return (reply.report_for, reply.report_kinds, reply.draft)

@@ -49,6 +49,25 @@ async def serving(server: WebServer) -> AsyncIterator[WebServer]:
         await task
 
 
+@asynccontextmanager
+async def report_held(engine: Engine) -> AsyncIterator[asyncio.Event]:
+    """``engine``'s real report maker, held while inside: the event is set once a report is
+    being made, and it is made when the block ends (also when an assertion in it fails)."""
+    made, making, make_report = asyncio.Event(), asyncio.Event(), engine.make_report
+
+    async def held(*key: Any) -> list[Path]:
+        making.set()
+        await made.wait()
+        return await make_report(*key)
+
+    engine.make_report = held
+    try:
+        yield making
+    finally:
+        made.set()
+        engine.make_report = make_report
+
+
 def rubric() -> Rubric:
     return load_rubric(RUBRIC_ID)
 

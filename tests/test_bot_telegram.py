@@ -25,7 +25,7 @@ from bot.telegram.application import COMMANDS, build_application, telegram_runni
 from bot.web.app import web_server
 from storage.models import Answer, Assessment, AuditEvent, Evidence, Person, Position, Status
 from tests.fake_telegram import FakeTelegram
-from tests.support import serving
+from tests.support import report_held, serving
 from tests.telegram_support import Phone, answer_all, invite, running
 from tests.test_conversations_engine import TOTAL
 
@@ -54,7 +54,16 @@ async def test_a_whole_conversation_by_buttons(settings: Settings, fake: FakeTel
         assert phone.target() == "review"
         await phone.tap("📤 Nộp báo cáo")
         await phone.tap("Tốt (gợi ý)")
-        await phone.tap("✅ Xác nhận nộp")
+        asked = phone.question
+        async with report_held(app.engine) as making:
+            confirm = asyncio.create_task(phone.tap("✅ Xác nhận nộp"))
+            await asyncio.wait_for(making.wait(), 10)
+            # while the report is made, the officer already reads that the unit submitted,
+            # under the confirmation question, now closed
+            assert "đã nộp báo cáo tự đánh giá năm 2022" in phone.texts(-1)
+            closed = next(m for m in fake.chat(1001) if m.message_id == asked.message_id)
+            assert closed.reply_markup is None and not [m for m in fake.chat(1001) if m.document]
+        await confirm
         # every action carried something: the invite, 28 scores, 28 results, 4 files, 8 + 8
         # narratives, the edit (3 taps and its score), the submission (3 taps); a tap whose
         # only effect is to move on would be one more

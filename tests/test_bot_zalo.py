@@ -3,6 +3,7 @@ through the upload link, the report through its download link; over real HTTP.""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 from decimal import Decimal
@@ -16,7 +17,7 @@ from bot.settings import Settings
 from storage.models import Assessment, Evidence, Status
 from tests import evidence_samples
 from tests.fake_zalo import FakeZalo
-from tests.support import rubric, score_key
+from tests.support import report_held, rubric, score_key
 from tests.telegram_support import invite
 from tests.test_bot_web_files import saved_name
 from tests.test_conversations_engine import SCORES, TOTAL
@@ -66,7 +67,13 @@ async def test_a_whole_conversation_by_numbered_replies(
         assert "Tổng cộng: " in phone.texts(phone.count() - 2)  # the review, under the last line
         await phone.choose("Nộp báo cáo")
         await phone.choose("Tốt")
-        await phone.choose("Xác nhận nộp")
+        async with report_held(app.engine) as making:
+            confirm = asyncio.create_task(phone.choose("Xác nhận nộp"))
+            await asyncio.wait_for(making.wait(), 10)
+            # read while the report is made: the unit has submitted, the report follows
+            assert "đã nộp báo cáo tự đánh giá năm 2022" in phone.last
+            assert "⬇️ Tải «" not in phone.texts()
+        await confirm
         # the invite, the menu and back, 28 scores, 28 results, a photo, 8 + 8 narratives, the
         # submission (3): each carried something (the PDF went through the upload page)
         assert phone.actions == 1 + 2 + 28 + 28 + 1 + 16 + 3, phone.actions

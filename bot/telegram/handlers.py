@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
@@ -72,24 +72,40 @@ class TelegramChannel:
         if choice is None or sender is None or sender.chat_id is None:  # forged; inline message
             await quietly(lambda: query.answer(msg("stale_button"), show_alert=True))
             return
-        chat_id = int(sender.chat_id)
+        chat_id, answered = int(sender.chat_id), False
+
+        async def answer(replies: list[Reply], closes: bool) -> None:
+            nonlocal answered
+            if not answered:  # once, at the first replies
+                answered = True
+                await self._answer(query, replies, closes)
+
+        async def ready(replies: list[Reply]) -> None:  # before a document: sent at once
+            await answer(replies, True)
+            await self.send(context, chat_id, [r for r in replies if not r.alert])
+            await busy()
+
         async with Busy(context.bot, chat_id) as busy:
             replies = await self.app.engine.handle(
-                sender, choice, update_key=self.intake.key(update), busy=busy
+                sender, choice, update_key=self.intake.key(update), busy=ready
             )
+        await answer(replies, bool(replies))
+        await self.send(context, chat_id, [r for r in replies if not r.alert])
+
+    async def _answer(self, query: CallbackQuery, replies: list[Reply], closes: bool) -> None:
+        """The button's spinner stops (an alert shown); an answered question shows the choice
+        and loses its buttons (``closes``: the press has an answer)."""
         alert = next((r for r in replies if r.alert), None)
         await quietly(
             lambda: query.answer(alert.text if alert else None, show_alert=alert is not None)
         )
         message = query.message
-        if isinstance(message, Message) and replies:
-            if alert is None:  # answered: the question shows the choice, its buttons go
-                await self._close_question(message, _label(message.reply_markup, query.data))
-            elif not await self._is_open(message):  # a stale question's buttons go; the
-                await quietly(
-                    lambda: message.edit_reply_markup(reply_markup=None)
-                )  # open one's stay
-        await self.send(context, chat_id, [r for r in replies if not r.alert])
+        if not isinstance(message, Message) or not closes:
+            return
+        if alert is None:
+            await self._close_question(message, _label(message.reply_markup, query.data))
+        elif not await self._is_open(message):  # a stale question's buttons go; the open
+            await quietly(lambda: message.edit_reply_markup(reply_markup=None))  # one's stay
 
     # -- helpers -------------------------------------------------------------
     async def process(self, update: Update, context: Context, event: Event) -> None:
@@ -97,9 +113,14 @@ class TelegramChannel:
         if sender is None or sender.chat_id is None:
             return
         chat_id = int(sender.chat_id)
+
+        async def ready(replies: list[Reply]) -> None:  # before a document: sent at once
+            await self.send(context, chat_id, replies)
+            await busy()
+
         async with Busy(context.bot, chat_id) as busy:
             replies = await self.app.engine.handle(
-                sender, event, update_key=self.intake.key(update), busy=busy
+                sender, event, update_key=self.intake.key(update), busy=ready
             )
         await self.send(context, chat_id, replies)
 

@@ -71,7 +71,9 @@ class ZaloChannel:
         if isinstance(event, Rejected):
             await self.show(sender, [Reply(event.message)])
             return
-        replies = await self.app.engine.handle(sender, event, update_key=update.key)
+        replies = await self.app.engine.handle(
+            sender, event, update_key=update.key, busy=lambda ready: self.show(sender, ready)
+        )  # what comes before a document is sent while it is made
         await self.show(sender, replies)
 
     async def _photo(self, update: ZaloUpdate) -> Event | Rejected:

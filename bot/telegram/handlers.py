@@ -13,7 +13,7 @@ from bot.channel.upload_offer import document_name, download_line, offer, with_d
 from bot.channel.uploads import Rejected
 from bot.journal import UNKNOWN
 from bot.logs import update_kind
-from bot.telegram import callback, files, render
+from bot.telegram import callback, calls, files, render
 from bot.telegram.busy import Busy
 from bot.telegram.intake import Intake, sender_of
 from bot.telegram.send import quietly, retrying
@@ -105,7 +105,9 @@ class TelegramChannel:
         if alert is None:
             await self._close_question(message, _label(message.reply_markup, query.data))
         elif not await self._is_open(message):  # a stale question's buttons go; the open
-            await quietly(lambda: message.edit_reply_markup(reply_markup=None))  # one's stay
+            await quietly(  # one's stay
+                lambda: calls.drop_buttons(message.get_bot(), message.chat_id, message.message_id)
+            )
 
     # -- helpers -------------------------------------------------------------
     async def process(self, update: Update, context: Context, event: Event) -> None:
@@ -151,13 +153,13 @@ class TelegramChannel:
             await self._send_text(context, chat_id, part, None)
         sent = await self._send_text(context, chat_id, parts[-1], markup)
         if markup is not None:
-            await self._open_question(context, chat_id, sent.message_id)
+            await self._open_question(context, chat_id, sent)
 
     @staticmethod
     async def _send_text(
         context: Context, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
-    ) -> Message:
-        return await retrying(lambda: context.bot.send_message(chat_id, text, reply_markup=markup))
+    ) -> int:
+        return await retrying(lambda: calls.send_text(context.bot, chat_id, text, markup))
 
     async def _send_document(self, context: Context, chat_id: int, reply: Reply) -> None:
         path = reply.document
@@ -191,9 +193,7 @@ class TelegramChannel:
             previous = await journal.stored_prompt(CHANNEL, str(chat_id))
         if isinstance(previous, str) and previous != str(message_id):
             old = int(previous)
-            await quietly(
-                lambda: context.bot.edit_message_reply_markup(chat_id, old, reply_markup=None)
-            )
+            await quietly(lambda: calls.drop_buttons(context.bot, chat_id, old))
 
     async def _is_open(self, message: Message) -> bool:
         """Does the message hold the chat's open question?"""
@@ -202,12 +202,13 @@ class TelegramChannel:
 
     async def _close_question(self, message: Message, label: str | None) -> None:
         """Show the chosen answer in the pressed question and remove its buttons."""
-        self.app.journal.close_prompt(CHANNEL, str(message.chat_id), str(message.message_id))
+        chat_id, message_id, bot = message.chat_id, message.message_id, message.get_bot()
+        self.app.journal.close_prompt(CHANNEL, str(chat_id), str(message_id))
         if label is not None and message.text:
             text = render.chosen(message.text, label)
-            await quietly(lambda: message.edit_text(text, reply_markup=None))
+            await quietly(lambda: calls.edit_text(bot, chat_id, message_id, text))
         else:
-            await quietly(lambda: message.edit_reply_markup(reply_markup=None))
+            await quietly(lambda: calls.drop_buttons(bot, chat_id, message_id))
 
 
 def _label(markup: InlineKeyboardMarkup | None, data: str | None) -> str | None:
@@ -231,6 +232,6 @@ async def on_error(update: object, context: Context) -> None:
     if isinstance(update, Update) and update.effective_chat is not None:
         chat_id = update.effective_chat.id
         try:
-            await quietly(lambda: context.bot.send_message(chat_id, msg("oops")))
+            await quietly(lambda: calls.send_text(context.bot, chat_id, msg("oops")))
         except TelegramError:
             log.warning("could not tell chat %s about the failure", chat_id)

@@ -15,9 +15,10 @@ def test_keyboard_rows_and_callback_data() -> None:
     )
     markup = render.keyboard(reply)
     assert markup is not None
-    rows = markup.inline_keyboard
+    rows = markup["inline_keyboard"]
     assert [len(r) for r in rows] == [4, 1]
-    assert callback.decode(rows[1][0].callback_data) is not None
+    assert [b["text"] for b in rows[0]] == ["0", "1", "2", "3"]
+    assert callback.decode(rows[1][0]["callback_data"]) is not None
     assert render.keyboard(Reply("no buttons")) is None
 
 

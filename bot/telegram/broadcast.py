@@ -25,7 +25,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.app import App
 from bot.reminders import Outcome, Scheduler
 from bot.reminders import reminders_running as reminder_loop
-from bot.telegram import callback, render
+from bot.telegram import callback, calls, render
 from bot.telegram.handlers import CHANNEL, TelegramChannel
 from bot.telegram.send import quietly
 from conversations.events import Command
@@ -100,9 +100,7 @@ class TelegramDelivery:
                 while parts:
                     async with self.pacer.turn(chat_id):
                         last = len(parts) == 1
-                        await self.bot.send_message(
-                            chat_id, parts[0], reply_markup=markup if last else None
-                        )
+                        await calls.send_text(self.bot, chat_id, parts[0], markup if last else None)
                     parts.pop(0)
                 return Outcome.SENT
             except RetryAfter as exc:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.warnings import PTBUserWarning
+
+from bot.telegram.render import Markup
 
 SEND, EDIT_TEXT, EDIT_MARKUP = "sendMessage", "editMessageText", "editMessageReplyMarkup"
 warnings.filterwarnings(
@@ -27,9 +29,7 @@ async def _call(bot: Bot, method: str, **params: Any) -> Any:
     return await bot.do_api_request(method, api_kwargs=params)
 
 
-async def send_text(
-    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
-) -> int:
+async def send_text(bot: Bot, chat_id: int, text: str, markup: Markup | None = None) -> int:
     """Send ``text`` (with ``markup``'s buttons); the new message's id."""
     sent = await _call(bot, SEND, chat_id=chat_id, text=text, reply_markup=markup)
     return int(sent["message_id"])

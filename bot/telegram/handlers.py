@@ -157,7 +157,7 @@ class TelegramChannel:
 
     @staticmethod
     async def _send_text(
-        context: Context, chat_id: int, text: str, markup: InlineKeyboardMarkup | None
+        context: Context, chat_id: int, text: str, markup: render.Markup | None
     ) -> int:
         return await retrying(lambda: calls.send_text(context.bot, chat_id, text, markup))
 

@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from typing import Any
 
 from bot.channel.text import split_text
 from bot.telegram import callback
 from conversations.events import Reply
 
 TEXT_LIMIT = 4096
+Markup = dict[str, Any]  # the Bot API's InlineKeyboardMarkup as JSON
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+def keyboard(reply: Reply) -> Markup | None:
+    """The reply's buttons as the Bot API's JSON (sent as it is: python-telegram-bot's objects
+    would be built only to be turned back into this, for every question)."""
     if not reply.buttons or reply.assessment_id is None or reply.target is None:
         return None
+    aid, target = reply.assessment_id, reply.target
     rows = [
-        [
-            InlineKeyboardButton(
-                b.label, callback_data=callback.encode(reply.assessment_id, reply.target, b.key)
-            )
-            for b in row
-        ]
+        [{"text": b.label, "callback_data": callback.encode(aid, target, b.key)} for b in row]
         for row in reply.buttons
     ]
-    return InlineKeyboardMarkup(rows)
+    return {"inline_keyboard": rows}
 
 
 def chunks(text: str, limit: int = TEXT_LIMIT) -> list[str]:

@@ -128,9 +128,16 @@ async def start_bots(
 
 
 async def measure(
-    args: argparse.Namespace, bare: bool, url: str, work: Path, seeded: Any, rate: float | None
+    args: argparse.Namespace,
+    bare: bool,
+    url: str,
+    work: Path,
+    seeded: Any,
+    rate: float | None,
+    saturation_only: bool = False,
 ) -> dict[str, Any]:
-    """Start a runner and the bot(s), run the phases, stop everything."""
+    """Start a runner and the bot(s), run the phases (``saturation_only``: the first), stop
+    everything."""
     runner = await procs.start_runner(work)
     bots: list[procs.Child] = []
     result: dict[str, Any] = {"phases": {}}
@@ -189,6 +196,9 @@ async def measure(
                           warmup=args.warmup)  # fmt: skip
         rate = rate or round(sat["updates_per_s"] / 2, 1)
         result["rate"] = rate
+        if saturation_only:
+            result["worker_rss_mb"] = [await w.stop() for w in watches]
+            return result
         paced = await phase("paced", mode="paced", rate=rate, duration=args.duration,
                             warmup=min(3.0, args.warmup))  # fmt: skip
         if not bare and not args.skip_blocking:

@@ -62,7 +62,7 @@ def _answers_and_position(dialect: str) -> Select[Any]:
     return (
         select(
             Position,
-            Answer,
+            *details.ANSWER_COLUMNS,
             _ANSWERER.full_name,
             _OTHERS_LAST,
             _MAY_CARRY,
@@ -171,7 +171,7 @@ class Place(NamedTuple):
     """What one officer's event reads of the assessment, after its lock."""
 
     position: Position | None  # the person's place in it (None: never been there)
-    answers: dict[str, Answer]
+    answers: dict[str, Any]  # by item: details.ReadAnswer (Answer once changed)
     names: dict[int, str]  # the other people who gave an answer: id -> name
     others_last: datetime | None  # when another person last gave or changed an answer
     may_carry: bool = True  # the unit or one it succeeds has another year's report
@@ -186,11 +186,18 @@ async def answers_and_position(s: AsyncSession, assessment_id: int, person_id: i
     params = {"assessment_id": assessment_id, "person_id": person_id}
     statement = _ANSWERS_AND_POSITION[s.get_bind().dialect.name]
     rows = (await s.execute(statement, params)).all()
-    answers = {a.item_id: a for _, a, *_ in rows if a is not None}
-    names = {a.updated_by_id: name for _, a, name, *_ in rows if name is not None}
+    width = len(details.ANSWER_COLUMNS)
+    answers: dict[str, Any] = {}
+    names: dict[int, str] = {}
+    for row in rows:
+        if row[1] is not None:  # an answer (outer joined)
+            read = details.ReadAnswer(*row[1 : 1 + width])
+            answers[read.item_id] = read
+            if (name := row[1 + width]) is not None and read.updated_by_id is not None:
+                names[read.updated_by_id] = name
     if not rows:
         return Place(None, answers, names, None, False)
-    position, _, _, last, may_carry, notes, files = rows[0]
+    position, last, may_carry, notes, files = rows[0][0], *rows[0][2 + width :]
     return Place(
         position,
         answers,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage import assessments
-from storage.models import Assessment, Period, Status, Unit, UnitKind
+from storage import assessments, details
+from storage.models import Answer, Assessment, Period, Status, Unit, UnitKind
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -70,3 +71,46 @@ class TestCurrent:
         async with sessionmaker() as s, s.begin():
             _, p, found = await assessments.current(s, commune.id)
             assert p is not None and p.year == 2023 and found is not None and found.id == made.id
+
+
+class TestAnswersAsRows:
+    """An event reads the answers as plain rows; the one it changes becomes an ORM object
+    (details.to_change) whose change is an UPDATE of that row."""
+
+    async def test_a_row_read_and_changed_is_updated_in_place(self, sessionmaker: Sessions) -> None:
+        async with sessionmaker() as s, s.begin():
+            district, commune = await units(s)
+            s.add(period(2022, district))
+        async with sessionmaker() as s, s.begin():
+            _, _, made = await assessments.current(s, commune.id)
+            assert made is not None
+            s.add(Answer(assessment_id=made.id, item_id="I.1", score=Decimal(1)))
+        async with sessionmaker() as s, s.begin():
+            place = await assessments.answers_and_position(s, made.id, 1)
+            read = place.answers["I.1"]
+            assert isinstance(read, details.ReadAnswer) and read.score == Decimal(1)
+            answer = details.to_change(s, made.id, "I.1", read)
+            assert answer.id == read.id and not s.dirty  # as loaded: nothing changed yet
+            answer.score, answer.results_text = Decimal(2), "Đã ban hành kế hoạch"
+            new = details.to_change(s, made.id, "I.2", None)
+            new.score = Decimal("0.5")
+        async with sessionmaker() as s:
+            rows = (await s.execute(select(Answer.id, Answer.item_id, Answer.score))).all()
+            assert sorted((i, sc) for _, i, sc in rows) == [("I.1", 2), ("I.2", Decimal("0.5"))]
+            assert [a for a, i, _ in rows if i == "I.1"] == [read.id]  # the same row
+            assert (await s.get(Answer, read.id)).results_text == "Đã ban hành kế hoạch"
+
+    async def test_an_answer_the_session_holds_already_is_the_one_changed(
+        self, sessionmaker: Sessions
+    ) -> None:
+        async with sessionmaker() as s, s.begin():
+            district, commune = await units(s)
+            s.add(period(2022, district))
+        async with sessionmaker() as s, s.begin():
+            _, _, made = await assessments.current(s, commune.id)
+            assert made is not None
+            s.add(Answer(assessment_id=made.id, item_id="I.1", score=Decimal(1)))
+        async with sessionmaker() as s, s.begin():
+            read = (await assessments.answers_and_position(s, made.id, 1)).answers["I.1"]
+            loaded = (await assessments.answers(s, made.id))["I.1"]  # e.g. carried over
+            assert details.to_change(s, made.id, "I.1", read) is loaded

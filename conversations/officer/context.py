@@ -21,6 +21,7 @@ from rubric.scoring import total, unanswered
 from storage import assessments as repo
 from storage import carry
 from storage.carry import ItemSource, Source
+from storage.details import ReadAnswer, to_change
 from storage.earlier import Earlier, earlier_results
 from storage.models import (
     Answer,
@@ -43,7 +44,7 @@ class Ctx:
     period: Period
     assessment: Assessment
     position: Position  # this person's place in the assessment (another officer has theirs)
-    answers: dict[str, Answer]
+    answers: dict[str, Answer | ReadAnswer]  # by item; an Answer once this event changes it
     _notes: dict[str, CriterionNote] | None = None  # by load_details
     _evidence: Counter[str] | None = None  # files by item, by load_details
     _sources: list[Source] | None = None  # earlier reports to start from, by load_for_screen
@@ -153,10 +154,10 @@ class Ctx:
         return unanswered(self.rubric, self.scores())
 
     def answer(self, item_id: str) -> Answer:
+        """The item's answer, to change (read as a plain row until now, or new)."""
         found = self.answers.get(item_id)
-        if found is None:
-            found = Answer(assessment_id=self.assessment.id, item_id=item_id)
-            self.s.add(found)
+        if not isinstance(found, Answer):
+            found = to_change(self.s, self.assessment.id, item_id, found)
             self.answers[item_id] = found
         return found
 

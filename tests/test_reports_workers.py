@@ -8,6 +8,7 @@ import gc
 import logging
 import os
 import signal
+import statistics
 import sys
 import threading
 import time
@@ -361,8 +362,8 @@ async def test_the_event_loop_stays_free_while_reports_are_written(tmp_path: Pat
     """Unit reports and a district summary through the app's own wiring, with a ticker on the
     event loop meanwhile.
 
-    - No tick waits over 200 ms (~15 ms measured): writing on the loop itself stops it for
-      seconds (the summary's chart alone takes ~2 s).
+    - The loop never works 60 ms without a turn (14-22 ms measured): writing on the loop
+      itself stops it for seconds (the summary's chart alone takes ~2 s).
     - The writing's CPU is not spent in this process: its threads other than the loop's use
       under a quarter of the time (< 1 % measured). In threads (REPORT_WORKERS=0, as before)
       they write the documents all the time, holding the GIL the loop needs: ticks are late
@@ -387,28 +388,36 @@ async def test_the_event_loop_stays_free_while_reports_are_written(tmp_path: Pat
         others_cpu = time.process_time() - cpu - (time.thread_time() - loop_cpu)
         ticker.stop()
         assert await app.reports.workers.run(eval, "'openpyxl' in __import__('sys').modules")
-    gaps = ticker.gaps
+    gaps, busy = ticker.gaps, ticker.busy
     assert len(gaps) > 50
-    assert max(gaps) < 0.2, f"the event loop stopped for {max(gaps) * 1000:.0f} ms"
+    # work on the loop: never 60 ms between two turns (14-22 ms measured). The wall-clock gaps
+    # are mostly short too; their maximum is not asserted: on a shared two-core machine under
+    # CI's load the process alone waited 200-209 ms for a core, with nothing on the loop
+    assert max(busy) < 0.06, f"the event loop worked {max(busy) * 1000:.0f} ms without a turn"
+    assert statistics.quantiles(gaps, n=20)[-1] < 0.1, "the event loop is mostly held up"
     assert others_cpu < 0.25 * wall, f"{others_cpu:.2f} s of {wall:.2f} s in other threads"
 
 
 class Ticker:
     """How long the event loop goes without running its timers: a timer callback every 10 ms
-    (the instrument; nothing waits on it), the time between two runs of it kept in ``gaps``."""
+    (the instrument; nothing waits on it), the time between two runs of it kept in ``gaps`` and
+    the CPU the loop's thread used meanwhile in ``busy`` (work on the loop, not the process
+    waiting for a core)."""
 
     EVERY = 0.01
 
     def __init__(self) -> None:
         self.loop = asyncio.get_running_loop()
         self.gaps: list[float] = []
-        self.last = self.loop.time()
+        self.busy: list[float] = []
+        self.last, self.cpu = self.loop.time(), time.thread_time()
         self.handle = self.loop.call_later(self.EVERY, self._tick)
 
     def _tick(self) -> None:
-        now = self.loop.time()
+        now, cpu = self.loop.time(), time.thread_time()
         self.gaps.append(now - self.last)
-        self.last = now
+        self.busy.append(cpu - self.cpu)
+        self.last, self.cpu = now, cpu
         self.handle = self.loop.call_later(self.EVERY, self._tick)
 
     def stop(self) -> None:

@@ -73,26 +73,32 @@ class TestCurrent:
             assert p is not None and p.year == 2023 and found is not None and found.id == made.id
 
 
+async def with_one_answer(sessionmaker: Sessions) -> int:
+    """A commune's assessment with I.1 scored 1; its id."""
+    async with sessionmaker() as s, s.begin():
+        district, commune = await units(s)
+        s.add(period(2022, district))
+    async with sessionmaker() as s, s.begin():
+        _, _, made = await assessments.current(s, commune.id)
+        assert made is not None
+        s.add(Answer(assessment_id=made.id, item_id="I.1", score=Decimal(1)))
+    return made.id
+
+
 class TestAnswersAsRows:
     """An event reads the answers as plain rows; the one it changes becomes an ORM object
     (details.to_change) whose change is an UPDATE of that row."""
 
     async def test_a_row_read_and_changed_is_updated_in_place(self, sessionmaker: Sessions) -> None:
+        aid = await with_one_answer(sessionmaker)
         async with sessionmaker() as s, s.begin():
-            district, commune = await units(s)
-            s.add(period(2022, district))
-        async with sessionmaker() as s, s.begin():
-            _, _, made = await assessments.current(s, commune.id)
-            assert made is not None
-            s.add(Answer(assessment_id=made.id, item_id="I.1", score=Decimal(1)))
-        async with sessionmaker() as s, s.begin():
-            place = await assessments.answers_and_position(s, made.id, 1)
+            place = await assessments.answers_and_position(s, aid, 1)
             read = place.answers["I.1"]
             assert isinstance(read, details.ReadAnswer) and read.score == Decimal(1)
-            answer = details.to_change(s, made.id, "I.1", read)
+            answer = details.to_change(s, aid, "I.1", read)
             assert answer.id == read.id and not s.dirty  # as loaded: nothing changed yet
             answer.score, answer.results_text = Decimal(2), "Đã ban hành kế hoạch"
-            new = details.to_change(s, made.id, "I.2", None)
+            new = details.to_change(s, aid, "I.2", None)
             new.score = Decimal("0.5")
         async with sessionmaker() as s:
             rows = (await s.execute(select(Answer.id, Answer.item_id, Answer.score))).all()
@@ -103,14 +109,8 @@ class TestAnswersAsRows:
     async def test_an_answer_the_session_holds_already_is_the_one_changed(
         self, sessionmaker: Sessions
     ) -> None:
+        aid = await with_one_answer(sessionmaker)
         async with sessionmaker() as s, s.begin():
-            district, commune = await units(s)
-            s.add(period(2022, district))
-        async with sessionmaker() as s, s.begin():
-            _, _, made = await assessments.current(s, commune.id)
-            assert made is not None
-            s.add(Answer(assessment_id=made.id, item_id="I.1", score=Decimal(1)))
-        async with sessionmaker() as s, s.begin():
-            read = (await assessments.answers_and_position(s, made.id, 1)).answers["I.1"]
-            loaded = (await assessments.answers(s, made.id))["I.1"]  # e.g. carried over
-            assert details.to_change(s, made.id, "I.1", read) is loaded
+            read = (await assessments.answers_and_position(s, aid, 1)).answers["I.1"]
+            loaded = (await assessments.answers(s, aid))["I.1"]  # e.g. carried over
+            assert details.to_change(s, aid, "I.1", read) is loaded

@@ -162,7 +162,7 @@ def test_a_merged_commune_starts_2026_from_its_predecessor_s_2022_report(
             await chat.say("s" if criterion.id == "I" else f"Làm tốt {criterion.id}")  # I: 2022's
             await chat.say(f"Hạn chế {criterion.id}")  # on the question after
         await chat.command("xemlai")
-        assert "Năm 2022 (UBND xã Cửu Cao): 2 điểm, Yếu\n" in chat.text  # beside this year's
+        assert "quy định)\nNăm 2022 (UBND xã Cửu Cao): 2 điểm, Yếu\n" in chat.text  # own line
         await chat.say("n")  # Nộp báo cáo
         steps = {"rating": "1", "signer_name": "Nguyễn Văn Thành", "signer_title": "Chủ tịch"}
         asked = []

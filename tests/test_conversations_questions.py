@@ -52,6 +52,16 @@ def test_every_question_and_opening_fits_a_phone(rubric: Rubric, channel: str) -
             assert ("tệp" in text) == (channel != "zalo"), text  # Zalo carries photos only
 
 
+@pytest.mark.parametrize("rubric", RUBRICS, ids=lambda r: r.id)
+def test_the_item_s_text_and_its_scale_are_lines_of_their_own(rubric: Rubric) -> None:
+    scale = ("Thang điểm: ", "Thưởng tối đa: ", "Trừ tối đa: ")
+    for item in rubric.unit_items():
+        lines = _question(rubric, item.id, "telegram").splitlines()
+        (heading,) = [line for line in lines if line.startswith(f"{item.id}. ")]
+        assert not any(s in heading for s in scale), heading[-80:]
+        assert lines[lines.index(heading) + 1].startswith(scale), item.id
+
+
 def test_long_tiers_say_once_what_they_share() -> None:
     item = load_rubric("hung-yen-2022").item("VIII.2")
     assert item is not None and tiers_apart(item)

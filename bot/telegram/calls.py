@@ -1,7 +1,8 @@
 """The Bot API calls whose answer the bot reads as JSON, not as a python-telegram-bot object.
 
 ``Bot.send_message`` and the edits build a ``Message`` from every answer (its sender, chat and
-keyboard): ~9 % of the bot's CPU under load (bench/RESULTS.md), for a message id at most.
+keyboard), for a message id at most: 16 % of the event loop's py-spy samples under load, 4 %
+after (bench/RESULTS.md; what is left parses the incoming updates).
 ``Bot.do_api_request`` sends the same request through the same rate limiter and raises the same
 errors, and leaves the answer as JSON. python-telegram-bot then warns that the method exists;
 that warning is ignored here and in pytest's settings (pyproject.toml), for these calls only.

@@ -171,7 +171,7 @@ class Place(NamedTuple):
     """What one officer's event reads of the assessment, after its lock."""
 
     position: Position | None  # the person's place in it (None: never been there)
-    answers: dict[str, Any]  # by item: details.ReadAnswer (Answer once changed)
+    answers: dict[str, details.ReadAnswer]  # by item, as read (Ctx.answer makes one an Answer)
     names: dict[int, str]  # the other people who gave an answer: id -> name
     others_last: datetime | None  # when another person last gave or changed an answer
     may_carry: bool = True  # the unit or one it succeeds has another year's report
@@ -187,7 +187,7 @@ async def answers_and_position(s: AsyncSession, assessment_id: int, person_id: i
     statement = _ANSWERS_AND_POSITION[s.get_bind().dialect.name]
     rows = (await s.execute(statement, params)).all()
     width = len(details.ANSWER_COLUMNS)
-    answers: dict[str, Any] = {}
+    answers: dict[str, details.ReadAnswer] = {}
     names: dict[int, str] = {}
     for row in rows:
         if row[1] is not None:  # an answer (outer joined)

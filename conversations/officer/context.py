@@ -173,7 +173,7 @@ class Ctx:
         repo.audit(self.s, self.assessment, self.person.id, action, target, old, new)
         self.changed = True
 
-    def answered_by(self, answer: Answer | None) -> str | None:
+    def answered_by(self, answer: Answer | ReadAnswer | None) -> str | None:
         """Who gave the answer, when it was another person than this one."""
         if answer is None or answer.updated_by_id in (None, self.person.id):
             return None

@@ -74,6 +74,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--nice", type=int, default=0,
                    help="scheduling priority of the benchmark and its children (-10: ahead of "
                    "other work on a shared machine; needs root)")  # fmt: skip
+    p.add_argument("--bot-cpu", metavar="N",
+                   help="run the bot(s) on these CPUs only (taskset -c N, e.g. 1), and the load "
+                   "generator on the others: no process moves between cores")  # fmt: skip
     p.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
     args = p.parse_args(argv)
     if args.processes > 1 and not (args.webhook and args.db == "postgresql"):
@@ -90,8 +93,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 async def start_bots(
-    args: argparse.Namespace, bare: bool, fake: dict[str, Any], url: str, work: Path
+    args: argparse.Namespace,
+    bare: bool,
+    fake: dict[str, Any],
+    url: str,
+    work: Path,
+    wrap: tuple[str, ...] = (),
 ) -> tuple[list[procs.Child], list[int]]:
+    """Start the bot(s); ``wrap`` goes before the command (e.g. valgrind, ``bench.instructions``)."""
     count = 1 if bare else args.processes
     bots, ports = [], []
     for index in range(count):
@@ -122,6 +131,9 @@ async def start_bots(
         else:
             argv = [sys.executable, "-m", "bot", "run"]
         name = f"{'bare' if bare else 'bot'}-{index}"
+        if args.bot_cpu:
+            wrap = ("taskset", "-c", args.bot_cpu, *wrap)
+        argv = [*wrap, *argv]
         bots.append(await procs.start(name, argv, env, work, work / f"{name}.log", pipes=False))
         ports.append(port)
     return bots, ports
@@ -138,7 +150,7 @@ async def measure(
 ) -> dict[str, Any]:
     """Start a runner and the bot(s), run the phases (``saturation_only``: the first), stop
     everything."""
-    runner = await procs.start_runner(work)
+    runner = await procs.start_runner(work, procs.other_cpus(args.bot_cpu))
     bots: list[procs.Child] = []
     result: dict[str, Any] = {"phases": {}}
     try:

@@ -260,10 +260,21 @@ class RunnerChild(Child):
         return await super().stop(grace)
 
 
-async def start_runner(work: Path) -> RunnerChild:
+def other_cpus(cpus: str | None) -> str | None:
+    """The CPUs not in ``cpus`` (taskset's list, e.g. "1" or "0,2"), for the load generator."""
+    if not cpus:
+        return None
+    taken = {int(c) for c in cpus.split(",")}
+    rest = sorted(set(os.sched_getaffinity(0)) - taken)
+    return ",".join(map(str, rest)) or None
+
+
+async def start_runner(work: Path, cpus: str | None = None) -> RunnerChild:
     log = work / "runner.log"
-    child = await start("runner", [sys.executable, "-m", "bench.runner"], child_env(), REPO,
-                        log, pipes=True)  # fmt: skip
+    argv = [sys.executable, "-m", "bench.runner"]
+    if cpus:
+        argv = ["taskset", "-c", cpus, *argv]
+    child = await start("runner", argv, child_env(), REPO, log, pipes=True)
     return RunnerChild(child.name, child.proc, child.log)
 
 

@@ -76,7 +76,8 @@ async def _dumped(out: Path, timeout: float = 300.0) -> dict[str, int]:
             text = dump.read_bytes()
             names, totals = _EVENTS.search(text), _TOTALS.search(text)
             if names and totals:
-                return dict(zip(names[1].decode().split(), map(int, totals[1].split()), strict=True))
+                counts = map(int, totals[1].split())
+                return dict(zip(names[1].decode().split(), counts, strict=True))
         await asyncio.sleep(0.5)  # callgrind writes the file on its own; nothing to wait on
     raise TimeoutError(f"no callgrind dump in {out.parent}")
 

@@ -100,7 +100,7 @@ async def start_bots(
     work: Path,
     wrap: tuple[str, ...] = (),
 ) -> tuple[list[procs.Child], list[int]]:
-    """Start the bot(s); ``wrap`` goes before the command (e.g. valgrind, ``bench.instructions``)."""
+    """Start the bot(s); ``wrap`` goes before the command (valgrind for bench.instructions)."""
     count = 1 if bare else args.processes
     bots, ports = [], []
     for index in range(count):

@@ -20,9 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from reports.letterhead import committee_of
-from reports.unit_report import effective_scores
 from rubric.model import Kind, Rubric
-from rubric.scoring import signed_subtotal, total_of
+from rubric.scoring import effective_scores, signed_subtotal, total_of
 from rubric.vietnam import zone
 from storage import models
 from storage.earlier import Earlier, earlier_by_unit, names_units

@@ -8,7 +8,6 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reports.district import DistrictSummary, gather_district
-from reports.district_docx import write_district_docx
 from reports.workers import ReportWorkers
 from rubric.model import Rubric
 from storage.models import Period
@@ -21,14 +20,20 @@ def write_district_xlsx(summary: DistrictSummary, path: Path) -> object:
     return write(summary, path)
 
 
+def write_district_docx(summary: DistrictSummary, path: Path) -> object:
+    from reports.district_docx import write_district_docx as write  # python-docx: likewise
+
+    return write(summary, path)
+
+
 def write_district_chart(summary: DistrictSummary, path: Path) -> object:
     from reports.district_chart import write_district_chart as write  # matplotlib: likewise
 
     return write(summary, path)
 
 
-# The libraries of the spreadsheet and the chart (~50 MB) load when a summary is first made,
-# not in every bot process at start (in the worker process that writes them: reports.workers).
+# The libraries of the spreadsheet, the letter and the chart (~50 MB) load when a summary is
+# first made, not in every bot process at start (in the worker that writes it: reports.workers).
 WRITERS: tuple[tuple[str, Callable[[DistrictSummary, Path], object]], ...] = (
     ("xlsx", write_district_xlsx),
     ("docx", write_district_docx),

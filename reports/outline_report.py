@@ -30,12 +30,11 @@ from reports.unit_report import (
     DOTS,
     chosen_tier,
     criterion_points,
-    effective_scores,
     narratives,
     opening,
 )
 from rubric.model import Criterion, Item, Rubric
-from rubric.scoring import fmt, total
+from rubric.scoring import effective_scores, fmt, total
 
 CHOSEN, NOT_CHOSEN = "☒", "☐"
 MIN_OVERLAP = 0.5  # share of an item's word pairs found in a bullet for them to be paired

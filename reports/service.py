@@ -15,14 +15,28 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from reports.bundle import safe_name
 from reports.collect import gather
 from reports.data import ReportData
-from reports.outline_report import write_outline_report
-from reports.unit_report import write_unit_report
 from reports.workers import ReportWorkers
 from rubric.model import Rubric
 from storage.models import Assessment, Period, Unit
 from storage.sqlite_dialect import in_thread
 
 Writer = Callable[[Rubric, ReportData, Path], Path]
+
+
+# python-docx (and lxml, Pillow) load where a report is written: in the report worker, not in
+# every bot process and every ``danvan`` command at start (reports.workers)
+def write_unit_report(rubric: Rubric, data: ReportData, path: Path) -> Path:
+    from reports.unit_report import write_unit_report as write
+
+    return write(rubric, data, path)
+
+
+def write_outline_report(rubric: Rubric, data: ReportData, path: Path) -> Path:
+    from reports.outline_report import write_outline_report as write
+
+    return write(rubric, data, path)
+
+
 # kind -> (file name prefix, writer)
 KINDS: dict[str, tuple[str, Writer]] = {
     "unit": ("bao-cao-tu-danh-gia", write_unit_report),

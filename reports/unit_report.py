@@ -19,7 +19,7 @@ from reports import docx_base as b
 from reports import layout as nd
 from reports.data import ReportData
 from rubric.model import Criterion, Item, Rubric
-from rubric.scoring import fmt, subtotal, total
+from rubric.scoring import effective_scores, fmt, subtotal, total
 from rubric.vietnam import ZONE, file_size
 
 DOTS = "....."
@@ -62,18 +62,6 @@ def write_unit_report(rubric: Rubric, data: ReportData, path: Path) -> Path:
 
 
 # -- scores -------------------------------------------------------------------
-
-
-def effective_scores(
-    rubric: Rubric, scores: Mapping[str, Decimal | None], choices: Mapping[str, str]
-) -> dict[str, Decimal]:
-    """Answered scores; a tiered item with a choice but no score gets the tier's points."""
-    out = {k: v for k, v in scores.items() if v is not None}
-    for item in rubric.items():
-        choice = item.choice(choices.get(item.id, "")) if item.is_tiered else None
-        if choice is not None and item.id not in out:
-            out[item.id] = choice.points
-    return out
 
 
 def chosen_tier(item: Item, scores: Mapping[str, Decimal], choices: Mapping[str, str]):

@@ -55,6 +55,18 @@ def signed_subtotal(criterion: Criterion, scores: Mapping[str, Decimal | None]) 
     return -points if criterion.kind is Kind.PENALTY else points
 
 
+def effective_scores(
+    rubric: Rubric, scores: Mapping[str, Decimal | None], choices: Mapping[str, str]
+) -> dict[str, Decimal]:
+    """Answered scores; a tiered item with a choice but no score gets the tier's points."""
+    out = {k: v for k, v in scores.items() if v is not None}
+    for item in rubric.items():
+        choice = item.choice(choices.get(item.id, "")) if item.is_tiered else None
+        if choice is not None and item.id not in out:
+            out[item.id] = choice.points
+    return out
+
+
 def total_of(parts: Iterable[Decimal]) -> Decimal:
     """The total of the criteria's signed subtotals: never below 0."""
     return max(sum(parts, Decimal(0)), Decimal(0))

@@ -14,8 +14,11 @@ from bot.app import open_app
 from bot.cli.base import Bar, CliError, main
 from bot.settings import get_settings
 from reports.district import DistrictSummary, gather_district
-from reports.district_docx import write_district_docx
-from reports.district_files import write_district_chart, write_district_xlsx  # load lazily
+from reports.district_files import (  # each loads its library when first used
+    write_district_chart,
+    write_district_docx,
+    write_district_xlsx,
+)
 from storage.models import Period, Unit
 
 WRITERS: dict[str, tuple[str, Callable[[DistrictSummary, Path], Path]]] = {

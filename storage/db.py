@@ -28,7 +28,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
-    if not isinstance(dbapi_conn, sqlite_dialect.DirectConnection):  # it waits in its thread
+    if isinstance(dbapi_conn, sqlite_dialect.DirectConnection):
+        cur.execute("PRAGMA wal_autocheckpoint=0")  # it checkpoints in a thread of its own
+    else:  # it waits for locks in its thread
         cur.execute(f"PRAGMA busy_timeout={sqlite_dialect.WAIT_MS}")
     cur.close()
 

@@ -12,10 +12,15 @@ than four (bench/RESULTS.md).
 Waiting stays off the loop. The connection's busy timeout is 0, so a statement that needs a
 lock another process holds fails at once instead of blocking the loop; it is then run again
 in aiosqlite's thread, waiting up to ``WAIT_MS`` as before (SQLite undoes a statement that
-failed, so running it again is safe). COMMIT (where SQLite may checkpoint the WAL and wait for
-the disk) and ROLLBACK always go to the thread, and so do the statements of a long read (a
-report's or a district's data) inside ``in_thread()``: there SQLite's part of the work runs
-beside the loop instead of stopping it.
+failed, so running it again is safe). COMMIT and ROLLBACK run on the loop's thread too (in WAL
+mode with ``synchronous=NORMAL`` a COMMIT appends to the WAL and does not wait for the disk);
+the WAL's checkpoint, which does, is not left to the COMMIT that crosses SQLite's threshold:
+every ``CHECKPOINT_EVERY`` commits of a connection, one runs in aiosqlite's thread. A COMMIT
+or a ROLLBACK in aiosqlite's thread cost a wake of that thread, which then waited for the
+GIL (up to 5 ms while the loop ran Python), with SQLite's write lock and this process's one
+writer held: without it, 18–34 % more updates per second at saturation (bench/RESULTS.md). The
+statements of a long read (a report's or a district's data) inside ``in_thread()`` go to the
+thread: there SQLite's part of the work runs beside the loop instead of stopping it.
 
 It leans on two names that are not public: SQLAlchemy's adapter cursor's attributes
 (``sqlalchemy.connectors.asyncio``) and aiosqlite's ``Connection._execute``, the one method all
@@ -48,8 +53,12 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 DRIVER = "aiosqlite_direct"  # the URL's driver: sqlite+aiosqlite_direct:///...
 WAIT_MS = 5000  # how long a statement waits for another process's lock (in the thread)
+# A connection's commits between two checkpoints of the WAL (in the thread); SQLite's own
+# threshold, turned off on these connections, is 1,000 pages (4 MB) of WAL.
+CHECKPOINT_EVERY = 200
 
 Found = tuple[Any, int, int | None, list[Any]]  # description, rowcount, lastrowid, rows
+CHECKPOINT = "PRAGMA wal_checkpoint(PASSIVE)"
 _IN_THREAD: ContextVar[bool] = ContextVar("sqlite_in_thread", default=False)
 
 
@@ -181,17 +190,50 @@ class DirectCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class DirectConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("commits",)
     _cursor_cls = DirectCursor  # streamed results keep SQLAlchemy's server-side cursor
 
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.commits = 0  # since the last checkpoint
+
     def commit(self) -> None:
-        """In aiosqlite's thread: a COMMIT may checkpoint the WAL (the disk) or wait."""
+        self._end("commit")
+        self.commits += 1
+        if self.commits >= CHECKPOINT_EVERY:
+            self.checkpoint()
+
+    def rollback(self) -> None:
+        self._end("rollback")
+
+    def checkpoint(self) -> None:
+        """The WAL copied into the database, in aiosqlite's thread (it writes and syncs the
+        disk); PASSIVE: what readers still use stays for the next one."""
+        self.commits = 0
         if self._connection._connection:
             raw = self._connection._conn
             try:
-                await_(self._connection._execute(_patiently, raw, raw.commit))
+                await_(self._connection._execute(_run, raw, CHECKPOINT, None, False))
             except Exception as error:
                 self._handle_exception(error)
+
+    def _end(self, how: str) -> None:
+        """COMMIT or ROLLBACK on the calling thread; a lock held by another process is waited
+        for in aiosqlite's thread."""
+        if not self._connection._connection:
+            return
+        raw = self._connection._conn
+        end = getattr(raw, how)
+        try:
+            try:
+                end()
+                return
+            except sqlite3.OperationalError as error:
+                if not _busy(error):
+                    raise
+            await_(self._connection._execute(_patiently, raw, end))
+        except Exception as error:
+            self._handle_exception(error)
 
 
 class DirectDBAPI(AsyncAdapt_aiosqlite_dbapi):

@@ -103,6 +103,57 @@ async def test_a_lock_held_by_another_process_is_waited_for_off_the_loop(
     assert bodies == ["khác", "của bot"]
 
 
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What goes to aiosqlite's thread, by name (every sqlite3 call aiosqlite makes passes
+    through ``Connection._execute``)."""
+    import aiosqlite
+
+    went: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+        went.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return went
+
+
+async def test_commit_and_rollback_stay_on_the_loop_s_thread(engine, trips: list[str]) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(select(notes.c.id))  # connected
+        trips.clear()
+        await conn.execute(insert(notes).values(body="một"))
+        await conn.commit()
+        await conn.execute(select(notes.c.id))
+        await conn.rollback()
+    assert trips == []  # neither the statements nor their ends went to the thread
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(notes.c.body))).scalars().all() == ["một"]
+
+
+async def test_the_wal_is_checkpointed_in_the_thread_every_so_many_commits(
+    engine, trips: list[str], tmp_path: Path
+) -> None:
+    wal = tmp_path / "one.sqlite-wal"
+    every = sqlite_dialect.CHECKPOINT_EVERY
+    async with engine.connect() as conn:
+        await conn.execute(select(notes.c.id))
+        conn_commits = (await conn.get_raw_connection()).dbapi_connection.commits
+        for n in range(every - conn_commits - 1):
+            await conn.execute(insert(notes).values(body=f"a{n}"))
+            await conn.commit()
+        assert trips == []
+        grown = wal.stat().st_size
+        for n in range(2 * every + 1):  # three checkpoints: the first at once, then two
+            await conn.execute(insert(notes).values(body=f"b{n}"))
+            await conn.commit()
+        assert trips == ["_run"] * 3  # the checkpoints, each in aiosqlite's thread
+    # each checkpoint let the WAL start over (SQLite, with no checkpoint of its own, would grow it)
+    assert wal.stat().st_size <= grown * 1.5
+
+
 def test_when_the_names_moved_the_engine_keeps_sqlalchemys(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

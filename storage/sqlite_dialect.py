@@ -208,14 +208,15 @@ class DirectConnection(AsyncAdapt_aiosqlite_connection):
 
     def checkpoint(self) -> None:
         """The WAL copied into the database, in aiosqlite's thread (it writes and syncs the
-        disk); PASSIVE: what readers still use stays for the next one."""
+        disk); PASSIVE: what readers still use stays for the next one. The transaction before
+        it is committed whatever happens here: a failure is logged, and the next one tries."""
         self.commits = 0
         if self._connection._connection:
             raw = self._connection._conn
             try:
                 await_(self._connection._execute(_run, raw, CHECKPOINT, None, False))
-            except Exception as error:
-                self._handle_exception(error)
+            except Exception:
+                log.warning("the WAL's checkpoint failed; the next one tries again", exc_info=True)
 
     def _end(self, how: str) -> None:
         """COMMIT or ROLLBACK on the calling thread; a lock held by another process is waited

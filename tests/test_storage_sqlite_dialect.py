@@ -154,6 +154,23 @@ async def test_the_wal_is_checkpointed_in_the_thread_every_so_many_commits(
     assert wal.stat().st_size <= grown * 1.5
 
 
+async def test_a_failed_checkpoint_leaves_the_commit_done(
+    engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(sqlite_dialect, "CHECKPOINT", "PRAGMA no_such_thing(")  # fails
+    async with engine.connect() as conn:
+        await conn.execute(select(notes.c.id))
+        (await conn.get_raw_connection()).dbapi_connection.commits = (
+            sqlite_dialect.CHECKPOINT_EVERY - 1
+        )
+        await conn.execute(insert(notes).values(body="một"))
+        with caplog.at_level(logging.WARNING, logger="storage.sqlite_dialect"):
+            await conn.commit()  # the checkpoint after it fails
+    assert "checkpoint failed" in caplog.text
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(notes.c.body))).scalars().all() == ["một"]
+
+
 def test_when_the_names_moved_the_engine_keeps_sqlalchemys(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -15,7 +15,7 @@ in aiosqlite's thread, waiting up to ``WAIT_MS`` as before (SQLite undoes a stat
 failed, so running it again is safe). COMMIT and ROLLBACK run on the loop's thread too (in WAL
 mode with ``synchronous=NORMAL`` a COMMIT appends to the WAL and does not wait for the disk);
 the WAL's checkpoint, which does, is not left to the COMMIT that crosses SQLite's threshold:
-every ``CHECKPOINT_EVERY`` commits of a connection, one runs in aiosqlite's thread. A COMMIT
+every ``CHECKPOINT_EVERY`` commits of an engine, one runs in aiosqlite's thread. A COMMIT
 or a ROLLBACK in aiosqlite's thread cost a wake of that thread, which then waited for the
 GIL (up to 5 ms while the loop ran Python), with SQLite's write lock and this process's one
 writer held: without it, 18–34 % more updates per second at saturation (bench/RESULTS.md). The
@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 DRIVER = "aiosqlite_direct"  # the URL's driver: sqlite+aiosqlite_direct:///...
 WAIT_MS = 5000  # how long a statement waits for another process's lock (in the thread)
-# A connection's commits between two checkpoints of the WAL (in the thread); SQLite's own
+# An engine's commits between two checkpoints of the WAL (in the thread); SQLite's own
 # threshold, turned off on these connections, is 1,000 pages (4 MB) of WAL.
 CHECKPOINT_EVERY = 200
 
@@ -190,17 +190,14 @@ class DirectCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class DirectConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ("commits",)
+    __slots__ = ()
     _cursor_cls = DirectCursor  # streamed results keep SQLAlchemy's server-side cursor
-
-    def __init__(self, dbapi: Any, connection: Any) -> None:
-        super().__init__(dbapi, connection)
-        self.commits = 0  # since the last checkpoint
+    dbapi: DirectDBAPI
 
     def commit(self) -> None:
         self._end("commit")
-        self.commits += 1
-        if self.commits >= CHECKPOINT_EVERY:
+        self.dbapi.commits += 1  # the engine's: its pooled connections share one database
+        if self.dbapi.commits >= CHECKPOINT_EVERY:
             self.checkpoint()
 
     def rollback(self) -> None:
@@ -210,7 +207,7 @@ class DirectConnection(AsyncAdapt_aiosqlite_connection):
         """The WAL copied into the database, in aiosqlite's thread (it writes and syncs the
         disk); PASSIVE: what readers still use stays for the next one. The transaction before
         it is committed whatever happens here: a failure is logged, and the next one tries."""
-        self.commits = 0
+        self.dbapi.commits = 0
         if self._connection._connection:
             raw = self._connection._conn
             try:
@@ -238,6 +235,12 @@ class DirectConnection(AsyncAdapt_aiosqlite_connection):
 
 
 class DirectDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """One per engine (its dialect's)."""
+
+    def __init__(self, aiosqlite: Any, sqlite: Any) -> None:
+        super().__init__(aiosqlite, sqlite)
+        self.commits = 0  # since the WAL's last checkpoint
+
     def connect(self, *arg: Any, **kw: Any) -> DirectConnection:
         # used by the loop's thread and by aiosqlite's, never by both at once; no waiting
         # for a lock on the loop (see the module's text)

@@ -140,7 +140,7 @@ async def test_the_wal_is_checkpointed_in_the_thread_every_so_many_commits(
     every = sqlite_dialect.CHECKPOINT_EVERY
     async with engine.connect() as conn:
         await conn.execute(select(notes.c.id))
-        conn_commits = (await conn.get_raw_connection()).dbapi_connection.commits
+        conn_commits = (await conn.get_raw_connection()).dbapi_connection.dbapi.commits
         for n in range(every - conn_commits - 1):
             await conn.execute(insert(notes).values(body=f"a{n}"))
             await conn.commit()
@@ -160,7 +160,7 @@ async def test_a_failed_checkpoint_leaves_the_commit_done(
     monkeypatch.setattr(sqlite_dialect, "CHECKPOINT", "PRAGMA no_such_thing(")  # fails
     async with engine.connect() as conn:
         await conn.execute(select(notes.c.id))
-        (await conn.get_raw_connection()).dbapi_connection.commits = (
+        (await conn.get_raw_connection()).dbapi_connection.dbapi.commits = (
             sqlite_dialect.CHECKPOINT_EVERY - 1
         )
         await conn.execute(insert(notes).values(body="một"))
